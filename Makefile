@@ -1,0 +1,53 @@
+# The two commands of the README (`make run`, `make test`) and their helpers.
+# Every target installs what it needs, idempotently: Debian packages (as root), then the virtualenv.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core
+# One Tesseract thread per process: Debian's OpenMP build is several times slower on few vCPUs.
+export OMP_THREAD_LIMIT ?= 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
+
+.PHONY: run test setup system-deps venv synth verify-samples clean help
+
+help:
+	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
+	@echo "make test    set up, then run the whole test suite"
+	@echo "make synth   synthesize the CDK app (offline, no AWS credentials needed)"
+	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
+
+run: setup
+	$(PY) -m services demo
+
+test: setup
+	$(PY) -m pytest
+
+synth: setup
+	$(PY) app.py
+
+setup: system-deps venv
+
+system-deps:
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "error: run as root (or install these packages first)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var cdk.out .pytest_cache

@@ -1,0 +1,1 @@
+"""FiLot document-verification services: API, OCR workers, reviewer stand-in and tools."""

@@ -1,0 +1,22 @@
+"""`python -m services <command>`: every entry point of DESIGN.md, each with --help."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from services.cli import demo, serve, verify
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services", description="FiLot document verification")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve.add_parsers(sub)
+    verify.add_parser(sub)
+    demo.add_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

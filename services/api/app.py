@@ -1,0 +1,49 @@
+"""The FastAPI application factory: settings and adapters are injected, so tests build their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from PIL import Image
+
+from services.api.deps import ComponentsDep
+from services.api.errors import install_error_handlers
+from services.api.limits import BodySizeLimit
+from services.api.routes import documents, review
+from services.settings import Settings, get_settings
+from services.wiring import Components, build_components
+
+# Multipart framing around the file; the file itself is capped by max_upload_bytes.
+_FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
+    settings = settings or (components.settings if components else get_settings())
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # Pillow refuses bigger images as bombs
+    app = FastAPI(title="FiLot document verification", version="0.1.0")
+    app.state.components = components or build_components(settings)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _FORM_OVERHEAD_BYTES)
+    app.include_router(documents.router)
+    app.include_router(review.router)
+
+    @app.get("/health", tags=["health"])
+    def health(components: ComponentsDep) -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            components.queue.redis.ping()
+            checks["redis"] = "ok"
+        except redis.RedisError as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+        try:
+            components.store.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - health reports any database failure
+            checks["database"] = f"error: {type(exc).__name__}"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
+
+    return app

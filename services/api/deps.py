@@ -1,0 +1,51 @@
+"""Request dependencies as Annotated aliases: settings, adapters, the calling user, the calling service."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from services.api.errors import ApiError
+from services.settings import Settings
+from services.wiring import Components
+
+
+def get_components(request: Request) -> Components:
+    return request.app.state.components  # type: ignore[no-any-return]
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.components.settings  # type: ignore[no-any-return]
+
+
+ComponentsDep = Annotated[Components, Depends(get_components)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def current_user(
+    settings: SettingsDep, x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None
+) -> str:
+    """Development auth: the caller names itself. JWT verification replaces this outside the local stage."""
+    if not settings.dev_auth_enabled:
+        raise ApiError(
+            401,
+            "auth_not_configured",
+            "no user authentication is configured for this stage (development auth is off)",
+        )
+    if not x_dev_user or not x_dev_user.replace("-", "").replace("_", "").isalnum() or len(x_dev_user) > 64:
+        raise ApiError(401, "unauthenticated", "send X-Dev-User: <user id> (letters, digits, - and _)")
+    return x_dev_user
+
+
+def calling_service(
+    settings: SettingsDep, x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None
+) -> str:
+    if not x_service_key or not hmac.compare_digest(x_service_key.encode(), settings.service_key.encode()):
+        raise ApiError(401, "invalid_service_key", "a valid X-Service-Key header is required")
+    return "buli2"
+
+
+UserDep = Annotated[str, Depends(current_user)]
+ServiceDep = Annotated[str, Depends(calling_service)]

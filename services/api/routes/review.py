@@ -1,0 +1,50 @@
+"""BULI2's callback with the human decision on an escalated document."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from services.api.deps import ComponentsDep, ServiceDep
+from services.api.errors import ApiError
+from services.core.lifecycle import Status
+
+log = logging.getLogger("filot.api")
+router = APIRouter(prefix="/v1/review", tags=["review"])
+
+
+class ReviewDecision(BaseModel):
+    document_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    decision: Literal["approved", "rejected"]
+    reviewer: str = Field(default="buli2", max_length=128)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/callback")
+def review_callback(body: ReviewDecision, components: ComponentsDep, service: ServiceDep) -> dict[str, Any]:
+    store = components.store
+    record = store.get(body.document_id)
+    if record is None:
+        raise ApiError(404, "document_not_found", f"no document {body.document_id}")
+    if record.status.value == body.decision and record.decision == body.decision:
+        return {"id": record.id, "status": record.status.value, "duplicate": True}
+    if record.status is not Status.ESCALATED:
+        raise ApiError(409, "invalid_transition", f"document is {record.status.value}, not escalated")
+    moved = store.transition(
+        record.id,
+        Status(body.decision),
+        actor=f"{service}:{body.reviewer}",
+        correlation_id=record.correlation_id,
+        detail=body.note,
+        decision=body.decision,
+    )
+    if not moved:
+        raise ApiError(409, "invalid_transition", "document changed state concurrently; retry")
+    components.queue.publish_result(
+        {"document_id": record.id, "status": body.decision, "score": record.score, "path": "review"}
+    )
+    log.info("review decision doc=%s decision=%s", record.id, body.decision)
+    return {"id": record.id, "status": body.decision, "duplicate": False}

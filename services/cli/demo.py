@@ -1,0 +1,285 @@
+"""`python -m services demo` (what `make run` runs): the whole platform on this machine, end to end.
+
+Starts a private redis-server, the API, a GPU-path and a CPU-path worker and the local BULI2, uploads
+generated sample cards over HTTP, follows them to a decision, prints a table, and stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from services.adapters.database import DocumentStore
+from services.samples.generate import generate_set
+from services.samples.truth import SampleTruth
+
+_FINAL = ("approved", "rejected", "failed")
+_USER = "demo-user"
+
+
+@dataclass
+class Tracked:
+    path: Path
+    truth: SampleTruth
+    doc_id: str | None = None
+    uploaded_at: float = 0.0
+    finished_at: float | None = None
+    status: str = "pending"
+    score: float | None = None
+    error: str | None = None
+    escalated: bool = False
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("demo", help="run the whole pipeline locally on generated sample cards")
+    parser.add_argument("--workdir", type=Path, default=Path("var/demo"), help="state, logs and samples (recreated)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the sample set")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for every decision")
+    parser.add_argument("--review-delay", type=float, default=1.0, help="seconds the local BULI2 waits to decide")
+    parser.set_defaults(func=run)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Processes:
+    """Children started by the demo; all are stopped (TERM, then KILL) however the demo ends."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.log_dir / f"{name}.log").open("wb")
+        child = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        self.children.append((name, child))
+        return child
+
+    def check_alive(self) -> None:
+        for name, child in self.children:
+            if child.poll() is not None:
+                raise RuntimeError(f"{name} exited with {child.returncode}; see {self.log_dir / (name + '.log')}")
+
+    def stop_all(self) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for _, child in reversed(self.children):
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def wait_http(url: str, *, timeout: float, processes: Processes) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def wait_redis(port: int, *, timeout: float, processes: Processes) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"redis-server on port {port} did not answer within {timeout:.0f}s")
+
+
+def run(args: argparse.Namespace) -> int:
+    redis_server = shutil.which("redis-server")
+    if not redis_server:
+        print("error [redis_missing]: redis-server not found (Debian package redis-server; `make run` installs it)")
+        return 2
+    workdir: Path = args.workdir.resolve()
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    (workdir / "logs").mkdir(parents=True)
+    started = time.monotonic()
+
+    say(f"generating sample cards in {workdir / 'samples'}")
+    samples = generate_set(workdir / "samples", seed=args.seed)
+
+    ports = {name: free_port() for name in ("redis", "api", "reviewer")}
+    api_url = f"http://127.0.0.1:{ports['api']}"
+    env = {
+        **os.environ,
+        "FILOT_STAGE": "local",
+        "FILOT_DEV_AUTH": "true",
+        "FILOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+        "FILOT_DATABASE_URL": f"sqlite:///{workdir / 'filot.db'}",
+        "FILOT_STORAGE_URL": f"file://{workdir / 'objects'}",
+        "FILOT_API_PORT": str(ports["api"]),
+        "FILOT_API_URL": api_url,
+        "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
+        "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
+        "FILOT_REVIEWER_AUTO_DECIDE_S": str(args.review_delay),
+        "OMP_THREAD_LIMIT": "1",
+    }
+    py = [sys.executable, "-m", "services"]
+    DocumentStore(env["FILOT_DATABASE_URL"])  # schema first, so the services do not race to create it
+    processes = Processes(workdir / "logs")
+    try:
+        tracked = run_services(processes, env=env, ports=ports, py=py, samples=samples, timeout=args.timeout)
+    except RuntimeError as exc:
+        say(f"error: {exc}")
+        return 1
+    print_table(tracked)
+    ok = print_summary(tracked, wall_s=time.monotonic() - started)
+    say(f"logs, database and samples kept in {workdir}")
+    return 0 if ok else 1
+
+
+def run_services(
+    processes: Processes,
+    *,
+    env: dict[str, str],
+    ports: dict[str, int],
+    py: list[str],
+    samples: list[tuple[Path, SampleTruth]],
+    timeout: float,
+) -> list[Tracked]:
+    """Start every service, push the samples through, and stop everything whatever happens."""
+    redis_server = shutil.which("redis-server") or "redis-server"
+    api_url = env["FILOT_API_URL"]
+    with ExitStack() as stack:
+        stack.callback(processes.stop_all)
+        say(f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, 2 workers")
+        processes.start(
+            "redis",
+            [redis_server, "--port", str(ports["redis"]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            env,
+        )
+        wait_redis(ports["redis"], timeout=20, processes=processes)
+        processes.start("api", [*py, "api"], env)
+        processes.start("reviewer", [*py, "reviewer"], env)
+        processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
+        processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
+        wait_http(f"{api_url}/health", timeout=60, processes=processes)
+        wait_http(f"http://127.0.0.1:{ports['reviewer']}/health", timeout=60, processes=processes)
+
+        tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
+        with httpx.Client(base_url=api_url, headers={"X-Dev-User": _USER}, timeout=30) as client:
+            upload_all(client, tracked)
+            follow(client, tracked, timeout=timeout, processes=processes)
+        say("stopping services")
+    return tracked
+
+
+def upload_all(client: httpx.Client, tracked: list[Tracked]) -> None:
+    for item in tracked:
+        mime = "image/jpeg" if item.path.suffix == ".jpg" else "image/png"
+        with item.path.open("rb") as handle:
+            item.uploaded_at = time.monotonic()
+            response = client.post(
+                "/v1/documents",
+                files={"file": (item.path.name, handle, mime)},
+                data={"type": item.truth.doc_type},
+            )
+        if response.status_code != 202:
+            item.status, item.finished_at = "refused", time.monotonic()
+            item.error = response.json().get("error", {}).get("code", str(response.status_code))
+            continue
+        item.doc_id = response.json()["id"]
+        item.status = response.json()["status"]
+    say(f"uploaded {sum(1 for t in tracked if t.doc_id)} of {len(tracked)} documents")
+
+
+def follow(client: httpx.Client, tracked: list[Tracked], *, timeout: float, processes: Processes) -> None:
+    deadline = time.monotonic() + timeout
+    last_line = ""
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        for item in tracked:
+            if item.doc_id is None or item.finished_at is not None:
+                continue
+            body = client.get(f"/v1/documents/{item.doc_id}").json()
+            item.status, item.score = body["status"], body["score"]
+            item.escalated = item.escalated or body["status"] in ("needs_review", "escalated")
+            if item.status in _FINAL:
+                item.finished_at = time.monotonic()
+                if body.get("error"):
+                    item.error = body["error"]["code"]
+        counts = Counter(item.status for item in tracked)
+        done = sum(counts[s] for s in (*_FINAL, "refused"))
+        line = f"progress: {done}/{len(tracked)} decided  " + "  ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        if line != last_line:
+            say(line)
+            last_line = line
+        if done == len(tracked):
+            return
+        time.sleep(0.25)
+    say(f"timed out after {timeout:.0f}s waiting for decisions")
+
+
+def print_table(tracked: list[Tracked]) -> None:
+    header = f"{'document':<26} {'type':<5} {'score':>6} {'decision':<22} {'seconds':>7}  {'expected':<28} ok"
+    print()
+    print(header)
+    print("-" * len(header))
+    for item in tracked:
+        decision = item.status + (" (reviewed)" if item.escalated and item.status in _FINAL else "")
+        seconds = f"{item.finished_at - item.uploaded_at:7.2f}" if item.finished_at else "      -"
+        score = f"{item.score:6.1f}" if item.score is not None else "     -"
+        expected = "|".join(item.truth.acceptable_decisions)
+        print(
+            f"{item.truth.name:<26} {item.truth.doc_type:<5} {score} {decision:<22} {seconds}  {expected:<28} "
+            f"{'yes' if meets_truth(item) else 'NO'}"
+        )
+    print()
+
+
+def meets_truth(item: Tracked) -> bool:
+    """The first decision (before any human review) must be one the ground truth allows."""
+    first = "needs_review" if item.escalated else item.status
+    return first in item.truth.acceptable_decisions
+
+
+def print_summary(tracked: list[Tracked], *, wall_s: float) -> bool:
+    counts = Counter(item.status for item in tracked)
+    reviewed = sum(1 for item in tracked if item.escalated)
+    durations = [item.finished_at - item.uploaded_at for item in tracked if item.finished_at and item.doc_id]
+    decided = sum(counts[s] for s in _FINAL)
+    as_expected = sum(1 for item in tracked if meets_truth(item))
+    p50 = statistics.median(durations) if durations else 0.0
+    print(
+        f"summary: {decided}/{len(tracked)} decided: {counts['approved']} approved, {counts['rejected']} rejected, "
+        f"{counts['failed']} failed ({reviewed} via manual review); {as_expected}/{len(tracked)} as ground truth "
+        f"expects; median {p50:.1f}s to decision, max {max(durations, default=0.0):.1f}s; wall {wall_s:.1f}s"
+    )
+    return decided == len(tracked)
+
+
+def say(message: str) -> None:
+    print(f"[make run] {message}", flush=True)

@@ -1,0 +1,90 @@
+"""Long-running commands: the API, the workers and the local BULI2 reviewer."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from services.adapters.buli2 import Buli2Client
+from services.adapters.ocr import check_tesseract
+from services.errors import FilotError
+from services.logs import configure_logging
+from services.settings import get_settings
+from services.wiring import build_components, build_engine
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    api = sub.add_parser("api", help="serve the backend API (uvicorn)")
+    api.add_argument("--host", help="bind address (default FILOT_API_HOST)")
+    api.add_argument("--port", type=int, help="port (default FILOT_API_PORT)")
+    api.set_defaults(func=run_api)
+
+    worker = sub.add_parser("worker", help="run an OCR worker on the GPU or CPU queue")
+    worker.add_argument("--path", choices=["gpu", "cpu"], required=True, help="which queue to serve")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.set_defaults(func=run_worker)
+
+    reviewer = sub.add_parser("reviewer", help="run the local stand-in for the BULI2 review service")
+    reviewer.add_argument("--host", help="bind address (default FILOT_REVIEWER_HOST)")
+    reviewer.add_argument("--port", type=int, help="port (default FILOT_REVIEWER_PORT)")
+    reviewer.set_defaults(func=run_reviewer)
+
+
+def run_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.api.app import create_app
+
+    settings = get_settings()
+    configure_logging("api", settings.log_level)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+    )
+    return 0
+
+
+def run_reviewer(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.reviewer import create_reviewer_app
+
+    settings = get_settings()
+    configure_logging("reviewer", settings.log_level)
+    uvicorn.run(
+        create_reviewer_app(settings),
+        host=args.host or settings.reviewer_host,
+        port=args.port or settings.reviewer_port,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+    )
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from services.worker import Worker
+
+    settings = get_settings()
+    configure_logging(f"worker-{args.path}", settings.log_level)
+    try:
+        check_tesseract(settings.ocr_lang)
+    except FilotError as exc:
+        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    # ECS stops and scale-in send SIGTERM: finish the current document, then leave.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    worker = Worker(path=args.path, components=build_components(settings), engine=build_engine(settings), buli2=buli2)
+    try:
+        worker.run(stop=stop, burst=args.burst)
+    finally:
+        buli2.close()
+    return 0

@@ -1,0 +1,72 @@
+"""Value types shared by the core and its adapters, so neither side depends on the other's details."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class DocType(StrEnum):
+    KTP = "ktp"
+    NPWP = "npwp"
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    NEEDS_REVIEW = "needs_review"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised text line with its mean word confidence (0-100)."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class ExtractedField:
+    value: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the uploader said about themselves; compared with the card, never trusted."""
+
+    name: str | None = None
+    nik: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageQuality:
+    """Cheap measurements of the photo; each is a reason the OCR may be unreliable."""
+
+    sharpness: float  # variance of the Laplacian on the normalised card
+    brightness: float  # mean grey level 0-255
+    contrast: float  # standard deviation of grey levels
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One scored component: how many of its points the document earned, and why."""
+
+    code: str
+    points: float
+    max_points: float
+    detail: str = ""
+    blocking: bool = False  # True: never auto-approve while this holds
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    decision: Decision
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)

@@ -1,0 +1,179 @@
+"""The 0-100 score as weighted components, each a Reason a reviewer or the rejected person can read."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from services.core.fields import GENDERS, MARITAL_STATUSES, RELIGIONS, REQUIRED_FIELDS, parse_card_date
+from services.core.model import Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
+from services.core.nik import check_nik_against_card, parse_nik
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """Points per component; they add up to 100 so a score reads as a percentage."""
+
+    fields_present: float = 30.0
+    ocr_confidence: float = 20.0
+    format_valid: float = 35.0
+    image_quality: float = 15.0
+    claim_mismatch_penalty: float = 15.0
+
+
+@dataclass(frozen=True)
+class QualityTargets:
+    """Measurements at or past which a photo earns the full quality points."""
+
+    sharpness: float = 100.0
+    min_brightness: float = 60.0
+    max_brightness: float = 245.0  # white NPWP cards are legitimately bright
+    contrast: float = 30.0
+    claim_name_similarity: float = 0.85
+
+
+DEFAULT_WEIGHTS = ScoreWeights()
+DEFAULT_TARGETS = QualityTargets()
+
+
+def score_document(
+    doc_type: DocType,
+    fields: Mapping[str, ExtractedField],
+    quality: ImageQuality,
+    *,
+    claims: Claims | None = None,
+    today: date,
+    weights: ScoreWeights = DEFAULT_WEIGHTS,
+    targets: QualityTargets = DEFAULT_TARGETS,
+) -> tuple[float, tuple[Reason, ...]]:
+    """Score and the reasons behind every point; `today` is passed in so the core stays pure."""
+    required = REQUIRED_FIELDS[doc_type]
+    found = [name for name in required if name in fields]
+    missing = [name for name in required if name not in fields]
+    reasons: list[Reason] = [
+        Reason(
+            "fields_present",
+            weights.fields_present * len(found) / len(required),
+            weights.fields_present,
+            f"{len(found)}/{len(required)} required fields" + (f"; missing {', '.join(missing)}" if missing else ""),
+        ),
+        _confidence_reason(required, fields, weights.ocr_confidence),
+    ]
+    if doc_type is DocType.KTP:
+        reasons.extend(_ktp_format_reasons(fields, weights.format_valid, today))
+    else:
+        reasons.extend(_npwp_format_reasons(fields, weights.format_valid))
+    reasons.append(_quality_reason(quality, weights.image_quality, targets))
+    reasons.extend(_claim_reasons(fields, claims, weights.claim_mismatch_penalty, targets))
+    total = round(min(100.0, max(0.0, sum(reason.points for reason in reasons))), 1)
+    return total, tuple(reasons)
+
+
+def decide(score: float, reasons: tuple[Reason, ...], *, approve_at: float, reject_below: float) -> Verdict:
+    """Thresholds decide, except that a blocking reason sends an approvable score to a human."""
+    if score < reject_below:
+        decision = Decision.REJECTED
+    elif score >= approve_at and not any(reason.blocking for reason in reasons):
+        decision = Decision.APPROVED
+    else:
+        decision = Decision.NEEDS_REVIEW
+    return Verdict(score=score, decision=decision, reasons=reasons)
+
+
+def _confidence_reason(required: tuple[str, ...], fields: Mapping[str, ExtractedField], weight: float) -> Reason:
+    confidences = [fields[name].confidence if name in fields else 0.0 for name in required]
+    mean = sum(confidences) / len(confidences)
+    return Reason("ocr_confidence", weight * max(0.0, min(mean, 100.0)) / 100.0, weight, f"mean {mean:.0f}/100")
+
+
+def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weight: float, today: date) -> list[Reason]:
+    nik_share, date_share, vocab_share = weight * 5 / 7, weight * 1 / 7, weight * 1 / 7
+    birth_date = parse_card_date(fields["birth_date"].value) if "birth_date" in fields else None
+    gender = fields["gender"].value if "gender" in fields else None
+    nik = fields["nik"].value if "nik" in fields else None
+    problems = check_nik_against_card(nik, birth_date=birth_date, gender=gender)
+    reasons = [
+        Reason("nik_valid", nik_share, nik_share, "NIK consistent with province, birth date and gender")
+        if not problems
+        else Reason("nik_invalid", 0.0, nik_share, ", ".join(problems), blocking=True)
+    ]
+    if birth_date is None:
+        reasons.append(Reason("birth_date_unreadable", 0.0, date_share))
+    else:
+        age = (today - birth_date).days / 365.25
+        ok = 17 <= age <= 120  # a KTP is issued from 17
+        reasons.append(
+            Reason("birth_date_plausible" if ok else "birth_date_implausible", date_share if ok else 0.0, date_share)
+        )
+    vocab = {"gender": GENDERS, "religion": RELIGIONS, "marital_status": MARITAL_STATUSES}
+    recognised = [name for name, allowed in vocab.items() if name in fields and fields[name].value in allowed]
+    reasons.append(
+        Reason(
+            "coded_fields_recognised",
+            vocab_share * len(recognised) / len(vocab),
+            vocab_share,
+            f"{len(recognised)}/{len(vocab)} of gender, religion, marital status",
+        )
+    )
+    return reasons
+
+
+def _npwp_format_reasons(fields: Mapping[str, ExtractedField], weight: float) -> list[Reason]:
+    number_share, nik_share = weight * 5 / 7, weight * 2 / 7
+    number = fields["npwp"].value if "npwp" in fields else ""
+    # 15 digits (the classic format) or 16 (since 2024 an individual's NPWP is the NIK).
+    if re.fullmatch(r"\d{15}", number) or (re.fullmatch(r"\d{16}", number) and parse_nik(number).valid):
+        reasons = [Reason("npwp_valid", number_share, number_share, f"{len(number)}-digit NPWP")]
+    else:
+        detail = "NPWP missing" if not number else "NPWP is not 15 digits (or a valid 16-digit NIK)"
+        reasons = [Reason("npwp_invalid", 0.0, number_share, detail, blocking=bool(number))]
+    if "nik" not in fields:
+        reasons.append(Reason("npwp_nik_absent", nik_share / 2, nik_share, "older NPWP cards carry no NIK"))
+    else:
+        problems = parse_nik(fields["nik"].value).problems
+        reasons.append(
+            Reason("nik_valid", nik_share, nik_share)
+            if not problems
+            else Reason("nik_invalid", 0.0, nik_share, ", ".join(problems), blocking=True)
+        )
+    return reasons
+
+
+def _quality_reason(quality: ImageQuality, weight: float, targets: QualityTargets) -> Reason:
+    sharp = min(1.0, quality.sharpness / targets.sharpness)
+    lit = 1.0 if targets.min_brightness <= quality.brightness <= targets.max_brightness else 0.0
+    contrast = min(1.0, quality.contrast / targets.contrast)
+    share = 0.4 * sharp + 0.3 * lit + 0.3 * contrast
+    detail = f"sharpness {quality.sharpness:.0f}, brightness {quality.brightness:.0f}, contrast {quality.contrast:.0f}"
+    return Reason("image_quality", weight * share, weight, detail)
+
+
+def _claim_reasons(
+    fields: Mapping[str, ExtractedField], claims: Claims | None, penalty: float, targets: QualityTargets
+) -> list[Reason]:
+    if claims is None:
+        return []
+    reasons: list[Reason] = []
+    if claims.nik:
+        card_nik = fields["nik"].value if "nik" in fields else None
+        if card_nik == claims.nik:
+            reasons.append(Reason("claim_nik_match", 0.0, 0.0))
+        else:
+            reasons.append(Reason("claim_nik_mismatch", -penalty, 0.0, "claimed NIK differs from card", blocking=True))
+    if claims.name:
+        card_name = fields["name"].value if "name" in fields else ""
+        similarity = difflib.SequenceMatcher(None, _name_key(claims.name), _name_key(card_name)).ratio()
+        if similarity >= targets.claim_name_similarity:
+            reasons.append(Reason("claim_name_match", 0.0, 0.0, f"similarity {similarity:.2f}"))
+        else:
+            reasons.append(
+                Reason("claim_name_mismatch", -penalty, 0.0, f"similarity {similarity:.2f}", blocking=True)
+            )
+    return reasons
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.sub(r"[^A-Z ]", " ", name.upper()).split())

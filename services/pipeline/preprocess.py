@@ -1,0 +1,90 @@
+"""Image preparation for Tesseract: decode, grey, normalised width, deskew, and quality measurements.
+
+Only steps that keep or raise OCR accuracy are here: binarising hurt accuracy in the baseline
+measurements (DESIGN.md, "Measured facts"), so the OCR sees a deskewed grey image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from services.core.model import ImageQuality
+from services.errors import DocumentError
+
+_MAX_SKEW_DEG = 10.0
+
+
+def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
+    """Decode to a BGR array, refusing empty, undecodable and oversized images with a code."""
+    if not data:
+        raise DocumentError("the file is empty", code="empty_file")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if image is None:
+        raise DocumentError("the file is not an image OpenCV can decode (JPEG or PNG)", code="image_undecodable")
+    if image.shape[0] * image.shape[1] > max_pixels:
+        raise DocumentError(f"the image has more than {max_pixels} pixels", code="image_too_large")
+    return image
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def normalise_width(gray: np.ndarray, *, width: int) -> np.ndarray:
+    """Scale to the card width the OCR was tuned for; glyph size matters more to Tesseract than pixels."""
+    height, current = gray.shape[:2]
+    if current == width:
+        return gray
+    interpolation = cv2.INTER_AREA if current > width else cv2.INTER_CUBIC
+    return cv2.resize(gray, (width, max(1, round(height * width / current))), interpolation=interpolation)
+
+
+def estimate_skew(gray: np.ndarray) -> float:
+    """Angle (degrees) that makes text rows horizontal: the rotation maximising row-profile variance."""
+    small = normalise_width(gray, width=min(500, gray.shape[1]))
+    # Local-mean threshold marks strokes darker than their surroundings: text, not a dark table behind the card.
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 15)
+
+    def sharpness(angle: float) -> float:
+        rows = rotate(ink, angle, border_value=0).sum(axis=1, dtype=np.float64)
+        return float(np.var(rows))
+
+    coarse = max(np.arange(-_MAX_SKEW_DEG, _MAX_SKEW_DEG + 0.01, 0.5), key=sharpness)
+    fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness)
+    return round(float(fine), 2)
+
+
+def rotate(gray: np.ndarray, angle: float, *, border_value: int | None = None) -> np.ndarray:
+    if abs(angle) < 1e-6:
+        return gray
+    height, width = gray.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    if border_value is None:
+        return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value
+    )
+
+
+def measure_quality(gray: np.ndarray) -> ImageQuality:
+    sharpness = float(cv2.Laplacian(gray, cv2.CV_64F).var())
+    mean, std = cv2.meanStdDev(gray)
+    return ImageQuality(
+        sharpness=0.0 if math.isnan(sharpness) else sharpness,
+        brightness=float(mean[0][0]),
+        contrast=float(std[0][0]),
+        width=int(gray.shape[1]),
+        height=int(gray.shape[0]),
+    )
+
+
+def preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
+    """The grey, width-normalised, deskewed card; its quality; and the skew that was removed."""
+    gray = normalise_width(to_gray(image), width=card_width)
+    quality = measure_quality(gray)
+    skew = estimate_skew(gray)
+    return rotate(gray, skew), quality, skew

@@ -1,0 +1,181 @@
+"""Local stand-in for BULI2: records escalations, lets a person decide on a web page (or decides by itself
+after a delay), and calls the API back with the decision, as the real service does."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import httpx
+from fastapi import FastAPI, Form, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from services.api.errors import ApiError, install_error_handlers
+from services.settings import Settings
+
+log = logging.getLogger("filot.reviewer")
+
+Verdict = Literal["approved", "rejected"]
+
+
+class Escalation(BaseModel):
+    document_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    doc_type: str
+    score: float
+    reasons: list[dict[str, Any]] = []
+    fields: dict[str, str] = {}
+    callback_url: str
+    correlation_id: str | None = None
+
+
+@dataclass
+class Case:
+    escalation: Escalation
+    received_at: float
+    decision: Verdict | None = None
+    reviewer: str | None = None
+    callback_status: str = "pending"
+    deliveries: int = 1
+    history: list[str] = field(default_factory=list)
+
+
+def create_reviewer_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="BULI2 local stand-in")
+    install_error_handlers(app)
+    cases: dict[str, Case] = {}
+    tasks: set[asyncio.Task[None]] = set()
+    app.state.cases = cases
+
+    def auto_verdict(case: Case) -> Verdict:
+        if settings.reviewer_policy == "approve":
+            return "approved"
+        if settings.reviewer_policy == "reject":
+            return "rejected"
+        # Like a careful person: a blocking reason (e.g. a NIK that contradicts the card) is a rejection.
+        blocked = any(reason.get("blocking") for reason in case.escalation.reasons)
+        return "approved" if case.escalation.score >= settings.reviewer_approve_score and not blocked else "rejected"
+
+    async def call_back(case: Case) -> None:
+        body = {"document_id": case.escalation.document_id, "decision": case.decision, "reviewer": case.reviewer}
+        delay = 0.25
+        async with httpx.AsyncClient(timeout=10) as client:
+            for attempt in range(1, 9):
+                try:
+                    response = await client.post(
+                        case.escalation.callback_url, json=body, headers={"X-Service-Key": settings.service_key}
+                    )
+                    if response.status_code < 300:
+                        case.callback_status = "delivered"
+                        return
+                    # 409: the API has not recorded the escalation yet; 5xx: it is struggling. Both pass.
+                    retriable = response.status_code == 409 or response.status_code >= 500
+                    case.history.append(f"attempt {attempt}: HTTP {response.status_code}")
+                    if not retriable:
+                        case.callback_status = f"refused ({response.status_code})"
+                        return
+                except httpx.HTTPError as exc:
+                    case.history.append(f"attempt {attempt}: {type(exc).__name__}")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        case.callback_status = "failed"
+        log.error("callback failed doc=%s", case.escalation.document_id)
+
+    async def decide(case: Case, verdict: Verdict, reviewer: str) -> None:
+        if case.decision is not None:
+            return
+        case.decision, case.reviewer = verdict, reviewer
+        await call_back(case)
+
+    async def decide_later(case: Case) -> None:
+        await asyncio.sleep(settings.reviewer_auto_decide_s or 0)
+        await decide(case, auto_verdict(case), "auto")
+
+    def require_key(key: str | None) -> None:
+        if not key or not hmac.compare_digest(key.encode(), settings.buli2_api_key.encode()):
+            raise ApiError(401, "invalid_api_key", "a valid X-Api-Key header is required")
+
+    @app.post("/v1/escalations", status_code=202)
+    async def escalate(
+        escalation: Escalation,
+        x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        require_key(x_api_key)
+        key = idempotency_key or escalation.document_id
+        existing = cases.get(key)
+        if existing is not None:
+            existing.deliveries += 1
+            return JSONResponse({"case": key, "duplicate": True}, status_code=200)
+        case = Case(escalation=escalation, received_at=time.time())
+        cases[key] = case
+        log.info("escalation received doc=%s score=%.1f", escalation.document_id, escalation.score)
+        if settings.reviewer_auto_decide_s is not None:
+            task = asyncio.create_task(decide_later(case))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return JSONResponse({"case": key, "duplicate": False}, status_code=202)
+
+    @app.get("/v1/escalations")
+    def list_escalations() -> list[dict[str, Any]]:
+        return [
+            {
+                "document_id": case.escalation.document_id,
+                "score": case.escalation.score,
+                "decision": case.decision,
+                "callback": case.callback_status,
+                "deliveries": case.deliveries,
+            }
+            for case in cases.values()
+        ]
+
+    @app.post("/decide/{doc_id}")
+    async def decide_by_hand(doc_id: str, decision: Annotated[Verdict, Form()]) -> RedirectResponse:
+        case = cases.get(doc_id)
+        if case is None:
+            raise ApiError(404, "case_not_found", f"no escalation for {doc_id}")
+        await decide(case, decision, "local-reviewer")
+        return RedirectResponse("/", status_code=303)
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(request: Request) -> str:
+        return _render_page(list(cases.values()))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _render_page(cases: list[Case]) -> str:
+    rows = []
+    for case in sorted(cases, key=lambda c: c.received_at, reverse=True):
+        esc = case.escalation
+        reasons = ", ".join(html.escape(str(r.get("code", ""))) for r in esc.reasons if r.get("points", 0) < r.get("max_points", 0))
+        fields = "<br>".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in esc.fields.items())
+        if case.decision is None:
+            action = (
+                f'<form method="post" action="/decide/{esc.document_id}">'
+                '<button name="decision" value="approved">Approve</button> '
+                '<button name="decision" value="rejected">Reject</button></form>'
+            )
+        else:
+            action = html.escape(f"{case.decision} by {case.reviewer} ({case.callback_status})")
+        rows.append(
+            f"<tr><td><code>{esc.document_id}</code><br>{html.escape(esc.doc_type)}</td>"
+            f"<td>{esc.score:.1f}</td><td>{reasons}</td><td>{fields}</td><td>{action}</td></tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="5">No escalations yet.</td></tr>'
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>BULI2 (local)</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td,th{border-bottom:1px solid #ccc;padding:6px;"
+        "vertical-align:top;text-align:left}</style></head><body><h1>Manual review (local BULI2)</h1>"
+        "<table><tr><th>Document</th><th>Score</th><th>Lost points on</th><th>Fields (masked)</th>"
+        f"<th>Decision</th></tr>{body}</table></body></html>"
+    )

@@ -1,0 +1,77 @@
+"""One typed settings object, read from FILOT_* environment variables, so no module reads os.environ itself."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of the services; defaults run the whole pipeline locally."""
+
+    model_config = SettingsConfigDict(env_prefix="FILOT_", env_file=".env", extra="ignore")
+
+    stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = Field(default="filot", pattern=r"^[A-Za-z0-9_.-]+$")
+    database_url: str = "sqlite:///./var/filot.db"
+    storage_url: str = "file://./var/objects"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    # The API's own base URL as the reviewer reaches it for callbacks.
+    api_url: str = "http://127.0.0.1:8000"
+
+    buli2_url: str = "http://127.0.0.1:8100"
+    buli2_api_key: str = "local-buli2-key"
+    buli2_timeout_s: float = Field(default=5.0, gt=0)
+    service_key: str = "local-service-key"
+
+    # Development auth: the caller names itself in X-Dev-User. None means "on only in the local stage".
+    dev_auth: bool | None = None
+
+    approve_at: float = Field(default=85.0, ge=0, le=100)
+    reject_below: float = Field(default=35.0, ge=0, le=100)
+
+    lock_ttl_s: int = Field(default=600, ge=1)
+    max_attempts: int = Field(default=3, ge=1)
+    worker_poll_interval_s: float = Field(default=0.2, gt=0)
+
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+
+    ocr_lang: str = "ind+eng"
+    ocr_psm: int = Field(default=6, ge=0, le=13)
+    ocr_timeout_s: float = Field(default=60.0, gt=0)
+    # Preprocessing: the normalised card width the OCR sees.
+    card_width_px: int = Field(default=1000, ge=320, le=4000)
+
+    reviewer_host: str = "127.0.0.1"
+    reviewer_port: int = Field(default=8100, ge=1, le=65535)
+    reviewer_auto_decide_s: float | None = Field(default=1.0, ge=0)
+    reviewer_policy: Literal["score", "approve", "reject"] = "score"
+    reviewer_approve_score: float = Field(default=60.0, ge=0, le=100)
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.reject_below > self.approve_at:
+            raise ValueError("FILOT_REJECT_BELOW must not exceed FILOT_APPROVE_AT")
+        if self.dev_auth and self.stage != "local":
+            raise ValueError("FILOT_DEV_AUTH may only be enabled in the local stage")
+        return self
+
+    @property
+    def dev_auth_enabled(self) -> bool:
+        return self.stage == "local" if self.dev_auth is None else self.dev_auth
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own Settings instead of mutating this one."""
+    return Settings()

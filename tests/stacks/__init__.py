@@ -1,0 +1,1 @@
+"""Tests of the CDK stacks and constructs under stacks/."""
