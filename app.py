@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from pathlib import Path
@@ -13,6 +12,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # Imported after the line above: importing aws_cdk starts the jsii runtime.
 import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
@@ -39,12 +39,8 @@ def build_app() -> cdk.App:
 
 
 def _add_nag_checks(app: cdk.App) -> None:
-    # cdk-nag is optional until it joins requirements-dev.txt; when present every synth is checked.
-    try:
-        cdk_nag = importlib.import_module("cdk_nag")
-    except ImportError:
-        return
-    cdk.Aspects.of(app).add(cdk_nag.AwsSolutionsChecks(verbose=True))
+    # Every synth is checked against the AWS Solutions rules; a finding fails `cdk synth`.
+    cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ def check_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedUplo
             image.verify()  # structure check without a full decode
     except DocumentError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise DocumentError(f"the image has more than {max_pixels} pixels", code="image_too_large") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DocumentError(f"the image is damaged or truncated: {exc}", code="image_undecodable") from exc
     return CheckedUpload(content_type=kind[0], extension=kind[1], width=width, height=height)

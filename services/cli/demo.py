@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from services.adapters.database import DocumentStore
+from services.devservers import free_port, http_answers, redis_answers, redis_argv, stop, wait_until
 from services.samples.generate import generate_set
 from services.samples.truth import SampleTruth
 
@@ -51,12 +51,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.set_defaults(func=run)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Processes:
     """Children started by the demo; all are stopped (TERM, then KILL) however the demo ends."""
 
@@ -80,48 +74,11 @@ class Processes:
         for _, child in reversed(self.children):
             if child.poll() is None:
                 child.terminate()
-        deadline = time.monotonic() + 15
         for _, child in reversed(self.children):
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-
-
-def wait_http(url: str, *, timeout: float, processes: Processes) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        processes.check_alive()
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
-
-
-def wait_redis(port: int, *, timeout: float, processes: Processes) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        processes.check_alive()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"redis-server on port {port} did not answer within {timeout:.0f}s")
+            stop(child, grace_s=15)
 
 
 def run(args: argparse.Namespace) -> int:
-    redis_server = shutil.which("redis-server")
-    if not redis_server:
-        print("error [redis_missing]: redis-server not found (Debian package redis-server; `make run` installs it)")
-        return 2
     workdir: Path = args.workdir.resolve()
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -171,23 +128,20 @@ def run_services(
     timeout: float,
 ) -> list[Tracked]:
     """Start every service, push the samples through, and stop everything whatever happens."""
-    redis_server = shutil.which("redis-server") or "redis-server"
     api_url = env["FILOT_API_URL"]
+    alive = processes.check_alive
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
         say(f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, 2 workers")
-        processes.start(
-            "redis",
-            [redis_server, "--port", str(ports["redis"]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            env,
-        )
-        wait_redis(ports["redis"], timeout=20, processes=processes)
+        processes.start("redis", redis_argv(ports["redis"], workdir=processes.log_dir), env)
+        wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=alive)
         processes.start("api", [*py, "api"], env)
         processes.start("reviewer", [*py, "reviewer"], env)
         processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
         processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
-        wait_http(f"{api_url}/health", timeout=60, processes=processes)
-        wait_http(f"http://127.0.0.1:{ports['reviewer']}/health", timeout=60, processes=processes)
+        wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API", alive=alive)
+        reviewer_health = f"{env['FILOT_BULI2_URL']}/health"
+        wait_until(lambda: http_answers(reviewer_health), timeout=60, what="the reviewer", alive=alive)
 
         tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": _USER}, timeout=30) as client:

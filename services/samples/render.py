@@ -73,13 +73,14 @@ def _draw_field(
     baseline: int,
     columns: tuple[int, int, int, int],
     size: int,
-    bold_value: bool = False,
+    value_size: int | None = None,
+    bold: bool = False,
 ) -> None:
     label_x, colon_x, value_x, right = columns
-    label_font = load_font(size, bold=bold_value)
+    label_font = load_font(size, bold=bold)
     draw.text((label_x, baseline), label, font=label_font, fill=INK, anchor="ls")
     draw.text((colon_x, baseline), ":", font=label_font, fill=INK, anchor="ls")
-    value_font = _fitted_font(value, size=size + (4 if bold_value else 0), bold=bold_value, max_width=right - value_x)
+    value_font = _fitted_font(value, size=value_size or size, bold=bold, max_width=right - value_x)
     draw.text((value_x, baseline), value, font=value_font, fill=INK, anchor="ls")
 
 
@@ -139,7 +140,8 @@ def render_ktp(fields: Mapping[str, str]) -> Image.Image:
     values["birth"] = f"{fields['birth_place']}, {fields['birth_date']}"
     labels = tuple(label for label, _ in KTP_LINES)
     columns = _columns(labels, label_x=KTP_LABEL_X, size=KTP_FIELD_SIZE, right=KTP_TEXT_RIGHT)
-    _draw_field(draw, label="NIK", value=fields["nik"], baseline=130, columns=columns, size=28, bold_value=True)
+    # Bold 30 px digits: at 32 px and up Tesseract starts reading a final 8 as 3.
+    _draw_field(draw, label="NIK", value=fields["nik"], baseline=130, columns=columns, size=28, value_size=30, bold=True)
     for row, (label, key) in enumerate(KTP_LINES):
         _draw_field(
             draw,
@@ -171,7 +173,7 @@ def render_npwp(fields: Mapping[str, str]) -> Image.Image:
     _centred(draw, "DIREKTORAT JENDERAL PAJAK", baseline=106, size=28)
     labels = ("NPWP",) + tuple(label for label, _, _ in NPWP_LINES)
     columns = _columns(labels, label_x=NPWP_LABEL_X, size=NPWP_FIELD_SIZE, right=NPWP_TEXT_RIGHT)
-    _draw_field(draw, label="NPWP", value=fields["npwp"], baseline=196, columns=columns, size=30, bold_value=True)
+    _draw_field(draw, label="NPWP", value=fields["npwp"], baseline=196, columns=columns, size=30, value_size=32, bold=True)
     for label, key, baseline in NPWP_LINES:
         _draw_field(draw, label=label, value=fields[key], baseline=baseline, columns=columns, size=NPWP_FIELD_SIZE)
     return card

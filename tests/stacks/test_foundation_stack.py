@@ -9,6 +9,8 @@ import pytest
 from aws_cdk import App, Aspects
 from aws_cdk.assertions import Annotations, Match, Template
 
+from cdk_nag import AwsSolutionsChecks
+
 from stacks.config import LOG_RETENTION_DAYS, StageConfig
 from stacks.foundation_stack import FoundationStack
 from stacks.observability import retention_for_days
@@ -170,10 +172,8 @@ def test_retention_and_image_count_follow_the_stage_config() -> None:
 
 
 def test_aws_solutions_checks_find_no_errors() -> None:
-    # Runs once cdk-nag joins requirements-dev.txt; skipped until then.
-    cdk_nag = pytest.importorskip("cdk_nag")
     app = App()
     stack = FoundationStack(app, "Nagged", config=CONFIG)
-    Aspects.of(app).add(cdk_nag.AwsSolutionsChecks())
+    Aspects.of(app).add(AwsSolutionsChecks())
     errors = Annotations.from_stack(stack).find_error("*", Match.string_like_regexp(r"AwsSolutions-.*"))
     assert errors == []

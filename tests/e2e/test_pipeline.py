@@ -1,0 +1,64 @@
+"""End to end, as `make run` does it: real redis-server, API, GPU- and CPU-path workers and the local BULI2
+as separate processes; sample cards uploaded over HTTP; each must reach the decision its ground truth implies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from services.samples.truth import SampleTruth
+
+
+def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "services", "demo", "--workdir", str(workdir), "--review-delay", "0.2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "summary: 12/12 decided" in result.stdout
+
+    truths = {}
+    for truth_file in (workdir / "samples").glob("*.json"):
+        truth = SampleTruth.from_json(json.loads(truth_file.read_text()))
+        image = next(p for p in truth_file.parent.glob(f"{truth.name}.*") if p.suffix != ".json")
+        truths[hashlib.sha256(image.read_bytes()).hexdigest()] = truth
+
+    engine = sa.create_engine(f"sqlite:///{workdir / 'filot.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, sha256, status FROM documents")).all()
+        history = {
+            row.id: [e.to_status for e in conn.execute(
+                sa.text("SELECT to_status FROM document_events WHERE document_id = :id ORDER BY id"), {"id": row.id}
+            )]
+            for row in rows
+        }
+    assert len(rows) == len(truths) == 12
+    for row in rows:
+        truth = truths[row.sha256]
+        first_decision = next(s for s in history[row.id] if s in ("approved", "rejected", "needs_review"))
+        assert first_decision in truth.acceptable_decisions, (truth.name, history[row.id])
+        assert row.status in ("approved", "rejected"), (truth.name, row.status)
+        if truth.variant == "clean":
+            assert row.status != "rejected"
+        if truth.variant in ("invalid_nik", "malformed_nik"):
+            assert first_decision != "approved"
+        if truth.variant == "random":
+            assert row.status == "rejected"
+    # Everything it started has stopped: none of its ports still accepts a connection.
+    ports = [int(port) for port in re.findall(r":(\d{2,5})", result.stdout.split("starting redis-server", 1)[1].split("\n")[0])]
+    assert len(ports) == 3
+    for port in ports:
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -1,0 +1,183 @@
+"""The API over real HTTP (uvicorn on loopback) with a real redis-server: uploads, reads, and bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from PIL import Image
+
+from services.api.app import create_app
+from services.settings import Settings
+from services.wiring import Components, build_components
+from tests.conftest import ServerThread
+
+ALICE = {"X-Dev-User": "alice"}
+
+
+@pytest.fixture
+def components(settings: Settings) -> Components:
+    return build_components(settings.model_copy(update={"max_upload_bytes": 200_000, "max_image_pixels": 4_000_000}))
+
+
+@pytest.fixture
+def api(components: Components, serve: Callable[[object], ServerThread]) -> httpx.Client:
+    server = serve(create_app(components=components))
+    return httpx.Client(base_url=server.url, timeout=30)
+
+
+def png_bytes(size: tuple[int, int] = (320, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 220, 240)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(api: httpx.Client, data: bytes, *, type: str = "ktp", headers: dict[str, str] = ALICE, **form: str):  # type: ignore[no-untyped-def]
+    return api.post(
+        "/v1/documents", files={"file": ("card.png", data, "image/png")}, data={"type": type, **form}, headers=headers
+    )
+
+
+def stored_objects(components: Components) -> list[Path]:
+    root = Path(components.settings.storage_url.removeprefix("file://"))
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_upload_is_stored_recorded_and_queued(api: httpx.Client, components: Components) -> None:
+    response = upload(api, png_bytes(), claimed_name="Alice A", claimed_nik="3171021708900001")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and body["type"] == "ktp" and len(body["id"]) == 32
+    assert response.headers["location"] == f"/v1/documents/{body['id']}"
+    queued = redis.Redis.from_url(components.settings.redis_url).lrange("filot:ocr:gpu:queue", 0, -1)
+    assert queued == [body["id"].encode()]
+    record = components.store.get(body["id"])
+    assert record is not None and record.owner == "alice" and record.claimed_nik == "3171021708900001"
+    assert components.objects.get(record.object_key) == png_bytes()
+
+    read = api.get(f"/v1/documents/{body['id']}", headers=ALICE)
+    assert read.status_code == 200
+    assert read.json()["status"] == "queued" and read.json()["score"] is None and read.json()["reasons"] == []
+
+
+def test_another_users_document_answers_404_like_a_missing_one(api: httpx.Client) -> None:
+    doc_id = upload(api, png_bytes()).json()["id"]
+    other = api.get(f"/v1/documents/{doc_id}", headers={"X-Dev-User": "mallory"})
+    missing = api.get(f"/v1/documents/{'0' * 32}", headers={"X-Dev-User": "mallory"})
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == {"error": {"code": "document_not_found", "message": f"no document {doc_id}"}}
+    assert api.get("/v1/documents/not-an-id", headers=ALICE).json()["error"]["code"] == "document_not_found"
+
+
+def truncated_png() -> bytes:
+    return png_bytes()[:60]
+
+
+def bomb_png() -> bytes:
+    """A valid PNG header claiming 50000x50000 pixels with almost no data: must be refused from the header."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 100_000, 9)  # a few hundred bytes that would inflate to 7.5 GB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "form", "status", "code"),
+    [
+        (b"", {}, 400, "empty_file"),
+        (b"just some text, not an image", {}, 415, "unsupported_media_type"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", {}, 415, "unsupported_media_type"),
+        (b"GIF89a" + b"\0" * 100, {}, 415, "unsupported_media_type"),
+        (None, {"type": "passport"}, 422, "unknown_document_type"),
+        (None, {"claimed_nik": "12345"}, 422, "invalid_claimed_nik"),
+        ("truncated", {}, 400, "image_undecodable"),
+        ("bomb", {}, 413, "image_too_large"),
+        ("huge", {}, 413, "file_too_large"),
+    ],
+)
+def test_bad_uploads_get_a_coded_error_and_store_nothing(
+    api: httpx.Client, components: Components, data: bytes | str | None, form: dict[str, str], status: int, code: str
+) -> None:
+    payload = {
+        None: png_bytes(),
+        "truncated": truncated_png(),
+        "bomb": bomb_png(),
+        "huge": b"\x89PNG\r\n\x1a\n" + b"\0" * 400_000,
+    }.get(data, data) if not isinstance(data, bytes) else data  # type: ignore[call-overload]
+    response = upload(api, payload, **{"type": "ktp", **form})
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+    assert stored_objects(components) == []
+    assert redis.Redis.from_url(components.settings.redis_url).llen("filot:ocr:gpu:queue") == 0
+
+
+def test_a_refused_upload_loses_nothing_already_stored(api: httpx.Client, components: Components) -> None:
+    doc_id = upload(api, png_bytes()).json()["id"]
+    assert upload(api, b"not an image").status_code == 415
+    assert api.get(f"/v1/documents/{doc_id}", headers=ALICE).status_code == 200
+    assert len(stored_objects(components)) == 1
+
+
+def test_missing_file_or_type_is_a_validation_error(api: httpx.Client) -> None:
+    response = api.post("/v1/documents", data={"type": "ktp"}, headers=ALICE)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert "file" in response.json()["error"]["message"]
+
+
+def test_caller_must_name_itself_in_dev_auth(api: httpx.Client) -> None:
+    response = upload(api, png_bytes(), headers={})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+    assert upload(api, png_bytes(), headers={"X-Dev-User": "bad user!"}).status_code == 401
+
+
+def test_dev_auth_off_refuses_users(settings: Settings, serve: Callable[[object], ServerThread]) -> None:
+    components = build_components(settings.model_copy(update={"dev_auth": False}))
+    server = serve(create_app(components=components))
+    response = httpx.post(
+        f"{server.url}/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"}, headers=ALICE
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "auth_not_configured"
+
+
+def test_health_reports_its_dependencies(api: httpx.Client) -> None:
+    response = api.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "redis": "ok", "database": "ok"}
+
+
+def test_health_is_degraded_when_redis_is_down(settings: Settings, serve: Callable[[object], ServerThread]) -> None:
+    from services.devservers import free_port
+
+    components = build_components(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
+    server = serve(create_app(components=components))
+    response = httpx.get(f"{server.url}/health")
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("error")
+
+
+def test_upload_survives_redis_outage_and_stays_recorded(
+    settings: Settings, serve: Callable[[object], ServerThread]
+) -> None:
+    from services.devservers import free_port
+
+    components = build_components(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
+    server = serve(create_app(components=components))
+    response = httpx.post(
+        f"{server.url}/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"}, headers=ALICE
+    )
+    assert response.status_code == 202
+    assert response.json()["status"] == "uploaded"  # the reconciler queues it when Redis is back
+    assert components.store.get(response.json()["id"]) is not None

@@ -1,0 +1,103 @@
+"""BULI2's callback: only with the service key, only for escalated documents, idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from services.api.app import create_app
+from services.core.lifecycle import Status
+from services.settings import Settings
+from services.wiring import Components, build_components
+from tests.conftest import ServerThread
+
+KEY = {"X-Service-Key": "local-service-key"}
+
+
+@pytest.fixture
+def components(settings: Settings) -> Components:
+    return build_components(settings)
+
+
+@pytest.fixture
+def api(components: Components, serve: Callable[[object], ServerThread]) -> httpx.Client:
+    return httpx.Client(base_url=serve(create_app(components=components)).url, timeout=30)
+
+
+def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
+    store = components.store
+    store.create(
+        doc_id=doc_id,
+        owner="alice",
+        doc_type="ktp",
+        object_key="k",
+        content_type="image/png",
+        size_bytes=1,
+        sha256="0" * 64,
+        correlation_id="c",
+    )
+    for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED):
+        assert store.transition(doc_id, status, actor="test", score=70.0 if status is Status.SCORED else None)
+    return doc_id
+
+
+def test_decision_is_recorded_once_and_repeats_are_harmless(api: httpx.Client, components: Components) -> None:
+    doc = escalated_doc(components)
+    body = {"document_id": doc, "decision": "approved", "reviewer": "rina"}
+    first = api.post("/v1/review/callback", json=body, headers=KEY)
+    assert first.status_code == 200 and first.json() == {"id": doc, "status": "approved", "duplicate": False}
+    again = api.post("/v1/review/callback", json=body, headers=KEY)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.APPROVED and record.decision == "approved"
+    assert components.store.history(doc)[-1]["actor"] == "buli2:rina"
+
+
+def test_contradicting_second_decision_is_refused(api: httpx.Client, components: Components) -> None:
+    doc = escalated_doc(components)
+    api.post("/v1/review/callback", json={"document_id": doc, "decision": "rejected"}, headers=KEY)
+    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "approved"}, headers=KEY)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_transition"
+    assert components.store.get(doc).status is Status.REJECTED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Service-Key": "wrong"}, {"X-Dev-User": "alice"}])
+def test_callback_needs_the_service_key(api: httpx.Client, components: Components, headers: dict[str, str]) -> None:
+    doc = escalated_doc(components)
+    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "approved"}, headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_service_key"
+    assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"document_id": "f" * 32, "decision": "approved"}, 404, "document_not_found"),
+        ({"document_id": "e" * 32, "decision": "maybe"}, 422, "invalid_request"),
+        ({"document_id": "../etc", "decision": "approved"}, 422, "invalid_request"),
+        ({"decision": "approved"}, 422, "invalid_request"),
+    ],
+)
+def test_bad_callbacks_are_refused_with_a_code(
+    api: httpx.Client, components: Components, body: dict[str, str], status: int, code: str
+) -> None:
+    escalated_doc(components)
+    response = api.post("/v1/review/callback", json=body, headers=KEY)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+
+
+def test_document_not_yet_escalated_is_a_conflict(api: httpx.Client, components: Components) -> None:
+    components.store.create(
+        doc_id="a" * 32,
+        owner="a",
+        doc_type="ktp",
+        object_key="k",
+        content_type="image/png",
+        size_bytes=1,
+        sha256="0" * 64,
+        correlation_id="c",
+    )
+    response = api.post("/v1/review/callback", json={"document_id": "a" * 32, "decision": "approved"}, headers=KEY)
+    assert response.status_code == 409

@@ -1,0 +1,107 @@
+"""The score and the decision: explainable, thresholds from settings, never auto-approving a bad card."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.core.model import Claims, Decision, DocType, ExtractedField, ImageQuality, Reason
+from services.core.scoring import decide, score_document
+
+TODAY = date(2026, 11, 29)
+GOOD_PHOTO = ImageQuality(sharpness=900, brightness=190, contrast=50, width=1000, height=630)
+DARK_BLURRY = ImageQuality(sharpness=5, brightness=20, contrast=3, width=1000, height=630)
+
+
+def ktp(**overrides: str | None) -> dict[str, ExtractedField]:
+    values: dict[str, str | None] = {
+        "nik": "3171025708900001",
+        "name": "SITI AMINAH",
+        "birth_place": "JAKARTA",
+        "birth_date": "17-08-1990",
+        "gender": "PEREMPUAN",
+        "address": "JL. MERDEKA NO. 10",
+        "religion": "ISLAM",
+        "marital_status": "KAWIN",
+        "occupation": "KARYAWAN SWASTA",
+        "nationality": "WNI",
+        **overrides,
+    }
+    return {name: ExtractedField(value, 92.0) for name, value in values.items() if value is not None}
+
+
+def verdict(fields: dict[str, ExtractedField], quality: ImageQuality = GOOD_PHOTO, **kwargs: object) -> Decision:
+    score, reasons = score_document(DocType.KTP, fields, quality, today=TODAY, **kwargs)  # type: ignore[arg-type]
+    return decide(score, reasons, approve_at=85, reject_below=35).decision
+
+
+def test_clean_consistent_card_is_approved_with_reasons_that_add_up() -> None:
+    score, reasons = score_document(DocType.KTP, ktp(), GOOD_PHOTO, today=TODAY)
+    assert score >= 85
+    assert score == pytest.approx(sum(reason.points for reason in reasons), abs=0.1)
+    assert {r.code for r in reasons} >= {"fields_present", "ocr_confidence", "nik_valid", "image_quality"}
+    assert all(0 <= r.points <= r.max_points for r in reasons)
+    assert verdict(ktp()) is Decision.APPROVED
+
+
+def test_nik_contradicting_the_card_is_never_auto_approved() -> None:
+    fields = ktp(gender="LAKI-LAKI")  # the NIK encodes a woman
+    score, reasons = score_document(DocType.KTP, fields, GOOD_PHOTO, today=TODAY)
+    nik = next(r for r in reasons if r.code == "nik_invalid")
+    assert nik.blocking and "nik_gender_mismatch" in nik.detail
+    assert verdict(fields) is Decision.NEEDS_REVIEW
+
+
+def test_blocking_reason_overrides_an_approvable_score() -> None:
+    reasons = (Reason("x", 90, 100), Reason("claim_nik_mismatch", 0, 0, blocking=True))
+    assert decide(90, reasons, approve_at=85, reject_below=35).decision is Decision.NEEDS_REVIEW
+
+
+def test_card_with_nothing_readable_is_rejected() -> None:
+    assert verdict({}, DARK_BLURRY) is Decision.REJECTED
+    assert verdict({}, GOOD_PHOTO) is Decision.REJECTED  # a clean photo of a blank card
+
+
+def test_missing_fields_cost_points_and_are_named() -> None:
+    score_all, _ = score_document(DocType.KTP, ktp(), GOOD_PHOTO, today=TODAY)
+    score_less, reasons = score_document(DocType.KTP, ktp(occupation=None, religion=None), GOOD_PHOTO, today=TODAY)
+    assert score_less < score_all
+    present = next(r for r in reasons if r.code == "fields_present")
+    assert "occupation" in present.detail and "religion" in present.detail
+
+
+def test_child_birth_date_is_implausible_for_a_ktp() -> None:
+    _, reasons = score_document(
+        DocType.KTP, ktp(birth_date="17-08-2015", nik="3171025708150001"), GOOD_PHOTO, today=TODAY
+    )
+    assert "birth_date_implausible" in {r.code for r in reasons}
+
+
+def test_claims_that_disagree_with_the_card_block_approval() -> None:
+    assert verdict(ktp(), claims=Claims(nik="3171025708900002")) is Decision.NEEDS_REVIEW
+    assert verdict(ktp(), claims=Claims(name="BUDI SANTOSO")) is Decision.NEEDS_REVIEW
+    assert verdict(ktp(), claims=Claims(name="Siti  Aminah", nik="3171025708900001")) is Decision.APPROVED
+
+
+def test_thresholds_come_from_the_caller() -> None:
+    reasons = (Reason("x", 70, 100),)
+    assert decide(70, reasons, approve_at=85, reject_below=35).decision is Decision.NEEDS_REVIEW
+    assert decide(70, reasons, approve_at=60, reject_below=35).decision is Decision.APPROVED
+    assert decide(70, reasons, approve_at=90, reject_below=75).decision is Decision.REJECTED
+    # The edges: >= approve_at approves, exactly reject_below is not rejected.
+    assert decide(85, reasons, approve_at=85, reject_below=35).decision is Decision.APPROVED
+    assert decide(35, reasons, approve_at=85, reject_below=35).decision is Decision.NEEDS_REVIEW
+
+
+def test_npwp_with_valid_number_is_approved_and_bad_number_is_not() -> None:
+    good = {
+        "npwp": ExtractedField("081768533201000", 90),
+        "name": ExtractedField("FITRI", 90),
+        "nik": ExtractedField("1371026709610748", 90),
+    }
+    score, reasons = score_document(DocType.NPWP, good, GOOD_PHOTO, today=TODAY)
+    assert decide(score, reasons, approve_at=85, reject_below=35).decision is Decision.APPROVED
+    bad = {**good, "npwp": ExtractedField("0817685332010", 90)}
+    score, reasons = score_document(DocType.NPWP, bad, GOOD_PHOTO, today=TODAY)
+    assert decide(score, reasons, approve_at=85, reject_below=35).decision is Decision.NEEDS_REVIEW

@@ -1,0 +1,64 @@
+"""Preprocessing: deskew recovers a known tilt; bad bytes are refused with a code."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from services.errors import DocumentError
+from services.pipeline.preprocess import decode_image, estimate_skew, measure_quality, normalise_width, preprocess
+from services.samples.identity import random_ktp_fields
+from services.samples.render import render_ktp
+
+
+@pytest.fixture(scope="module")
+def card_gray() -> np.ndarray:
+    image = render_ktp(random_ktp_fields(random.Random(3)))
+    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+
+
+@pytest.mark.parametrize("angle", [-8.0, -3.5, 0.0, 2.0, 6.0])
+def test_deskew_recovers_a_known_rotation(card_gray: np.ndarray, angle: float) -> None:
+    height, width = card_gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    tilted = cv2.warpAffine(card_gray, matrix, (width, height), borderValue=120)  # a darker table behind the card
+    assert estimate_skew(tilted) == pytest.approx(-angle, abs=0.5)
+
+
+def test_preprocess_returns_normalised_grey_card(card_gray: np.ndarray) -> None:
+    colour = cv2.cvtColor(card_gray, cv2.COLOR_GRAY2BGR)
+    big = cv2.resize(colour, (2000, 1260))
+    gray, quality, skew = preprocess(big, card_width=1000)
+    assert gray.ndim == 2 and gray.shape[1] == 1000
+    assert quality.width == 1000 and abs(skew) < 0.5
+
+
+def test_quality_tells_sharp_from_blurred(card_gray: np.ndarray) -> None:
+    sharp = measure_quality(card_gray)
+    blurred = measure_quality(cv2.GaussianBlur(card_gray, (0, 0), 4))
+    assert blurred.sharpness < sharp.sharpness / 5
+
+
+def test_normalise_width_keeps_aspect_ratio() -> None:
+    assert normalise_width(np.zeros((300, 500), np.uint8), width=1000).shape == (600, 1000)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [(b"", "empty_file"), (b"%PDF-1.7 not an image", "image_undecodable"), (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image_undecodable")],
+)
+def test_undecodable_bytes_are_refused_with_a_code(data: bytes, code: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        decode_image(data, max_pixels=10_000_000)
+    assert caught.value.code == code
+
+
+def test_oversized_image_is_refused() -> None:
+    ok, png = cv2.imencode(".png", np.zeros((200, 200), np.uint8))
+    assert ok
+    with pytest.raises(DocumentError) as caught:
+        decode_image(png.tobytes(), max_pixels=10_000)
+    assert caught.value.code == "image_too_large"

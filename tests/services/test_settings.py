@@ -1,0 +1,39 @@
+"""Settings refuse unsafe or contradictory values at start-up, with the variable named."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from services.settings import Settings
+
+
+def test_defaults_run_locally_with_dev_auth() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.stage == "local" and settings.dev_auth_enabled
+    assert (settings.approve_at, settings.reject_below, settings.lock_ttl_s) == (85, 35, 600)
+    assert settings.redis_prefix == "filot"
+
+
+def test_dev_auth_is_off_by_default_outside_local() -> None:
+    assert not Settings(_env_file=None, stage="production").dev_auth_enabled  # type: ignore[call-arg]
+
+
+def test_dev_auth_cannot_be_forced_on_in_production() -> None:
+    with pytest.raises(ValidationError, match="FILOT_DEV_AUTH"):
+        Settings(_env_file=None, stage="production", dev_auth=True)  # type: ignore[call-arg]
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(ValidationError, match="FILOT_REJECT_BELOW"):
+        Settings(_env_file=None, approve_at=50, reject_below=60)  # type: ignore[call-arg]
+
+
+def test_values_come_from_filot_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FILOT_APPROVE_AT", "90")
+    monkeypatch.setenv("FILOT_REDIS_PREFIX", "staging")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.approve_at == 90 and settings.redis_prefix == "staging"
+    monkeypatch.setenv("FILOT_APPROVE_AT", "a lot")
+    with pytest.raises(ValidationError, match="approve_at"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

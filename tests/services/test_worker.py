@@ -1,0 +1,210 @@
+"""Workers against real parts: redis-server, Tesseract, SQLite, and the API and reviewer over loopback HTTP.
+
+A crashing engine is swapped in for the GPU-failure cases (as OCRmyPDF's fault tests do); it stands for a
+CUDA or engine error, which cannot be provoked on demand here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import redis
+
+from services.adapters.buli2 import Buli2Client
+from services.adapters.ocr import TesseractEngine
+from services.api.app import create_app
+from services.core.lifecycle import Status
+from services.core.model import OcrLine
+from services.errors import OcrError
+from services.reviewer import create_reviewer_app
+from services.samples.generate import load_truths
+from services.settings import Settings
+from services.wiring import Components, build_components
+from services.worker import Worker
+from tests.conftest import ServerThread
+
+ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
+
+
+class CrashingEngine:
+    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+
+@pytest.fixture
+def parts(settings: Settings, serve: Callable[[object], ServerThread]) -> Iterator[tuple[Components, Buli2Client]]:
+    api = serve(create_app(components=build_components(settings)))
+    reviewer = serve(create_reviewer_app(settings))
+    wired = settings.model_copy(update={"api_url": api.url, "buli2_url": reviewer.url})
+    components = build_components(wired)
+    components.reviewer_app = reviewer  # type: ignore[attr-defined]
+    client = Buli2Client(base_url=reviewer.url, api_key=wired.buli2_api_key, timeout_s=5)
+    yield components, client
+    client.close()
+
+
+def sample(sample_dir: Path, variant: str, doc_type: str = "ktp") -> Path:
+    return next(p for p, t in load_truths(sample_dir) if t.variant == variant and t.doc_type == doc_type)
+
+
+def submit(components: Components, data: bytes, doc_type: str = "ktp") -> str:
+    doc_id = uuid.uuid4().hex
+    key = f"documents/{doc_id}/original.png"
+    components.objects.put(key, data)
+    components.store.create(
+        doc_id=doc_id,
+        owner="alice",
+        doc_type=doc_type,
+        object_key=key,
+        content_type="image/png",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        correlation_id="c",
+    )
+    components.store.transition(doc_id, Status.QUEUED, actor="test")
+    components.queue.enqueue_gpu(doc_id)
+    return doc_id
+
+
+def worker(path: str, parts: tuple[Components, Buli2Client], engine: object = ENGINE) -> Worker:
+    return Worker(path=path, components=parts[0], engine=engine, buli2=parts[1])  # type: ignore[arg-type]
+
+
+def wait_status(components: Components, doc_id: str, wanted: set[Status], timeout: float = 20) -> Status:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = components.store.get(doc_id)
+        if record and record.status in wanted:
+            return record.status
+        time.sleep(0.05)
+    raise AssertionError(f"{doc_id} never reached {wanted}; is {components.store.get(doc_id)}")
+
+
+def test_gpu_worker_decides_a_clean_card_and_publishes_the_result(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    listener = redis.Redis.from_url(components.settings.redis_url).pubsub()
+    listener.subscribe("filot:ocr:gpu:results")
+    listener.get_message(timeout=2)
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+
+    assert worker("gpu", parts).process_one() is True
+    record = components.store.get(doc)
+    assert record is not None
+    assert record.status is Status.APPROVED and record.path == "gpu" and record.score >= 85  # type: ignore[operator]
+    assert record.fields and len(record.fields["nik"]) == 16
+    assert [e["to_status"] for e in components.store.history(doc)] == [
+        "uploaded", "queued", "processing", "scored", "approved"
+    ]
+    message = listener.get_message(timeout=2)
+    assert message is not None
+    assert json.loads(message["data"])["document_id"] == doc
+    assert json.loads(message["data"])["status"] == "approved"
+    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0}
+    assert redis.Redis.from_url(components.settings.redis_url).keys("filot:ocr:gpu:lock:*") == []
+
+
+def test_middle_band_is_escalated_and_the_human_decision_comes_back(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "invalid_nik").read_bytes())
+    worker("gpu", parts).process_one()
+    # The local BULI2 decides at once (reviewer_auto_decide_s=0) and, seeing a blocking reason, rejects.
+    assert wait_status(components, doc, {Status.REJECTED, Status.APPROVED}) is Status.REJECTED
+    steps = [e["to_status"] for e in components.store.history(doc)]
+    assert steps[-3:] == ["needs_review", "escalated", "rejected"]
+    case = components.reviewer_app.server.config.app.state.cases[doc]  # type: ignore[attr-defined]
+    assert "*" in case.escalation.fields["nik"]  # masked on the way out
+    assert case.escalation.callback_url.endswith("/v1/review/callback")
+
+
+def test_gpu_failure_falls_back_to_the_cpu_worker(parts: tuple[Components, Buli2Client], sample_dir: Path) -> None:
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+    assert worker("gpu", parts, CrashingEngine()).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.QUEUED and record.error_code == "ocr_failed"
+    assert components.queue.lengths()["cpu"] == 1
+
+    assert worker("cpu", parts).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.APPROVED and record.path == "cpu"
+    assert record.error_code is None
+
+
+def test_failure_on_both_paths_is_failed_with_its_reason(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+    worker("gpu", parts, CrashingEngine()).process_one()
+    worker("cpu", parts, CrashingEngine()).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.FAILED
+    assert record.error_code == "ocr_failed" and "simulated engine crash" in (record.error or "")
+
+
+def test_unreadable_stored_file_fails_at_once_without_a_cpu_retry(parts: tuple[Components, Buli2Client]) -> None:
+    components, _ = parts
+    doc = submit(components, b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    worker("gpu", parts).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.FAILED and record.error_code == "image_undecodable"
+    assert components.queue.lengths()["cpu"] == 0
+
+
+def test_random_image_is_rejected(parts: tuple[Components, Buli2Client], sample_dir: Path) -> None:
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "random").read_bytes())
+    worker("gpu", parts).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.REJECTED and record.score < 35  # type: ignore[operator]
+
+
+def test_a_decided_document_queued_again_is_not_processed_twice(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+    gpu = worker("gpu", parts)
+    gpu.process_one()
+    events = len(components.store.history(doc))
+    components.queue.enqueue_gpu(doc)
+    assert gpu.process_one() is True
+    assert len(components.store.history(doc)) == events
+    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0}
+
+
+def test_buli2_down_leaves_the_document_waiting_for_review(
+    settings: Settings, sample_dir: Path
+) -> None:
+    from services.devservers import free_port
+
+    components = build_components(settings)
+    dead = Buli2Client(base_url=f"http://127.0.0.1:{free_port()}", api_key="k", timeout_s=1)
+    doc = submit(components, sample(sample_dir, "invalid_nik").read_bytes())
+    Worker(path="gpu", components=components, engine=ENGINE, buli2=dead).process_one()
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.NEEDS_REVIEW
+
+
+def test_run_drains_the_queue_in_burst_mode_and_stops_on_request(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "random")]
+    assert worker("gpu", parts).run(stop=threading.Event(), burst=True) == 2
+    assert all(components.store.get(d).status in (Status.APPROVED, Status.REJECTED) for d in docs)  # type: ignore[union-attr]
+    stop = threading.Event()
+    stop.set()
+    assert worker("gpu", parts).run(stop=stop) == 0
