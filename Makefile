@@ -9,11 +9,12 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test setup system-deps venv synth verify-samples clean help
+.PHONY: run test lint setup system-deps venv synth clean help
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
 	@echo "make test    set up, then run the whole test suite"
+	@echo "make lint    ruff over the whole tree"
 	@echo "make synth   synthesize the CDK app (offline, no AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
@@ -22,6 +23,9 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
 
 synth: setup
 	$(PY) app.py

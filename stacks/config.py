@@ -125,7 +125,7 @@ def _text(context: Mapping[str, object], key: str, *, default: str | None) -> st
         return default
     if not isinstance(value, str):
         # A bare number in cdk.json (e.g. an account id) would lose leading zeros; insist on a string.
-        raise ValueError(f"{key} is {value!r} ({type(value).__name__}): it must be a string")
+        raise ValueError(f"{key} is {value!r} ({type(value).__name__}): it must be a string")  # noqa: TRY004 - a bad setting, as every other
     return value
 
 

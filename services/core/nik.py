@@ -8,8 +8,7 @@ from datetime import date
 
 # Province codes in use by Dukcapil (incl. the Papua provinces created in 2022).
 PROVINCE_CODES: frozenset[str] = frozenset(
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 93 94 95 96".split()
+    ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96"]
 )
 _NIK_RE = re.compile(r"^\d{16}$")
 FEMALE_DAY_OFFSET = 40
@@ -69,13 +68,10 @@ def check_nik_against_card(nik: str | None, *, birth_date: date | None, gender: 
     if facts.problems and ("nik_missing" in facts.problems or "nik_malformed" in facts.problems):
         return facts.problems
     problems = list(facts.problems)
-    if birth_date is not None and "nik_bad_birth_date" not in problems:
-        if (facts.birth_day, facts.birth_month, facts.birth_year_2) != (
-            birth_date.day,
-            birth_date.month,
-            birth_date.year % 100,
-        ):
-            problems.append("nik_birth_date_mismatch")
+    encoded = (facts.birth_day, facts.birth_month, facts.birth_year_2)
+    printed = (birth_date.day, birth_date.month, birth_date.year % 100) if birth_date else None
+    if printed is not None and "nik_bad_birth_date" not in problems and encoded != printed:
+        problems.append("nik_birth_date_mismatch")
     if gender is not None and facts.gender != gender:
         problems.append("nik_gender_mismatch")
     return tuple(problems)

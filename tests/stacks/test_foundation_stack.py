@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from aws_cdk import App, Aspects
 from aws_cdk.assertions import Annotations, Match, Template
-
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import LOG_RETENTION_DAYS, StageConfig

@@ -46,7 +46,7 @@ def test_bad_files_are_reported_per_document_without_a_traceback(tmp_path: Path,
 
 
 def test_human_output_and_claims(sample_dir: Path) -> None:
-    path, truth = next((p, t) for p, t in load_truths(sample_dir) if t.variant == "clean" and t.doc_type == "ktp")
+    path, _truth = next((p, t) for p, t in load_truths(sample_dir) if t.variant == "clean" and t.doc_type == "ktp")
     result = run_cli("verify", str(path), "--type", "ktp", "--claimed-nik", "3171021708900001")
     assert result.returncode == 0
     assert "claim_nik_mismatch" in result.stdout and "-> needs_review" in result.stdout

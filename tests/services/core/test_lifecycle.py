@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 from services.core.lifecycle import TERMINAL, Status, may_enter
 
 
 def test_the_happy_path_is_allowed() -> None:
     path = [Status.UPLOADED, Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         assert may_enter(current, target), (current, target)
     assert may_enter(Status.ESCALATED, Status.APPROVED)
     assert may_enter(Status.SCORED, Status.REJECTED)

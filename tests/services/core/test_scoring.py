@@ -47,7 +47,7 @@ def test_clean_consistent_card_is_approved_with_reasons_that_add_up() -> None:
 
 def test_nik_contradicting_the_card_is_never_auto_approved() -> None:
     fields = ktp(gender="LAKI-LAKI")  # the NIK encodes a woman
-    score, reasons = score_document(DocType.KTP, fields, GOOD_PHOTO, today=TODAY)
+    _score, reasons = score_document(DocType.KTP, fields, GOOD_PHOTO, today=TODAY)
     nik = next(r for r in reasons if r.code == "nik_invalid")
     assert nik.blocking and "nik_gender_mismatch" in nik.detail
     assert verdict(fields) is Decision.NEEDS_REVIEW
