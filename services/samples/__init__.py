@@ -1,8 +1,10 @@
 """Synthetic KTP/NPWP sample documents with ground truth, for tests, benchmarks and the demo run."""
 
+# degrade() is not re-exported: as a package attribute it would hide the degrade module.
+
 from __future__ import annotations
 
-from services.samples.degrade import DEGRADATIONS, degrade
+from services.samples.degrade import DEGRADATIONS
 from services.samples.generate import (
     DEMO_PLAN,
     full_plan,
@@ -30,7 +32,6 @@ __all__ = [
     "VARIANTS",
     "SampleTruth",
     "acceptable_decisions",
-    "degrade",
     "full_plan",
     "generate_sample",
     "generate_set",

@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="directory to write into (created if missing)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed; the same seed writes the same bytes (default 7)")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="random seed; the same seed writes the same bytes (default 7)"
+    )
     parser.add_argument(
         "--count-per-variant",
         type=int,

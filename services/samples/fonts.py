@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PIL import ImageFont
@@ -19,7 +19,7 @@ REGULAR = "DejaVuSans.ttf"
 BOLD = "DejaVuSans-Bold.ttf"
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(file_name: str) -> Path:
     """The first installed copy of a font file, or a RuntimeError that names the package to install."""
     for directory in FONT_DIRS:
@@ -32,7 +32,7 @@ def font_path(file_name: str) -> Path:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     """DejaVu Sans (or Sans Bold) at a pixel size."""
     return ImageFont.truetype(str(font_path(BOLD if bold else REGULAR)), size)

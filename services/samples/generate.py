@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from services.samples.degrade import JPEG_QUALITY, degrade
+from services.samples.degrade import JPEG_QUALITY, degrade_with_note
 from services.samples.identity import (
     make_invalid_nik,
     make_malformed_nik,
@@ -59,7 +59,9 @@ def _fields_and_note(doc_type: str, variant: str, rng: random.Random) -> tuple[d
     fields = random_ktp_fields(rng) if doc_type == "ktp" else random_npwp_fields(rng)
     if variant == "invalid_nik":
         if doc_type == "ktp":
-            nik, note = make_invalid_nik(rng, nik=fields["nik"], birth_date=fields["birth_date"], gender=fields["gender"])
+            nik, note = make_invalid_nik(
+                rng, nik=fields["nik"], birth_date=fields["birth_date"], gender=fields["gender"]
+            )
         else:
             nik, note = make_invalid_nik(rng, nik=fields["nik"])
         fields["nik"] = nik
@@ -86,7 +88,7 @@ def generate_sample(*, doc_type: str, variant: str, index: int, rng: random.Rand
         fields, note = _fields_and_note(doc_type, variant, rng)
         image = render_ktp(fields) if doc_type == "ktp" else render_npwp(fields)
         if variant in DEGRADED_VARIANTS:
-            image = degrade(image, variant=variant, rng=rng)
+            image, note = degrade_with_note(image, variant=variant, rng=rng)
     truth = SampleTruth(
         name=sample_name(doc_type=doc_type, variant=variant, index=index),
         doc_type=doc_type,

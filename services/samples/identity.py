@@ -23,12 +23,14 @@ def _card_date(value: dt.date) -> str:
 
 def _random_name(rng: random.Random, *, gender: str) -> str:
     if gender == MALE:
-        first, last = rng.choice(ref.MALE_FIRST_NAMES), rng.choice(ref.MALE_LAST_NAMES + ref.FAMILY_NAMES)
+        first, middles = rng.choice(ref.MALE_FIRST_NAMES), ref.MALE_MIDDLE_NAMES
+        last = rng.choice(ref.MALE_LAST_NAMES + ref.FAMILY_NAMES)
     else:
-        first, last = rng.choice(ref.FEMALE_FIRST_NAMES), rng.choice(ref.FEMALE_LAST_NAMES + ref.FAMILY_NAMES)
+        first, middles = rng.choice(ref.FEMALE_FIRST_NAMES), ref.FEMALE_MIDDLE_NAMES
+        last = rng.choice(ref.FEMALE_LAST_NAMES + ref.FAMILY_NAMES)
     shape = rng.random()
     if shape < 0.15:
-        return f"{first} {rng.choice(ref.MIDDLE_NAMES)} {last}"
+        return f"{first} {rng.choice(middles)} {last}"
     if shape < 0.25:
         return first
     return f"{first} {last}"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.samples.reference import PROVINCE_CODES
+from services.core.nik import FEMALE_DAY_OFFSET, check_nik_against_card
 
 NIK_LENGTH = 16
-FEMALE_DAY_OFFSET = 40
 MALE = "LAKI-LAKI"
 FEMALE = "PEREMPUAN"
 
@@ -35,43 +34,10 @@ def parse_card_date(text: str) -> dt.date:
     return dt.datetime.strptime(text, "%d-%m-%Y").date()
 
 
-def _calendar_date_exists(day: int, month: int, yy: int) -> bool:
-    for century in (1900, 2000):
-        try:
-            dt.date(century + yy, month, day)
-        except ValueError:
-            continue
-        return True
-    return False
-
-
 def nik_problems(nik: str, *, birth_date: str | None = None, gender: str | None = None) -> list[str]:
-    """Every rule the NIK breaks (empty when valid); birth_date (DD-MM-YYYY) and gender are cross-checked when given."""
-    if len(nik) != NIK_LENGTH:
-        return [f"length {len(nik)} is not {NIK_LENGTH}"]
-    if not nik.isdigit():
-        return ["contains characters other than digits"]
-    problems: list[str] = []
-    if nik[:2] not in PROVINCE_CODES:
-        problems.append(f"unknown province code {nik[:2]}")
-    if nik[2:4] == "00":
-        problems.append("regency/city code 00")
-    if nik[4:6] == "00":
-        problems.append("district code 00")
-    raw_day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
-    is_female = raw_day > FEMALE_DAY_OFFSET
-    day = raw_day - FEMALE_DAY_OFFSET if is_female else raw_day
-    if not _calendar_date_exists(day, month, yy):
-        problems.append(f"birth block {nik[6:12]} is not a date")
-    if nik[12:] == "0000":
-        problems.append("serial 0000")
-    if birth_date is not None:
-        printed = parse_card_date(birth_date)
-        if (day, month, yy) != (printed.day, printed.month, printed.year % 100):
-            problems.append(f"birth block {nik[6:12]} does not match birth date {birth_date}")
-    if gender is not None and is_female != (gender == FEMALE):
-        problems.append(f"day offset does not match gender {gender}")
-    return problems
+    """The platform's own NIK rules (services.core.nik), with the birth date given as printed (DD-MM-YYYY)."""
+    printed = parse_card_date(birth_date) if birth_date is not None else None
+    return list(check_nik_against_card(nik, birth_date=printed, gender=gender))
 
 
 def is_valid_nik(nik: str, *, birth_date: str | None = None, gender: str | None = None) -> bool:

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Kemendagri province codes: the first two digits of every genuine NIK.
-PROVINCE_CODES: frozenset[str] = frozenset(
-    {
-        "11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
-        "31", "32", "33", "34", "35", "36",
-        "51", "52", "53",
-        "61", "62", "63", "64", "65",
-        "71", "72", "73", "74", "75", "76",
-        "81", "82",
-        "91", "92", "93", "94", "95", "96",
-    }
-)
+from services.core.nik import PROVINCE_CODES
 
+# Tables read better a row per line than an item per line.
+# fmt: off
 # Two-digit codes that no province uses, for deliberately invalid NIKs.
 UNKNOWN_PROVINCE_CODES: tuple[str, ...] = tuple(
     f"{code:02d}" for code in range(10, 100) if f"{code:02d}" not in PROVINCE_CODES
@@ -177,7 +168,8 @@ FAMILY_NAMES: tuple[str, ...] = (
     "SIREGAR", "NASUTION", "LUBIS", "HARAHAP", "HALIM", "WIJAYA", "PURNAMA", "SIMANJUNTAK",
     "TAMBUNAN", "HUTAPEA", "PANJAITAN", "SINAGA", "TANJUNG", "SITOMPUL",
 )
-MIDDLE_NAMES: tuple[str, ...] = ("NUR", "DWI", "TRI", "EKA", "SRI", "ADI", "PUTRA", "AYU")
+MALE_MIDDLE_NAMES: tuple[str, ...] = ("NUR", "DWI", "TRI", "EKA", "ADI", "PUTRA", "ARIF")
+FEMALE_MIDDLE_NAMES: tuple[str, ...] = ("NUR", "DWI", "TRI", "EKA", "SRI", "AYU", "PUTRI")
 
 STREETS: tuple[str, ...] = (
     "MERDEKA", "SUDIRMAN", "DIPONEGORO", "GATOT SUBROTO", "AHMAD YANI", "PAHLAWAN", "MELATI",
@@ -200,3 +192,4 @@ OCCUPATIONS: tuple[str, ...] = (
 
 BLOOD_TYPES: tuple[str, ...] = ("A", "B", "AB", "O", "-")
 BLOOD_WEIGHTS: tuple[int, ...] = (25, 25, 8, 30, 12)
+# fmt: on

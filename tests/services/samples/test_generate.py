@@ -1,0 +1,146 @@
+"""Sample sets are reproducible byte for byte, and their truth files round-trip through load_truths."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from services.samples.__main__ import main
+from services.samples.degrade import DEGRADATIONS, TABLE_COLOUR, degrade
+from services.samples.generate import DEMO_PLAN, full_plan, generate_sample, generate_set, load_truths, write_sample
+from services.samples.identity import random_ktp_fields
+from services.samples.nik import nik_problems
+from services.samples.render import CARD_SIZE, render_ktp
+from services.samples.truth import DECISIONS, VARIANTS, SampleTruth
+
+
+def _digests(directory: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(directory.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def demo_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[Path, SampleTruth]]]:
+    out = tmp_path_factory.mktemp("demo")
+    return out, generate_set(out)
+
+
+def test_demo_plan_is_the_twelve_documents(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]]) -> None:
+    _, written = demo_set
+    assert sum(count for _, _, count in DEMO_PLAN) == 12
+    # fmt: off
+    assert [truth.name for _, truth in written] == [
+        "ktp-clean-01", "ktp-clean-02", "npwp-clean-01", "npwp-clean-02", "ktp-noise-01", "ktp-blur-01",
+        "ktp-rotate-01", "ktp-low_contrast-01", "ktp-jpeg-01", "ktp-invalid_nik-01", "ktp-malformed_nik-01",
+        "ktp-random-01",
+    ]
+    # fmt: on
+
+
+def test_same_seed_writes_the_same_bytes(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]], tmp_path: Path) -> None:
+    first, _ = demo_set
+    generate_set(tmp_path)
+    assert _digests(tmp_path) == _digests(first)
+    other = tmp_path / "other"
+    generate_set(other, seed=8)
+    assert _digests(other) != _digests(first)
+
+
+def test_a_sample_does_not_depend_on_the_rest_of_the_plan(
+    demo_set: tuple[Path, list[tuple[Path, SampleTruth]]], tmp_path: Path
+) -> None:
+    first, _ = demo_set
+    generate_set(tmp_path, plan=[("ktp", "jpeg", 1)])
+    assert (tmp_path / "ktp-jpeg-01.jpg").read_bytes() == (first / "ktp-jpeg-01.jpg").read_bytes()
+
+
+def test_files_and_truth_round_trip(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]]) -> None:
+    out, written = demo_set
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p, _ in written] + [f"{t.name}.json" for _, t in written]
+    )
+    assert load_truths(out) == sorted(written, key=lambda pair: pair[1].name)
+    for path, truth in written:
+        assert path.suffix == (".jpg" if truth.variant == "jpeg" else ".png")
+        assert SampleTruth.from_json(json.loads(path.with_suffix(".json").read_text())) == truth
+        with Image.open(path) as image:
+            image.load()
+            if truth.variant == "rotate":
+                assert image.width > CARD_SIZE[0] and image.height > CARD_SIZE[1]
+            else:
+                assert image.size == CARD_SIZE
+
+
+def test_load_truths_wants_an_image_next_to_each_json(tmp_path: Path) -> None:
+    image, truth = generate_sample(doc_type="ktp", variant="blank", index=1, rng=random.Random(0))
+    write_sample(image, truth, tmp_path).unlink()
+    with pytest.raises(FileNotFoundError, match="ktp-blank-01"):
+        load_truths(tmp_path)
+
+
+@pytest.mark.parametrize("doc_type", ["ktp", "npwp"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_truth_matches_the_variant(doc_type: str, variant: str) -> None:
+    image, truth = generate_sample(doc_type=doc_type, variant=variant, index=3, rng=random.Random(11))
+    assert truth.name == f"{doc_type}-{variant}-03"
+    assert (truth.doc_type, truth.variant) == (doc_type, variant)
+    assert set(truth.acceptable_decisions) <= set(DECISIONS)
+    printed = truth.fields if doc_type == "ktp" else {}
+    birth = {"birth_date": printed.get("birth_date"), "gender": printed.get("gender")}
+    if variant in ("clean", *DEGRADATIONS):
+        assert truth.valid and truth.acceptable_decisions == ("approved", "needs_review")
+        assert nik_problems(truth.fields["nik"], **birth) == []
+    elif variant in ("invalid_nik", "malformed_nik"):
+        assert not truth.valid and truth.acceptable_decisions == ("needs_review", "rejected")
+        nik = truth.fields["nik"]
+        assert nik_problems(nik, **birth)
+        assert (len(nik) == 16 and nik.isdigit()) == (variant == "invalid_nik")
+    else:
+        assert not truth.valid and truth.acceptable_decisions == ("rejected",) and truth.fields == {}
+    assert image.mode == "RGB"
+
+
+def test_unknown_doc_type_or_variant_is_refused() -> None:
+    with pytest.raises(ValueError, match="passport"):
+        generate_sample(doc_type="passport", variant="clean", index=1, rng=random.Random(0))
+    with pytest.raises(ValueError, match="sepia"):
+        generate_sample(doc_type="ktp", variant="sepia", index=1, rng=random.Random(0))
+
+
+@pytest.mark.parametrize("variant", DEGRADATIONS)
+def test_degrade_is_deterministic_and_changes_pixels(variant: str) -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    first = degrade(card, variant=variant, rng=random.Random(9))
+    again = degrade(card, variant=variant, rng=random.Random(9))
+    assert first.tobytes() == again.tobytes()
+    assert first.size != card.size or first.tobytes() != card.tobytes()
+
+
+def test_rotation_keeps_the_whole_card_on_the_table() -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    for seed in range(10):
+        turned = degrade(card, variant="rotate", rng=random.Random(seed))
+        pixels = turned.load()
+        assert pixels is not None
+        for corner in ((0, 0), (turned.width - 1, 0), (0, turned.height - 1), (turned.width - 1, turned.height - 1)):
+            assert pixels[corner] == TABLE_COLOUR
+        for x in range(turned.width):  # a margin of table all round: no card pixel touches the frame
+            assert pixels[x, 0] == TABLE_COLOUR and pixels[x, turned.height - 1] == TABLE_COLOUR
+
+
+def test_cli_writes_one_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path), "--seed", "3", "--count-per-variant", "1"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == 2 * len(full_plan(1)) == len(list(tmp_path.iterdir()))
+    assert all(Path(line).exists() for line in printed)
+
+
+def test_cli_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert "--count-per-variant" in capsys.readouterr().out
