@@ -96,7 +96,7 @@ def serve() -> Iterator[Callable[[object], ServerThread]]:
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo sample set (12 cards with ground truth), generated once per session."""
+    """The demo sample set (13 cards with ground truth), generated once per session."""
     from services.samples.generate import generate_set
 
     out = tmp_path_factory.mktemp("samples")

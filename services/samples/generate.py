@@ -40,6 +40,7 @@ DEMO_PLAN: tuple[tuple[str, str, int], ...] = (
     ("ktp", "jpeg", 1),
     ("ktp", "invalid_nik", 1),
     ("ktp", "malformed_nik", 1),
+    ("ktp", "blank", 1),
     ("ktp", "random", 1),
 )
 IMAGE_SUFFIXES = (".png", ".jpg")

@@ -27,7 +27,7 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "summary: 12/12 decided" in result.stdout
+    assert "summary: 13/13 decided" in result.stdout
 
     truths = {}
     for truth_file in (workdir / "samples").glob("*.json"):
@@ -44,7 +44,7 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
             )]
             for row in rows
         }
-    assert len(rows) == len(truths) == 12
+    assert len(rows) == len(truths) == 13
     for row in rows:
         truth = truths[row.sha256]
         first_decision = next(s for s in history[row.id] if s in ("approved", "rejected", "needs_review"))
@@ -54,7 +54,7 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
             assert row.status != "rejected"
         if truth.variant in ("invalid_nik", "malformed_nik"):
             assert first_decision != "approved"
-        if truth.variant == "random":
+        if truth.variant in ("random", "blank"):
             assert row.status == "rejected"
     # Everything it started has stopped: none of its ports still accepts a connection.
     ports = [int(port) for port in re.findall(r":(\d{2,5})", result.stdout.split("starting redis-server", 1)[1].split("\n")[0])]

@@ -29,14 +29,14 @@ def demo_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple
     return out, generate_set(out)
 
 
-def test_demo_plan_is_the_twelve_documents(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]]) -> None:
+def test_demo_plan_is_the_thirteen_documents(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]]) -> None:
     _, written = demo_set
-    assert sum(count for _, _, count in DEMO_PLAN) == 12
+    assert sum(count for _, _, count in DEMO_PLAN) == 13
     # fmt: off
     assert [truth.name for _, truth in written] == [
         "ktp-clean-01", "ktp-clean-02", "npwp-clean-01", "npwp-clean-02", "ktp-noise-01", "ktp-blur-01",
         "ktp-rotate-01", "ktp-low_contrast-01", "ktp-jpeg-01", "ktp-invalid_nik-01", "ktp-malformed_nik-01",
-        "ktp-random-01",
+        "ktp-blank-01", "ktp-random-01",
     ]
     # fmt: on
 
