@@ -33,37 +33,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run_api(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from services.api.app import create_app
 
     settings = get_settings()
     configure_logging("api", settings.log_level)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=args.host or settings.api_host,
-        port=args.port or settings.api_port,
-        log_level=settings.log_level.lower(),
-        server_header=False,
-    )
-    return 0
+    return _serve(create_app(settings), host=args.host or settings.api_host, port=args.port or settings.api_port)
 
 
 def run_reviewer(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from services.reviewer import create_reviewer_app
 
     settings = get_settings()
     configure_logging("reviewer", settings.log_level)
-    uvicorn.run(
+    return _serve(
         create_reviewer_app(settings),
         host=args.host or settings.reviewer_host,
         port=args.port or settings.reviewer_port,
-        log_level=settings.log_level.lower(),
-        server_header=False,
     )
+
+
+def _serve(app: object, *, host: str, port: int) -> int:
+    import uvicorn
+
+    # No server banner: it only tells an attacker what to look up.
+    uvicorn.run(app, host=host, port=port, log_level=get_settings().log_level.lower(), server_header=False)  # type: ignore[arg-type]
     return 0
 
 

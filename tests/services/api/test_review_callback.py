@@ -26,9 +26,8 @@ def api(components: Components, serve: Callable[[object], ServerThread]) -> http
     return httpx.Client(base_url=serve(create_app(components=components)).url, timeout=30)
 
 
-def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
-    store = components.store
-    store.create(
+def uploaded_doc(components: Components, doc_id: str) -> str:
+    components.store.create(
         doc_id=doc_id,
         owner="alice",
         doc_type="ktp",
@@ -38,6 +37,12 @@ def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
         sha256="0" * 64,
         correlation_id="c",
     )
+    return doc_id
+
+
+def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
+    store = components.store
+    uploaded_doc(components, doc_id)
     for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED):
         assert store.transition(doc_id, status, actor="test", score=70.0 if status is Status.SCORED else None)
     return doc_id
@@ -89,15 +94,6 @@ def test_bad_callbacks_are_refused_with_a_code(
 
 
 def test_document_not_yet_escalated_is_a_conflict(api: httpx.Client, components: Components) -> None:
-    components.store.create(
-        doc_id="a" * 32,
-        owner="a",
-        doc_type="ktp",
-        object_key="k",
-        content_type="image/png",
-        size_bytes=1,
-        sha256="0" * 64,
-        correlation_id="c",
-    )
+    uploaded_doc(components, "a" * 32)
     response = api.post("/v1/review/callback", json={"document_id": "a" * 32, "decision": "approved"}, headers=KEY)
     assert response.status_code == 409
