@@ -15,7 +15,7 @@ help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff over the whole tree"
-	@echo "make synth   synthesize the CDK app (offline, no AWS credentials needed)"
+	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
 run: setup
@@ -27,8 +27,15 @@ test: setup
 lint: venv
 	$(PY) -m ruff check .
 
-synth: setup
-	$(PY) app.py
+# The real CDK CLI (npm package aws-cdk, pinned in package-lock.json); cdk.json runs `python3 app.py`,
+# so the virtualenv goes first on the PATH.
+synth: setup node_modules/.installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk synth --quiet
+	@echo "templates written to cdk.out/"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 setup: system-deps venv
 
@@ -38,6 +45,7 @@ system-deps:
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -54,4 +62,4 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var cdk.out .pytest_cache
+	rm -rf $(VENV) var cdk.out .pytest_cache node_modules

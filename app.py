@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # Imported after the line above: importing aws_cdk starts the jsii runtime.
 import aws_cdk as cdk
+from aws_cdk import cx_api
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import StageConfig
-from stacks.foundation_stack import FoundationStack
+from stacks.stages import build_stage
 
 REPO_ROOT = Path(__file__).resolve().parent
 CDK_JSON = REPO_ROOT / "cdk.json"
@@ -32,16 +33,33 @@ def build_app() -> cdk.App:
     # a fresh temporary directory, so `python3 app.py` writes to ./cdk.out like `cdk synth` instead.
     outdir = None if os.environ.get("CDK_OUTDIR") else str(REPO_ROOT / "cdk.out")
     app = cdk.App(context=file_context(), outdir=outdir)
-    config = StageConfig.from_context(app.node.get_all_context())
-    FoundationStack(app, config.stack_name("foundation"), config=config)
+    build_stage(app, app.node.get_all_context())
     _add_nag_checks(app)
     return app
 
 
 def _add_nag_checks(app: cdk.App) -> None:
-    # Every synth is checked against the AWS Solutions rules; a finding fails `cdk synth`.
+    # Every synth is checked against the AWS Solutions rules; an unsuppressed finding fails `cdk synth`
+    # (the CLI reads the error annotations) and `python3 app.py` (main below).
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
 
 
+def synthesis_errors(assembly: cx_api.CloudAssembly) -> list[str]:
+    """Every error annotation (cdk-nag findings among them) of the synthesized stacks, one line each."""
+    return [
+        f"{message.id}: {message.entry.data}".strip()
+        for stack in assembly.stacks
+        for message in stack.messages
+        if message.level == cx_api.SynthesisMessageLevel.ERROR
+    ]
+
+
+def main() -> int:
+    errors = synthesis_errors(build_app().synth())
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if errors else 0
+
+
 if __name__ == "__main__":
-    build_app().synth()
+    sys.exit(main())

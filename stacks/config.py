@@ -4,50 +4,90 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from aws_cdk.region_info import RegionInfo
+
+from stacks.context_values import flag, json_value, text, whole_number
+from stacks.observability import RETENTION_BY_DAYS
+from stacks.service_settings import RESERVED_NAMES
 
 CONTEXT_PREFIX = "filot:"
 STAGE_KEY = "filot:stage"
 REGION_KEY = "filot:region"
 ACCOUNT_KEY = "filot:account"
+AZS_KEY = "filot:availabilityZones"
+NAT_GATEWAYS_KEY = "filot:natGateways"
 LOG_RETENTION_DAYS_KEY = "filot:logRetentionDays"
 KEEP_IMAGES_KEY = "filot:keepImages"
-KNOWN_KEYS = frozenset({STAGE_KEY, REGION_KEY, ACCOUNT_KEY, LOG_RETENTION_DAYS_KEY, KEEP_IMAGES_KEY})
+IMAGE_TAG_KEY = "filot:imageTag"
+DOMAIN_KEY = "filot:domainName"
+CERTIFICATE_KEY = "filot:certificateArn"
+PAGERDUTY_KEY = "filot:pagerDutyEndpoint"
+STORAGE_URL_KEY = "filot:storageUrl"
+API_ON_LAMBDA_KEY = "filot:apiOnLambda"
+ENVIRONMENT_KEY = "filot:environment"
+BACKEND_MIN_KEY, BACKEND_MAX_KEY = "filot:backendMin", "filot:backendMax"
+GPU_MIN_KEY, GPU_MAX_KEY = "filot:gpuWorkerMin", "filot:gpuWorkerMax"
+CPU_MIN_KEY, CPU_MAX_KEY = "filot:cpuWorkerMin", "filot:cpuWorkerMax"
+KNOWN_KEYS = frozenset(
+    {
+        STAGE_KEY,
+        REGION_KEY,
+        ACCOUNT_KEY,
+        AZS_KEY,
+        NAT_GATEWAYS_KEY,
+        LOG_RETENTION_DAYS_KEY,
+        KEEP_IMAGES_KEY,
+        IMAGE_TAG_KEY,
+        DOMAIN_KEY,
+        CERTIFICATE_KEY,
+        PAGERDUTY_KEY,
+        STORAGE_URL_KEY,
+        API_ON_LAMBDA_KEY,
+        ENVIRONMENT_KEY,
+        BACKEND_MIN_KEY,
+        BACKEND_MAX_KEY,
+        GPU_MIN_KEY,
+        GPU_MAX_KEY,
+        CPU_MIN_KEY,
+        CPU_MAX_KEY,
+    }
+)
 
 DEFAULT_REGION = "ap-southeast-2"
 DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_KEEP_IMAGES = 20
+DEFAULT_IMAGE_TAG = "0.1.0"
 MAX_KEEP_IMAGES = 1000
+MAX_TASKS = 100
 
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 # Commercial, GovCloud, China and ISO partitions: ap-southeast-2, us-gov-west-1, cn-north-1, us-isob-east-1.
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-(gov|iso[a-z]?))?-[a-z]+-[1-9][0-9]?$")
+REGION_PATTERN = re.compile(r"^[a-z]{2,4}(-(gov|iso[a-z]?))?-[a-z]+-[1-9][0-9]?$")
+# The regions this CDK release knows (aws_cdk.region_info, offline): a typo such as ap-southeast-9 is refused.
+KNOWN_REGIONS = frozenset(region.name for region in RegionInfo.regions)
 ACCOUNT_PATTERN = re.compile(r"^[0-9]{12}$")
-# The only retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 would mean "never expire".
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
+AZ_SUFFIX_PATTERN = re.compile(r"^[a-z]$")
+# ECR's tag grammar (a tag, not a digest: deployments name the tested, immutable tag).
+IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+CERTIFICATE_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):certificate/[0-9a-f-]{36}$"
 )
+HTTPS_URL_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
+STORAGE_URL_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+ENVIRONMENT_NAME_PATTERN = re.compile(r"^FILOT_[A-Z0-9_]+$")
+# The only retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 would mean "never expire".
+LOG_RETENTION_DAYS = tuple(RETENTION_BY_DAYS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingRange:
+    """How many tasks a service may run; ``minimum`` 0 lets a worker scale to zero when idle."""
+
+    minimum: int
+    maximum: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,44 +97,200 @@ class StageConfig:
     stage: str
     region: str = DEFAULT_REGION
     account: str | None = None
+    # Explicit zones keep synthesis offline (no AZ lookup); None means <region>a and <region>b.
+    availability_zones: tuple[str, ...] | None = None
+    nat_gateways: int = 1
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     keep_images: int = DEFAULT_KEEP_IMAGES
+    image_tag: str = DEFAULT_IMAGE_TAG
+    domain_name: str | None = None
+    certificate_arn: str | None = None
+    pagerduty_endpoint: str | None = None
+    # None means s3://filot-<stage>-documents (an R2 bucket; the endpoint is in the r2 secret).
+    storage_url: str | None = None
+    api_on_lambda: bool = False
+    # Extra plain (non-secret) FILOT_* settings for every task, e.g. the decision thresholds.
+    environment: Mapping[str, str] = field(default_factory=dict)
+    backend: ScalingRange = ScalingRange(minimum=2, maximum=6)
+    gpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
+    cpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.stage, str) or not STAGE_PATTERN.fullmatch(self.stage):
-            raise ValueError(
-                f"{STAGE_KEY} is {self.stage!r}: it must match {STAGE_PATTERN.pattern} "
-                "(a lowercase letter, then 1-20 lowercase letters, digits or hyphens)"
+        _check(
+            isinstance(self.stage, str) and STAGE_PATTERN.fullmatch(self.stage),
+            STAGE_KEY,
+            self.stage,
+            f"it must match {STAGE_PATTERN.pattern} (a lowercase letter, then 1-20 lowercase letters, digits or hyphens)",
+        )
+        _check(
+            isinstance(self.region, str) and REGION_PATTERN.fullmatch(self.region) and self.region in KNOWN_REGIONS,
+            REGION_KEY,
+            self.region,
+            f"it must be a known AWS region code such as {DEFAULT_REGION!r}",
+        )
+        _check(
+            self.account is None or (isinstance(self.account, str) and ACCOUNT_PATTERN.fullmatch(self.account)),
+            ACCOUNT_KEY,
+            self.account,
+            "it must be a 12-digit AWS account id (a string, leading zeros kept) or null for an "
+            "environment-agnostic synth",
+        )
+        self._check_network()
+        _check(
+            self.log_retention_days in LOG_RETENTION_DAYS,
+            LOG_RETENTION_DAYS_KEY,
+            self.log_retention_days,
+            f"CloudWatch Logs accepts only {', '.join(str(days) for days in LOG_RETENTION_DAYS)}",
+        )
+        _check(
+            _is_whole(self.keep_images) and 1 <= self.keep_images <= MAX_KEEP_IMAGES,
+            KEEP_IMAGES_KEY,
+            self.keep_images,
+            f"it must be a whole number from 1 to {MAX_KEEP_IMAGES}",
+        )
+        _check(
+            isinstance(self.image_tag, str) and IMAGE_TAG_PATTERN.fullmatch(self.image_tag),
+            IMAGE_TAG_KEY,
+            self.image_tag,
+            "it must be an ECR image tag (letters, digits, '.', '_', '-'; at most 128)",
+        )
+        self._check_endpoints()
+        self._check_environment()
+        self._check_scaling()
+
+    def _check_network(self) -> None:
+        zones = self.zones
+        _check(
+            len(zones) >= 2 and len(set(zones)) == len(zones),
+            AZS_KEY,
+            list(zones),
+            "it must name at least two different availability zones",
+        )
+        for zone in zones:
+            _check(
+                isinstance(zone, str)
+                and zone.startswith(self.region)
+                and AZ_SUFFIX_PATTERN.fullmatch(zone[len(self.region) :]),
+                AZS_KEY,
+                zone,
+                f"every zone must be in {self.region} (e.g. {self.region}a)",
             )
-        if not isinstance(self.region, str) or not REGION_PATTERN.fullmatch(self.region):
-            raise ValueError(
-                f"{REGION_KEY} is {self.region!r}: it must be an AWS region code such as {DEFAULT_REGION!r}"
+        _check(
+            _is_whole(self.nat_gateways) and 1 <= self.nat_gateways <= len(zones),
+            NAT_GATEWAYS_KEY,
+            self.nat_gateways,
+            f"it must be a whole number from 1 to the number of zones ({len(zones)})",
+        )
+
+    def _check_endpoints(self) -> None:
+        _check(
+            self.domain_name is None
+            or (isinstance(self.domain_name, str) and DOMAIN_PATTERN.fullmatch(self.domain_name)),
+            DOMAIN_KEY,
+            self.domain_name,
+            "it must be a lowercase DNS name such as api.filot.example",
+        )
+        if self.certificate_arn is not None:
+            match = (
+                CERTIFICATE_PATTERN.fullmatch(self.certificate_arn) if isinstance(self.certificate_arn, str) else None
             )
-        if self.account is not None and (
-            not isinstance(self.account, str) or not ACCOUNT_PATTERN.fullmatch(self.account)
+            _check(
+                match,
+                CERTIFICATE_KEY,
+                self.certificate_arn,
+                "it must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+            )
+            _check(
+                match and match["region"] == self.region,
+                CERTIFICATE_KEY,
+                self.certificate_arn,
+                f"the load balancer needs a certificate from its own region, {self.region}",
+            )
+            _check(
+                self.domain_name is not None,
+                CERTIFICATE_KEY,
+                self.certificate_arn,
+                f"a certificate needs {DOMAIN_KEY}, the name it was issued for and clients call",
+            )
+        _check(
+            self.pagerduty_endpoint is None
+            or (isinstance(self.pagerduty_endpoint, str) and HTTPS_URL_PATTERN.fullmatch(self.pagerduty_endpoint)),
+            PAGERDUTY_KEY,
+            _redacted(self.pagerduty_endpoint),
+            "it must be an https:// URL (PagerDuty's CloudWatch integration URL)",
+        )
+        _check(
+            self.storage_url is None
+            or (isinstance(self.storage_url, str) and STORAGE_URL_PATTERN.fullmatch(self.storage_url)),
+            STORAGE_URL_KEY,
+            self.storage_url,
+            "it must be s3://<bucket>[/prefix] (the R2 bucket)",
+        )
+        _check(isinstance(self.api_on_lambda, bool), API_ON_LAMBDA_KEY, self.api_on_lambda, "it must be true or false")
+
+    def _check_environment(self) -> None:
+        _check(
+            isinstance(self.environment, Mapping),
+            ENVIRONMENT_KEY,
+            self.environment,
+            "it must be an object of FILOT_* names to string values",
+        )
+        for name, value in self.environment.items():
+            _check(
+                isinstance(name, str) and ENVIRONMENT_NAME_PATTERN.fullmatch(name),
+                ENVIRONMENT_KEY,
+                name,
+                "every name must match FILOT_[A-Z0-9_]+",
+            )
+            _check(
+                name not in RESERVED_NAMES,
+                ENVIRONMENT_KEY,
+                name,
+                "the stacks set this one themselves (a secret, or derived from the stage): remove it",
+            )
+            _check(isinstance(value, str), ENVIRONMENT_KEY, f"{name}={value!r}", "every value must be a string")
+
+    def _check_scaling(self) -> None:
+        for (min_key, max_key), scaling, lowest_min in (
+            # The API must always answer, so it keeps at least one task; the workers may idle at zero.
+            ((BACKEND_MIN_KEY, BACKEND_MAX_KEY), self.backend, 1),
+            ((GPU_MIN_KEY, GPU_MAX_KEY), self.gpu_workers, 0),
+            ((CPU_MIN_KEY, CPU_MAX_KEY), self.cpu_workers, 0),
         ):
-            raise ValueError(
-                f"{ACCOUNT_KEY} is {self.account!r}: it must be a 12-digit AWS account id "
-                "(a string, leading zeros kept) or null for an environment-agnostic synth"
+            _check(
+                _is_whole(scaling.minimum) and lowest_min <= scaling.minimum <= MAX_TASKS,
+                min_key,
+                scaling.minimum,
+                f"it must be a whole number from {lowest_min} to {MAX_TASKS}",
             )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{LOG_RETENTION_DAYS_KEY} is {self.log_retention_days!r}: CloudWatch Logs accepts only "
-                f"{', '.join(str(days) for days in LOG_RETENTION_DAYS)}"
+            _check(
+                _is_whole(scaling.maximum) and 1 <= scaling.maximum <= MAX_TASKS,
+                max_key,
+                scaling.maximum,
+                f"it must be a whole number from 1 to {MAX_TASKS}",
             )
-        if (
-            isinstance(self.keep_images, bool)
-            or not isinstance(self.keep_images, int)
-            or not 1 <= self.keep_images <= MAX_KEEP_IMAGES
-        ):
-            raise ValueError(
-                f"{KEEP_IMAGES_KEY} is {self.keep_images!r}: it must be a whole number from 1 to {MAX_KEEP_IMAGES}"
-            )
+            if scaling.minimum > scaling.maximum:
+                raise ValueError(
+                    f"{min_key} ({scaling.minimum}) is greater than {max_key} ({scaling.maximum}): "
+                    "the minimum task count must not exceed the maximum"
+                )
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return self.availability_zones or (f"{self.region}a", f"{self.region}b")
 
     @property
     def name_prefix(self) -> str:
-        """Prefix for every physical name in this stage, e.g. ``filot-production``."""
+        """Prefix for every physical name in this stage, e.g. ``filot-production``; also the ECS cluster's name."""
         return f"filot-{self.stage}"
+
+    @property
+    def storage(self) -> str:
+        return self.storage_url or f"s3://{self.name_prefix}-documents"
+
+    @property
+    def https(self) -> bool:
+        return self.certificate_arn is not None
 
     def stack_name(self, component: str) -> str:
         """CloudFormation stack name for one component, e.g. ``filot-production-foundation``."""
@@ -110,31 +306,48 @@ class StageConfig:
             )
         if context.get(STAGE_KEY) in (None, ""):
             raise ValueError(f"{STAGE_KEY} is missing: set it in cdk.json or pass `-c {STAGE_KEY}=<name>`")
+        defaults = cls(stage="default")
+        zones = json_value(context, AZS_KEY)
+        if zones is not None and not (isinstance(zones, list) and all(isinstance(zone, str) for zone in zones)):
+            raise ValueError(f"{AZS_KEY} is {zones!r}: it must be a list of zone names")
+        environment = json_value(context, ENVIRONMENT_KEY)
         return cls(
-            stage=_text(context, STAGE_KEY, default=None) or "",
-            region=_text(context, REGION_KEY, default=DEFAULT_REGION) or DEFAULT_REGION,
-            account=_text(context, ACCOUNT_KEY, default=None),
-            log_retention_days=_whole_number(context, LOG_RETENTION_DAYS_KEY, default=DEFAULT_LOG_RETENTION_DAYS),
-            keep_images=_whole_number(context, KEEP_IMAGES_KEY, default=DEFAULT_KEEP_IMAGES),
+            stage=text(context, STAGE_KEY) or "",
+            region=text(context, REGION_KEY) or DEFAULT_REGION,
+            account=text(context, ACCOUNT_KEY),
+            availability_zones=tuple(zones) if zones is not None else None,
+            nat_gateways=whole_number(context, NAT_GATEWAYS_KEY, default=defaults.nat_gateways),
+            log_retention_days=whole_number(context, LOG_RETENTION_DAYS_KEY, default=DEFAULT_LOG_RETENTION_DAYS),
+            keep_images=whole_number(context, KEEP_IMAGES_KEY, default=DEFAULT_KEEP_IMAGES),
+            image_tag=text(context, IMAGE_TAG_KEY) or DEFAULT_IMAGE_TAG,
+            domain_name=text(context, DOMAIN_KEY),
+            certificate_arn=text(context, CERTIFICATE_KEY),
+            pagerduty_endpoint=text(context, PAGERDUTY_KEY),
+            storage_url=text(context, STORAGE_URL_KEY),
+            api_on_lambda=flag(context, API_ON_LAMBDA_KEY),
+            environment=environment if environment is not None else {},  # type: ignore[arg-type]
+            backend=_range(context, BACKEND_MIN_KEY, BACKEND_MAX_KEY, defaults.backend),
+            gpu_workers=_range(context, GPU_MIN_KEY, GPU_MAX_KEY, defaults.gpu_workers),
+            cpu_workers=_range(context, CPU_MIN_KEY, CPU_MAX_KEY, defaults.cpu_workers),
         )
 
 
-def _text(context: Mapping[str, object], key: str, *, default: str | None) -> str | None:
-    value = context.get(key)
-    if value is None or value == "":
-        return default
-    if not isinstance(value, str):
-        # A bare number in cdk.json (e.g. an account id) would lose leading zeros; insist on a string.
-        raise ValueError(f"{key} is {value!r} ({type(value).__name__}): it must be a string")  # noqa: TRY004 - a bad setting, as every other
-    return value
+def _check(ok: object, key: str, value: object, rule: str) -> None:
+    if not ok:
+        raise ValueError(f"{key} is {value!r}: {rule}")
 
 
-def _whole_number(context: Mapping[str, object], key: str, *, default: int) -> int:
-    value = context.get(key)
-    if value is None or value == "":
-        return default
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value.strip())
-    raise ValueError(f"{key} is {value!r}: it must be a whole number")
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _redacted(url: object) -> object:
+    # A PagerDuty integration URL carries its key; never echo it into a build log.
+    return re.sub(r"(https?://[^/]+/).+", r"\1...", url) if isinstance(url, str) else url
+
+
+def _range(context: Mapping[str, object], min_key: str, max_key: str, default: ScalingRange) -> ScalingRange:
+    return ScalingRange(
+        minimum=whole_number(context, min_key, default=default.minimum),
+        maximum=whole_number(context, max_key, default=default.maximum),
+    )

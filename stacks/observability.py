@@ -1,6 +1,8 @@
-"""ServiceLogs: the stage's KMS-encrypted CloudWatch log group ``/ecs/filot-<stage>`` and its key."""
+"""ServiceLogs: the stage's KMS-encrypted CloudWatch log groups ``/ecs/filot-<stage>/<workload>`` and their key."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -8,7 +10,23 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-_RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
+# One log group each under /ecs/filot-<stage>/.
+API_LOGS = "api"
+CPU_WORKER_LOGS = "worker-cpu"
+GPU_WORKER_LOGS = "worker-gpu"
+SCHEDULER_LOGS = "scheduler"
+FLOW_LOGS = "vpc-flow-logs"
+API_LAMBDA_LOGS = "api-lambda"
+API_GATEWAY_LOGS = "api-gateway"
+SERVICE_LOGS = (API_LOGS, CPU_WORKER_LOGS, GPU_WORKER_LOGS, SCHEDULER_LOGS)
+
+
+def workloads(*, api_on_lambda: bool) -> tuple[str, ...]:
+    """The log groups a stage needs (the API-on-Lambda pair only when that variant is deployed)."""
+    return (*SERVICE_LOGS, FLOW_LOGS, *((API_LAMBDA_LOGS, API_GATEWAY_LOGS) if api_on_lambda else ()))
+
+
+RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
     5: logs.RetentionDays.FIVE_DAYS,
@@ -37,14 +55,15 @@ _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
 def retention_for_days(days: int) -> logs.RetentionDays:
     """The RetentionDays member for a period CloudWatch Logs accepts; ValueError otherwise."""
     try:
-        return _RETENTION_BY_DAYS[days]
+        return RETENTION_BY_DAYS[days]
     except KeyError:
-        choices = ", ".join(str(period) for period in _RETENTION_BY_DAYS)
+        choices = ", ".join(str(period) for period in RETENTION_BY_DAYS)
         raise ValueError(f"CloudWatch Logs has no {days}-day retention; choose one of {choices}") from None
 
 
 class ServiceLogs(Construct):
-    """Log group ``/ecs/<name_prefix>`` encrypted with a rotating key that only this stage's log groups may use."""
+    """One log group per workload under ``/ecs/<name_prefix>/``, encrypted with a rotating key that only this
+    stage's log groups may use; ``log_groups[workload]`` is the group, ``prefix`` the common path."""
 
     def __init__(
         self,
@@ -52,24 +71,24 @@ class ServiceLogs(Construct):
         id_: str,
         *,
         name_prefix: str,
+        workloads: Sequence[str],
         retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
-        self.log_group_name = f"/ecs/{name_prefix}"
+        self.prefix = f"/ecs/{name_prefix}"
 
         self.key = kms.Key(
             self,
             "Key",
             alias=f"alias/{name_prefix}/logs",
-            description=f"Encrypts the CloudWatch Logs of {name_prefix} ({self.log_group_name} and below)",
+            description=f"Encrypts the CloudWatch Logs of {name_prefix} ({self.prefix} and below)",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # CloudWatch Logs encrypts through a regional service principal; the encryption-context condition
-        # limits it to this stage's groups (the group itself and later per-service groups beneath it).
-        # The ARNs are formatted rather than taken from the log group, which would make key and group
-        # depend on each other.
+        # limits it to this stage's groups. The ARNs are formatted rather than taken from the log groups,
+        # which would make key and groups depend on each other.
         allowed_groups = [
             stack.format_arn(
                 service="logs",
@@ -77,7 +96,7 @@ class ServiceLogs(Construct):
                 resource_name=name,
                 arn_format=ArnFormat.COLON_RESOURCE_NAME,
             )
-            for name in (self.log_group_name, f"{self.log_group_name}/*")
+            for name in (self.prefix, f"{self.prefix}/*")
         ]
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -89,11 +108,14 @@ class ServiceLogs(Construct):
             )
         )
 
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            log_group_name=self.log_group_name,
-            retention=retention,
-            encryption_key=self.key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for workload in workloads:
+            self.log_groups[workload] = logs.LogGroup(
+                self,
+                workload,
+                log_group_name=f"{self.prefix}/{workload}",
+                retention=retention,
+                encryption_key=self.key,
+                # Logs are evidence (audit trail of decisions); they outlive a stack deletion.
+                removal_policy=RemovalPolicy.RETAIN,
+            )

@@ -1,8 +1,82 @@
-"""Shared setup for the CDK tests: silence jsii's Node 20 end-of-life banner before aws_cdk is imported."""
+"""Shared set-up for the CDK tests: each stage variant is built and synthesized once per session.
+
+jsii's start and a synthesis cost seconds, so every test module reads the same two synthesized stages:
+``production`` (cdk.json as committed) and ``variant`` (every optional feature on: an account, HTTPS with a
+domain, PagerDuty, the API on Lambda, other scaling ranges). Both carry the cdk-nag AWS Solutions checks.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 # Node 20 is past end-of-life; jsii prints a large banner on every runtime start unless told we know.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# CDK's built-in template validation adds about 5 s to every synthesis; cfn-lint checks the same templates
+# (test_cfn_lint.py and test_app.py), so the in-process tests leave it off.
+os.environ.setdefault("CDK_VALIDATION", "false")
+
+from aws_cdk import (
+    App,
+    Aspects,
+    Stack,
+    cx_api,
+)
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.config import ScalingRange, StageConfig
+from stacks.stages import Stage, build_stage
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_CONTEXT: dict[str, object] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+CERTIFICATE_ARN = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
+PAGERDUTY_URL = "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+VARIANT = StageConfig(
+    stage="staging",
+    account="123456789012",
+    availability_zones=("ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"),
+    nat_gateways=1,
+    image_tag="git-3f485a8",
+    domain_name="api.staging.filot.example",
+    certificate_arn=CERTIFICATE_ARN,
+    pagerduty_endpoint=PAGERDUTY_URL,
+    storage_url="s3://filot-staging-originals",
+    api_on_lambda=True,
+    environment={"FILOT_APPROVE_AT": "90"},
+    backend=ScalingRange(minimum=1, maximum=3),
+    gpu_workers=ScalingRange(minimum=1, maximum=2),
+    cpu_workers=ScalingRange(minimum=0, maximum=1),
+)
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """A stage built in its own app, synthesized once with cdk-nag applied."""
+
+    stage: Stage
+    assembly: cx_api.CloudAssembly
+
+    def template(self, stack: Stack) -> Template:
+        return Template.from_stack(stack)
+
+
+def synthesize(config: StageConfig) -> Synthesized:
+    app = App()
+    stage = build_stage(app, config)
+    Aspects.of(app).add(AwsSolutionsChecks())
+    return Synthesized(stage=stage, assembly=app.synth())
+
+
+@pytest.fixture(scope="session")
+def production() -> Synthesized:
+    return synthesize(StageConfig.from_context(CDK_CONTEXT))
+
+
+@pytest.fixture(scope="session")
+def variant() -> Synthesized:
+    return synthesize(VARIANT)

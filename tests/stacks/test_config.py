@@ -9,22 +9,45 @@ import pytest
 
 from stacks.config import (
     ACCOUNT_KEY,
+    API_ON_LAMBDA_KEY,
+    AZS_KEY,
+    BACKEND_MAX_KEY,
+    BACKEND_MIN_KEY,
+    CERTIFICATE_KEY,
+    CPU_MAX_KEY,
+    DOMAIN_KEY,
+    ENVIRONMENT_KEY,
+    GPU_MAX_KEY,
+    GPU_MIN_KEY,
+    IMAGE_TAG_KEY,
     KEEP_IMAGES_KEY,
     LOG_RETENTION_DAYS_KEY,
+    NAT_GATEWAYS_KEY,
+    PAGERDUTY_KEY,
     REGION_KEY,
     STAGE_KEY,
+    STORAGE_URL_KEY,
+    ScalingRange,
     StageConfig,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CERT = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
 
 
 def test_cdk_json_context_is_production_in_sydney() -> None:
     context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
     config = StageConfig.from_context(context)
-    assert config == StageConfig(stage="production", region="ap-southeast-2", account=None)
+    assert (config.stage, config.region, config.account) == ("production", "ap-southeast-2", None)
+    assert config.zones == ("ap-southeast-2a", "ap-southeast-2b")
     assert config.stack_name("foundation") == "filot-production-foundation"
     assert config.name_prefix == "filot-production"
+    assert (config.backend, config.gpu_workers) == (
+        ScalingRange(minimum=2, maximum=6),
+        ScalingRange(minimum=0, maximum=4),
+    )
+    assert config.api_on_lambda is False
+    assert config.https is False
 
 
 def test_defaults_apply_when_only_the_stage_is_given() -> None:
@@ -35,22 +58,51 @@ def test_defaults_apply_when_only_the_stage_is_given() -> None:
         30,
         20,
     )
+    assert config.zones == ("ap-southeast-2a", "ap-southeast-2b")
+    assert config.nat_gateways == 1
+    assert config.image_tag == "0.1.0"
+    assert config.storage == "s3://filot-staging-documents"
+    assert (config.domain_name, config.certificate_arn, config.pagerduty_endpoint) == (None, None, None)
+    assert config.backend.minimum >= 1
+    assert config.gpu_workers.minimum == 0  # the GPU worker may idle at zero
+    assert dict(config.environment) == {}
 
 
 def test_command_line_strings_are_accepted() -> None:
-    # `cdk synth -c key=value` hands every value over as a string.
+    # `cdk synth -c key=value` hands every value over as a string; lists and objects as JSON text.
     config = StageConfig.from_context(
         {
             STAGE_KEY: "dev-ana2",
             REGION_KEY: "us-gov-west-1",
             ACCOUNT_KEY: "012345678901",
+            AZS_KEY: '["us-gov-west-1a", "us-gov-west-1c"]',
+            NAT_GATEWAYS_KEY: "2",
             LOG_RETENTION_DAYS_KEY: "365",
             KEEP_IMAGES_KEY: "5",
+            API_ON_LAMBDA_KEY: "true",
+            GPU_MIN_KEY: "1",
+            GPU_MAX_KEY: "3",
+            ENVIRONMENT_KEY: '{"FILOT_APPROVE_AT": "90"}',
         }
     )
     assert config == StageConfig(
-        stage="dev-ana2", region="us-gov-west-1", account="012345678901", log_retention_days=365, keep_images=5
+        stage="dev-ana2",
+        region="us-gov-west-1",
+        account="012345678901",
+        availability_zones=("us-gov-west-1a", "us-gov-west-1c"),
+        nat_gateways=2,
+        log_retention_days=365,
+        keep_images=5,
+        api_on_lambda=True,
+        gpu_workers=ScalingRange(minimum=1, maximum=3),
+        environment={"FILOT_APPROVE_AT": "90"},
     )
+
+
+def test_https_needs_a_certificate_and_a_domain() -> None:
+    config = StageConfig.from_context({STAGE_KEY: "production", DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: CERT})
+    assert config.https
+    assert config.certificate_arn == CERT
 
 
 def test_unrelated_context_keys_are_ignored() -> None:
@@ -62,6 +114,9 @@ def test_config_is_frozen() -> None:
     config = StageConfig(stage="production")
     with pytest.raises(AttributeError):
         config.stage = "other"  # type: ignore[misc]
+
+
+P = {STAGE_KEY: "production"}
 
 
 @pytest.mark.parametrize(
@@ -76,18 +131,92 @@ def test_config_is_frozen() -> None:
         ({STAGE_KEY: "prod_1"}, r"filot:stage is 'prod_1'"),
         ({STAGE_KEY: "prod\n"}, r"filot:stage is 'prod\\n'"),
         ({STAGE_KEY: 7}, r"filot:stage is 7 \(int\): it must be a string"),
-        ({STAGE_KEY: "production", REGION_KEY: "sydney"}, r"filot:region is 'sydney': it must be an AWS region"),
-        ({STAGE_KEY: "production", REGION_KEY: "AP-SOUTHEAST-2"}, r"filot:region is 'AP-SOUTHEAST-2'"),
-        ({STAGE_KEY: "production", REGION_KEY: "ap-southeast"}, r"filot:region is 'ap-southeast'"),
-        ({STAGE_KEY: "production", ACCOUNT_KEY: "12345"}, r"filot:account is '12345': it must be a 12-digit"),
-        ({STAGE_KEY: "production", ACCOUNT_KEY: 123456789012}, r"filot:account is 123456789012 \(int\)"),
-        ({STAGE_KEY: "production", LOG_RETENTION_DAYS_KEY: 31}, r"filot:logRetentionDays is 31: CloudWatch"),
-        ({STAGE_KEY: "production", LOG_RETENTION_DAYS_KEY: "a month"}, r"filot:logRetentionDays is 'a month'"),
-        ({STAGE_KEY: "production", LOG_RETENTION_DAYS_KEY: True}, r"filot:logRetentionDays is True"),
-        ({STAGE_KEY: "production", KEEP_IMAGES_KEY: 0}, r"filot:keepImages is 0: it must be a whole number"),
-        ({STAGE_KEY: "production", KEEP_IMAGES_KEY: 1001}, r"filot:keepImages is 1001"),
-        ({STAGE_KEY: "production", KEEP_IMAGES_KEY: 2.5}, r"filot:keepImages is 2.5"),
-        ({STAGE_KEY: "production", "filot:stag": "x"}, r"unknown context key\(s\) filot:stag; known keys are"),
+        # Unknown regions: not a region code at all, or a well-formed code AWS does not have.
+        ({**P, REGION_KEY: "sydney"}, r"filot:region is 'sydney': it must be a known AWS region"),
+        ({**P, REGION_KEY: "AP-SOUTHEAST-2"}, r"filot:region is 'AP-SOUTHEAST-2'"),
+        ({**P, REGION_KEY: "ap-southeast"}, r"filot:region is 'ap-southeast'"),
+        ({**P, REGION_KEY: "ap-southeast-9"}, r"filot:region is 'ap-southeast-9': it must be a known AWS region"),
+        ({**P, REGION_KEY: "mars-north-1"}, r"filot:region is 'mars-north-1'"),
+        # Malformed accounts.
+        ({**P, ACCOUNT_KEY: "12345"}, r"filot:account is '12345': it must be a 12-digit"),
+        ({**P, ACCOUNT_KEY: "1234567890123"}, r"filot:account is '1234567890123'"),
+        ({**P, ACCOUNT_KEY: "12345678901a"}, r"filot:account is '12345678901a'"),
+        ({**P, ACCOUNT_KEY: 123456789012}, r"filot:account is 123456789012 \(int\)"),
+        # Zones and NAT gateways.
+        (
+            {**P, AZS_KEY: ["ap-southeast-2a"]},
+            r"filot:availabilityZones is \['ap-southeast-2a'\]: it must name at least two",
+        ),
+        ({**P, AZS_KEY: ["ap-southeast-2a", "ap-southeast-2a"]}, r"at least two different"),
+        (
+            {**P, AZS_KEY: ["ap-southeast-2a", "us-east-1a"]},
+            r"filot:availabilityZones is 'us-east-1a': every zone must be in ap-southeast-2",
+        ),
+        ({**P, AZS_KEY: "ap-southeast-2a"}, r"filot:availabilityZones is 'ap-southeast-2a': it must be JSON"),
+        ({**P, AZS_KEY: {"a": 1}}, r"it must be a list of zone names"),
+        (
+            {**P, NAT_GATEWAYS_KEY: 0},
+            r"filot:natGateways is 0: it must be a whole number from 1 to the number of zones \(2\)",
+        ),
+        ({**P, NAT_GATEWAYS_KEY: 3}, r"filot:natGateways is 3"),
+        # Logs and images.
+        ({**P, LOG_RETENTION_DAYS_KEY: 31}, r"filot:logRetentionDays is 31: CloudWatch"),
+        ({**P, LOG_RETENTION_DAYS_KEY: "a month"}, r"filot:logRetentionDays is 'a month'"),
+        ({**P, LOG_RETENTION_DAYS_KEY: True}, r"filot:logRetentionDays is True"),
+        ({**P, KEEP_IMAGES_KEY: 0}, r"filot:keepImages is 0: it must be a whole number"),
+        ({**P, KEEP_IMAGES_KEY: 1001}, r"filot:keepImages is 1001"),
+        ({**P, KEEP_IMAGES_KEY: 2.5}, r"filot:keepImages is 2.5"),
+        ({**P, IMAGE_TAG_KEY: "latest:1"}, r"filot:imageTag is 'latest:1': it must be an ECR image tag"),
+        ({**P, IMAGE_TAG_KEY: "-dash"}, r"filot:imageTag is '-dash'"),
+        # Endpoints.
+        (
+            {**P, DOMAIN_KEY: "API.filot.example"},
+            r"filot:domainName is 'API.filot.example': it must be a lowercase DNS",
+        ),
+        ({**P, DOMAIN_KEY: "localhost"}, r"filot:domainName is 'localhost'"),
+        ({**P, CERTIFICATE_KEY: CERT}, r"filot:certificateArn is .*: a certificate needs filot:domainName"),
+        (
+            {
+                **P,
+                DOMAIN_KEY: "api.filot.example",
+                CERTIFICATE_KEY: "arn:aws:acm:us-east-1:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11",
+            },
+            r"the load balancer needs a certificate from its own region, ap-southeast-2",
+        ),
+        (
+            {**P, DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: "my-cert"},
+            r"filot:certificateArn is 'my-cert': it must be an ACM",
+        ),
+        (
+            {**P, PAGERDUTY_KEY: "http://events.pagerduty.com/integration/secret/enqueue"},
+            r"filot:pagerDutyEndpoint is 'http://events.pagerduty.com/\.\.\.': it must be an https:// URL",
+        ),
+        ({**P, STORAGE_URL_KEY: "file://./var"}, r"filot:storageUrl is 'file://./var': it must be s3://"),
+        ({**P, API_ON_LAMBDA_KEY: "yes"}, r"filot:apiOnLambda is 'yes': it must be true or false"),
+        # Plain environment: FILOT_* names, string values, never a secret or a derived setting.
+        ({**P, ENVIRONMENT_KEY: {"APPROVE_AT": "85"}}, r"filot:environment is 'APPROVE_AT': every name must match"),
+        (
+            {**P, ENVIRONMENT_KEY: {"FILOT_DATABASE_URL": "postgresql://u:p@h/db"}},
+            r"filot:environment is 'FILOT_DATABASE_URL': the stacks set this one",
+        ),
+        ({**P, ENVIRONMENT_KEY: {"FILOT_STAGE": "x"}}, r"filot:environment is 'FILOT_STAGE'"),
+        (
+            {**P, ENVIRONMENT_KEY: {"FILOT_APPROVE_AT": 85}},
+            r"filot:environment is 'FILOT_APPROVE_AT=85': every value must be a string",
+        ),
+        (
+            {**P, ENVIRONMENT_KEY: ["FILOT_APPROVE_AT"]},
+            r"filot:environment is \['FILOT_APPROVE_AT'\]: it must be an object",
+        ),
+        # Scaling ranges: min above max, out of range, the API never at zero.
+        ({**P, GPU_MIN_KEY: 3, GPU_MAX_KEY: 2}, r"filot:gpuWorkerMin \(3\) is greater than filot:gpuWorkerMax \(2\)"),
+        ({**P, BACKEND_MIN_KEY: 7}, r"filot:backendMin \(7\) is greater than filot:backendMax \(6\)"),
+        ({**P, BACKEND_MIN_KEY: 0}, r"filot:backendMin is 0: it must be a whole number from 1"),
+        ({**P, BACKEND_MAX_KEY: 101}, r"filot:backendMax is 101: it must be a whole number from 1 to 100"),
+        ({**P, CPU_MAX_KEY: 0}, r"filot:cpuWorkerMax is 0"),
+        ({**P, GPU_MIN_KEY: -1}, r"filot:gpuWorkerMin is -1"),
+        ({**P, GPU_MAX_KEY: "four"}, r"filot:gpuWorkerMax is 'four': it must be a whole number"),
+        ({**P, "filot:stag": "x"}, r"unknown context key\(s\) filot:stag; known keys are"),
     ],
 )
 def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object], message: str) -> None:
@@ -95,6 +224,14 @@ def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object],
         StageConfig.from_context(context)
 
 
+def test_the_pagerduty_key_is_never_echoed() -> None:
+    with pytest.raises(ValueError) as raised:
+        StageConfig.from_context({**P, PAGERDUTY_KEY: "http://events.pagerduty.com/integration/s3cr3t/enqueue"})
+    assert "s3cr3t" not in str(raised.value)
+
+
 def test_direct_construction_is_validated_too() -> None:
     with pytest.raises(ValueError, match=r"filot:region is 'mars-1'"):
         StageConfig(stage="production", region="mars-1")
+    with pytest.raises(ValueError, match=r"filot:cpuWorkerMin \(2\) is greater than filot:cpuWorkerMax \(1\)"):
+        StageConfig(stage="production", cpu_workers=ScalingRange(minimum=2, maximum=1))

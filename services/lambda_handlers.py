@@ -1,0 +1,127 @@
+"""Lambda entry points: `scheduled` publishes the queue lengths once a minute; `api` serves the API via Mangum.
+
+Both run from the backend image (entry point `python -m awslambdaric`, handler `services.lambda_handlers.<name>`).
+A Lambda cannot take ECS secrets, so the stack hands it FILOT_SECRETS, JSON `{setting: {"secretArn", "field"}}`,
+and the first call of a container reads those fields from Secrets Manager into the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.wiring import Components
+
+SECRETS_VARIABLE = "FILOT_SECRETS"
+SCHEDULER_NAMESPACE = "FiLot/Scheduler"
+QUEUE_LENGTH_METRIC = "filot.queue_length"
+QUEUE_DIMENSION = "Queue"
+# lengths() keys -> the Queue dimension values of DESIGN.md.
+PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU"}
+
+_components: Components | None = None
+_api_handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+
+
+def load_secret_settings(
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    fetch: Callable[[str], str] | None = None,
+) -> None:
+    """Set each setting named in FILOT_SECRETS from its secret's JSON field; a value already set wins.
+
+    ``fetch(secret_arn) -> SecretString`` defaults to Secrets Manager through boto3 (imported only here).
+    """
+    environ = os.environ if environ is None else environ
+    spec = environ.get(SECRETS_VARIABLE)
+    if not spec:
+        return
+    fetch = fetch or _secrets_manager_fetch()
+    documents: dict[str, dict[str, Any]] = {}
+    for setting, reference in json.loads(spec).items():
+        if environ.get(setting):
+            continue
+        arn, field = reference["secretArn"], reference["field"]
+        if arn not in documents:
+            try:
+                documents[arn] = json.loads(fetch(arn))
+            except json.JSONDecodeError:
+                raise ValueError(
+                    f"{setting}: the secret {arn} does not hold JSON yet; put it there (see docs/infrastructure.md)"
+                ) from None
+        if field not in documents[arn]:
+            raise KeyError(
+                f"{setting}: the secret {arn} has no field {field!r}; put it there (see docs/infrastructure.md)"
+            )
+        environ[setting] = str(documents[arn][field])
+
+
+def _secrets_manager_fetch() -> Callable[[str], str]:
+    client: Any = None
+
+    def fetch(arn: str) -> str:
+        nonlocal client
+        if client is None:
+            import boto3  # type: ignore[import-untyped,import-not-found,unused-ignore]  # only on Lambda
+
+            client = boto3.client("secretsmanager")
+        return str(client.get_secret_value(SecretId=arn)["SecretString"])
+
+    return fetch
+
+
+def emf_queue_length(queue: str, length: int, *, timestamp_ms: int | None = None) -> str:
+    """One CloudWatch embedded-metric-format line for filot.queue_length of one queue."""
+    return json.dumps(
+        {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": SCHEDULER_NAMESPACE,
+                        "Dimensions": [[QUEUE_DIMENSION]],
+                        "Metrics": [{"Name": QUEUE_LENGTH_METRIC, "Unit": "Count"}],
+                    }
+                ],
+            },
+            QUEUE_DIMENSION: queue,
+            QUEUE_LENGTH_METRIC: length,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _get_components() -> Components:
+    global _components
+    if _components is None:
+        load_secret_settings()
+        from services.settings import get_settings
+        from services.wiring import build_components
+
+        _components = build_components(get_settings())
+    return _components
+
+
+def scheduled(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Every minute (EventBridge): print the GPU and CPU queue lengths as EMF and return every length."""
+    lengths = _get_components().queue.lengths()
+    for key, queue in PUBLISHED_QUEUES.items():
+        print(emf_queue_length(queue, lengths[key]), flush=True)
+    return lengths
+
+
+def api(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The FastAPI app behind API Gateway's HTTP API, through Mangum (built on the first call)."""
+    global _api_handler
+    if _api_handler is None:
+        load_secret_settings()
+        from mangum import Mangum  # type: ignore[import-not-found,unused-ignore]
+
+        from services.api.app import create_app
+
+        _api_handler = Mangum(create_app(), lifespan="off")
+    return _api_handler(event, context)

@@ -1,0 +1,143 @@
+"""ComputeStack: ``filot-<stage>-compute``, the ECS cluster and everything that runs the services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks import observability as logs_of
+from stacks.backend_service import BackendService
+from stacks.config import StageConfig
+from stacks.containers import api_listen_environment, plain_environment
+from stacks.cpu_worker import CpuWorkerService
+from stacks.gpu_capacity import GpuCapacity
+from stacks.gpu_worker import GpuWorkerService
+from stacks.lambda_api import LambdaApi
+from stacks.load_balancer import PublicLoadBalancer
+from stacks.scheduler_function import ScheduledFunction
+from stacks.secrets import AppSecrets
+from stacks.service_settings import API_SECRETS, SCHEDULER_SECRETS, WORKER_SECRETS
+
+BACKEND_IMAGE = "backend"
+GPU_WORKER_IMAGE = "gpu-worker"
+
+
+class ComputeStack(Stack):
+    """Cluster ``filot-<stage>`` (Container Insights), the API behind its load balancer, the GPU and CPU OCR
+    workers, the scheduled function and, when ``filot:apiOnLambda`` is on, the API on Lambda."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: StageConfig,
+        vpc: ec2.IVpc,
+        repositories: Mapping[str, ecr.IRepository],
+        secrets: AppSecrets,
+        log_groups: Mapping[str, logs.ILogGroup],
+    ) -> None:
+        super().__init__(
+            scope,
+            id_,
+            stack_name=config.stack_name("compute"),
+            env=Environment(account=config.account, region=config.region),
+            description=f"FiLot {config.stage}: ECS cluster, API, OCR workers and scheduled functions",
+        )
+        Tags.of(self).add("project", "filot")
+        Tags.of(self).add("stage", config.stage)
+
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            cluster_name=config.name_prefix,
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        backend_image = ecs.ContainerImage.from_ecr_repository(repositories[BACKEND_IMAGE], tag=config.image_tag)
+        gpu_image = ecs.ContainerImage.from_ecr_repository(repositories[GPU_WORKER_IMAGE], tag=config.image_tag)
+
+        self.load_balancer = PublicLoadBalancer(
+            self, "LoadBalancer", vpc=vpc, domain_name=config.domain_name, certificate_arn=config.certificate_arn
+        )
+        self.api_url = self.load_balancer.url
+        self.backend = BackendService(
+            self,
+            "Backend",
+            cluster=self.cluster,
+            image=backend_image,
+            listener=self.load_balancer.listener,
+            log_group=log_groups[logs_of.API_LOGS],
+            environment=plain_environment(config, api_url=self.api_url, extra=api_listen_environment()),
+            secrets=secrets.ecs_secrets(API_SECRETS),
+            scaling=config.backend,
+        )
+        self.gpu_capacity = GpuCapacity(
+            self,
+            "GpuCapacity",
+            cluster=self.cluster,
+            vpc=vpc,
+            name_prefix=config.name_prefix,
+            max_instances=config.gpu_workers.maximum,
+        )
+        self.gpu_worker = GpuWorkerService(
+            self,
+            "GpuWorker",
+            cluster=self.cluster,
+            capacity_provider=self.gpu_capacity.capacity_provider,
+            image=gpu_image,
+            log_group=log_groups[logs_of.GPU_WORKER_LOGS],
+            environment=plain_environment(config, api_url=self.api_url),
+            secrets=secrets.ecs_secrets(WORKER_SECRETS),
+            scaling=config.gpu_workers,
+        )
+        self.cpu_worker = CpuWorkerService(
+            self,
+            "CpuWorker",
+            cluster=self.cluster,
+            image=backend_image,
+            log_group=log_groups[logs_of.CPU_WORKER_LOGS],
+            environment=plain_environment(config, api_url=self.api_url),
+            secrets=secrets.ecs_secrets(WORKER_SECRETS),
+            scaling=config.cpu_workers,
+        )
+        self.scheduler = ScheduledFunction(
+            self,
+            "Scheduler",
+            repository=repositories[BACKEND_IMAGE],
+            image_tag=config.image_tag,
+            vpc=vpc,
+            log_group=log_groups[logs_of.SCHEDULER_LOGS],
+            environment=plain_environment(config, api_url=self.api_url),
+            secret_references=secrets.references(SCHEDULER_SECRETS),
+            secrets=secrets.for_settings(SCHEDULER_SECRETS),
+        )
+        self.lambda_api: LambdaApi | None = None
+        if config.api_on_lambda:
+            self.lambda_api = LambdaApi(
+                self,
+                "LambdaApi",
+                name_prefix=config.name_prefix,
+                repository=repositories[BACKEND_IMAGE],
+                image_tag=config.image_tag,
+                vpc=vpc,
+                function_log_group=log_groups[logs_of.API_LAMBDA_LOGS],
+                access_log_group=log_groups[logs_of.API_GATEWAY_LOGS],
+                environment=plain_environment(config, api_url=self.api_url),
+                secret_references=secrets.references(API_SECRETS),
+                secrets=secrets.for_settings(API_SECRETS),
+            )
+            CfnOutput(self, "LambdaApiUrl", value=self.lambda_api.url, description="The API on Lambda")
+        CfnOutput(self, "ApiUrl", value=self.api_url, description="The API behind the load balancer")
+        CfnOutput(
+            self,
+            "LoadBalancerDnsName",
+            value=self.load_balancer.load_balancer.load_balancer_dns_name,
+            description="Point the stage's domain name here (CNAME or alias)",
+        )

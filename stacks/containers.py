@@ -1,0 +1,52 @@
+"""What every FiLot container shares: its plain environment, health check and log driver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+
+from stacks.config import StageConfig
+from stacks.service_settings import API_PORT, OCR_ENVIRONMENT
+
+# images/healthcheck.py, copied into both images: the API must answer HTTP, a worker process must be alive.
+HEALTH_CHECK_COMMAND = ["CMD", "python", "/usr/local/bin/filot-healthcheck"]
+
+
+def plain_environment(config: StageConfig, *, api_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The non-secret settings of a service (secrets travel separately, as ECS secrets)."""
+    return {
+        **config.environment,
+        **OCR_ENVIRONMENT,
+        "FILOT_STAGE": config.stage,
+        "FILOT_API_URL": api_url,
+        "FILOT_STORAGE_URL": config.storage,
+        **(extra or {}),
+    }
+
+
+def api_listen_environment() -> dict[str, str]:
+    return {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT)}
+
+
+def health_check() -> ecs.HealthCheck:
+    return ecs.HealthCheck(
+        command=HEALTH_CHECK_COMMAND,
+        interval=Duration.seconds(30),
+        timeout=Duration.seconds(5),
+        retries=3,
+        # Workers warm their OCR engine (and Numba's JIT) before they claim work.
+        start_period=Duration.seconds(120),
+    )
+
+
+def log_driver(log_group: logs.ILogGroup, *, stream_prefix: str) -> ecs.LogDriver:
+    # Non-blocking: a CloudWatch Logs hiccup must not stall the service writing to stderr.
+    return ecs.LogDrivers.aws_logs(
+        log_group=log_group,
+        stream_prefix=stream_prefix,
+        mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+        max_buffer_size=Size.mebibytes(25),
+    )

@@ -1,0 +1,116 @@
+"""Every cdk-nag suppression of the app, each naming its rule and why the finding is accepted.
+
+Suppressions are attached to the construct that causes the finding (never to a whole stack) and narrowed with
+``applies_to`` where the rule reports a specific action, resource or managed policy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, Validations
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import IConstruct
+
+from stacks.secrets import GENERATED_SECRET
+
+if TYPE_CHECKING:
+    from stacks.stages import Stage
+
+LAMBDA_MANAGED_POLICIES = [
+    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+]
+EXTERNAL_SECRET_REASON = (
+    "Holds a credential issued by an external provider (Neon, Upstash, Cloudflare R2, BULI2, the identity "
+    "provider); it is rotated at that provider and the new value put here, as no Secrets Manager rotation "
+    "function can change it there."
+)
+GENERATED_SECRET_REASON = (
+    "The service key is shared with BULI2, which must switch to a new key at the same moment; it is rotated by "
+    "the documented manual procedure (docs/infrastructure.md), not on a schedule."
+)
+
+
+def suppress_known_findings(stage: Stage) -> None:
+    """Applied by build_stage, so the app and the tests see the same suppressions."""
+    for name, secret in stage.foundation.secrets.secrets.items():
+        reason = GENERATED_SECRET_REASON if name == GENERATED_SECRET else EXTERNAL_SECRET_REASON
+        _suppress(secret, "AwsSolutions-SMG4", reason)
+
+    compute = stage.compute
+    _suppress(
+        compute.load_balancer.access_logs,
+        "AwsSolutions-S1",
+        "This bucket only receives the load balancer's access logs; logging access to it would need another "
+        "bucket, whose own access logs would need another.",
+    )
+    _suppress(
+        compute.load_balancer.load_balancer,
+        "AwsSolutions-EC23",
+        "The load balancer is the public entry point of the mobile API and must accept HTTP(S) from anywhere; "
+        "the tasks behind it accept traffic only from its security group.",
+    )
+    for service in (compute.backend, compute.gpu_worker, compute.cpu_worker):
+        _suppress(
+            service.task_definition,
+            "AwsSolutions-ECS2",
+            "Only non-secret settings are plain environment values (stage, URLs without credentials, thresholds, "
+            "OMP_THREAD_LIMIT); every credential is an ECS secret from Secrets Manager, as the tests assert.",
+        )
+        _suppress(
+            service.task_definition.obtain_execution_role(),
+            "AwsSolutions-IAM5",
+            "ecr:GetAuthorizationToken has no resource-level permissions and must name '*'; the image pull "
+            "itself is limited to the image's repository.",
+            applies_to=["Resource::*"],
+        )
+    _suppress(
+        compute.gpu_capacity.role,
+        "AwsSolutions-IAM5",
+        "The ECS container agent's permissions as CDK grants them for a capacity provider: ecs:Submit* is "
+        "limited to this cluster, ecs:Poll and StartTelemetrySession are conditioned on it, and "
+        "DiscoverPollEndpoint and GetAuthorizationToken have no resource-level permissions.",
+        applies_to=["Action::ecs:Submit*", "Resource::*"],
+    )
+    _suppress(
+        compute.gpu_capacity.auto_scaling_group,
+        "AwsSolutions-AS3",
+        "ECS managed scaling launches and terminates these instances as the GPU queue grows and empties (down "
+        "to zero); per-instance notifications would page on normal operation. Capacity failures raise the "
+        "gpu-workers-missing alarm instead.",
+    )
+    functions = [compute.scheduler.function] + ([compute.lambda_api.function] if compute.lambda_api else [])
+    for function in functions:
+        _suppress(
+            function,
+            "AwsSolutions-IAM4",
+            "The AWS-managed basic execution (CloudWatch Logs) and VPC access (ENI management) policies are the "
+            "documented minimum for a Lambda in a VPC; both are scoped by AWS to exactly those actions.",
+            applies_to=LAMBDA_MANAGED_POLICIES,
+        )
+    if compute.lambda_api is not None:
+        _suppress(
+            compute.lambda_api.http_api,
+            "AwsSolutions-APIG4",
+            "The application authorizes every route itself: JWTs verified against the identity provider's JWKS "
+            "(issuer, audience, algorithms pinned), and the service key with HMAC signature for BULI2's "
+            "callbacks, which no API Gateway authorizer could check; /health is public by design.",
+        )
+
+    # Not cdk-nag: CDK's built-in template validation warns about literal zones, which we name on purpose.
+    Validations.of(stage.network).acknowledge(
+        Acknowledgment(
+            id="CloudFormation-Validate::W3010",
+            reason="The zones are explicit stage config so that synthesis never looks them up (offline, no "
+            "credentials).",
+        )
+    )
+
+
+def _suppress(construct: IConstruct, rule: str, reason: str, *, applies_to: list[str] | None = None) -> None:
+    NagSuppressions.add_resource_suppressions(
+        construct,
+        [NagPackSuppression(id=rule, reason=reason, applies_to=applies_to)],
+        apply_to_children=True,
+    )

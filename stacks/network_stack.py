@@ -1,0 +1,39 @@
+"""NetworkStack: ``filot-<stage>-network``, the VPC every workload of the stage runs in."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.network import Network
+
+
+class NetworkStack(Stack):
+    """The VPC in the stage's region over the configured zones (named explicitly: synthesis looks nothing up)."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: StageConfig, flow_log_group: logs.ILogGroup) -> None:
+        super().__init__(
+            scope,
+            id_,
+            stack_name=config.stack_name("network"),
+            env=Environment(account=config.account, region=config.region),
+            description=f"FiLot {config.stage}: VPC, flow logs and VPC endpoints",
+        )
+        self._zones = list(config.zones)
+        Tags.of(self).add("project", "filot")
+        Tags.of(self).add("stage", config.stage)
+        self.network = Network(
+            self,
+            "Network",
+            availability_zones=config.zones,
+            nat_gateways=config.nat_gateways,
+            flow_log_group=flow_log_group,
+        )
+        self.vpc = self.network.vpc
+
+    @property
+    def availability_zones(self) -> list[str]:
+        # The configured zones instead of a context lookup (which needs credentials once an account is set).
+        return self._zones

@@ -1,0 +1,83 @@
+"""AppSecrets: the stage's Secrets Manager secrets (``filot-<stage>/<name>``), one per credential owner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from stacks.service_settings import SECRET_FIELDS, SECRET_SETTINGS
+
+# The key BULI2 sends back on callbacks is ours to make: Secrets Manager generates it. Every other secret
+# holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an operator
+# puts them in after the first deploy, and a task cannot start until they are there.
+GENERATED_SECRET = "service-key"
+SERVICE_KEY_LENGTH = 48
+
+
+class AppSecrets(Construct):
+    """One JSON secret per credential owner; ``secrets[name]`` is the secret, ``ecs_secrets(names)`` the
+    ECS secrets for a task and ``references(names)`` the same as ARN + field for a Lambda to resolve."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name_prefix: str,
+        fields: Mapping[str, Sequence[str]] = SECRET_FIELDS,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.secrets: dict[str, secretsmanager.Secret] = {}
+        for name, names in fields.items():
+            generated = name == GENERATED_SECRET
+            shape = ", ".join(f'"{field}": ...' for field in names)
+            self.secrets[name] = secretsmanager.Secret(
+                self,
+                name,
+                secret_name=f"{name_prefix}/{name}",
+                description=(
+                    f"FiLot {name_prefix}: JSON {{{shape}}}"
+                    + ("; generated, shared with BULI2" if generated else "; set by an operator after the first deploy")
+                ),
+                generate_secret_string=(
+                    secretsmanager.SecretStringGenerator(
+                        secret_string_template=json.dumps({}),
+                        generate_string_key=names[0],
+                        password_length=SERVICE_KEY_LENGTH,
+                        exclude_punctuation=True,
+                    )
+                    if generated
+                    else None
+                ),
+                # Credentials of external services cannot be recreated by a redeploy.
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+
+    def ecs_secrets(self, settings: Sequence[str]) -> dict[str, ecs.Secret]:
+        """ECS secrets for the named FILOT_* settings, each one JSON field of its secret."""
+        return {
+            setting: ecs.Secret.from_secrets_manager(
+                self.secrets[SECRET_SETTINGS[setting].secret], SECRET_SETTINGS[setting].field
+            )
+            for setting in settings
+        }
+
+    def references(self, settings: Sequence[str]) -> dict[str, dict[str, str]]:
+        """``{setting: {"secretArn", "field"}}`` for a Lambda, which reads the values at cold start."""
+        return {
+            setting: {
+                "secretArn": self.secrets[SECRET_SETTINGS[setting].secret].secret_arn,
+                "field": SECRET_SETTINGS[setting].field,
+            }
+            for setting in settings
+        }
+
+    def for_settings(self, settings: Sequence[str]) -> list[secretsmanager.Secret]:
+        """The secrets that hold the named settings, each once (to grant a reader)."""
+        names = dict.fromkeys(SECRET_SETTINGS[setting].secret for setting in settings)
+        return [self.secrets[name] for name in names]

@@ -1,0 +1,59 @@
+"""The FILOT_* settings the stacks hand the services: which come from which secret field, which are plain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SecretField:
+    """One JSON field of one Secrets Manager secret (``filot-<stage>/<secret>``)."""
+
+    secret: str
+    field: str
+
+
+# Every credential, URL with a password in it, or key: injected as an ECS secret (or, for a Lambda, read from
+# Secrets Manager at cold start), never as a plain environment value.
+SECRET_SETTINGS: dict[str, SecretField] = {
+    "FILOT_DATABASE_URL": SecretField("database", "url"),
+    "FILOT_REDIS_URL": SecretField("redis", "url"),
+    "FILOT_S3_ENDPOINT_URL": SecretField("r2", "endpoint_url"),
+    "FILOT_R2_ACCESS_KEY_ID": SecretField("r2", "access_key_id"),
+    "FILOT_R2_SECRET_ACCESS_KEY": SecretField("r2", "secret_access_key"),
+    "FILOT_BULI2_URL": SecretField("buli2", "url"),
+    "FILOT_BULI2_API_KEY": SecretField("buli2", "api_key"),
+    "FILOT_SERVICE_KEY": SecretField("service-key", "key"),
+    "FILOT_JWT_JWKS_URL": SecretField("jwt", "jwks_url"),
+    "FILOT_JWT_ISSUER": SecretField("jwt", "issuer"),
+    "FILOT_JWT_AUDIENCE": SecretField("jwt", "audience"),
+}
+# Secret names with the fields each must hold, in the order operators fill them in (see docs/infrastructure.md).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {}
+for _field in SECRET_SETTINGS.values():
+    SECRET_FIELDS.setdefault(_field.secret, ())
+    SECRET_FIELDS[_field.secret] += (_field.field,)
+
+# Least privilege: each workload gets only the secrets it reads.
+API_SECRETS = tuple(SECRET_SETTINGS)
+WORKER_SECRETS = (
+    "FILOT_DATABASE_URL",
+    "FILOT_REDIS_URL",
+    "FILOT_S3_ENDPOINT_URL",
+    "FILOT_R2_ACCESS_KEY_ID",
+    "FILOT_R2_SECRET_ACCESS_KEY",
+    "FILOT_BULI2_URL",
+    "FILOT_BULI2_API_KEY",
+)
+# The scheduled function reads the queues and (with the reconciler) the database and BULI2.
+SCHEDULER_SECRETS = ("FILOT_DATABASE_URL", "FILOT_REDIS_URL", "FILOT_BULI2_URL", "FILOT_BULI2_API_KEY")
+
+# Plain settings the stacks derive from the stage; the stage config may not override them.
+DERIVED_SETTINGS = frozenset({"FILOT_STAGE", "FILOT_API_URL", "FILOT_STORAGE_URL", "FILOT_API_HOST", "FILOT_API_PORT"})
+RESERVED_NAMES = frozenset(SECRET_SETTINGS) | DERIVED_SETTINGS
+# A Lambda cannot take ECS secrets: it gets this variable (JSON {name: {"secretArn", "field"}}) and
+# services/lambda_handlers.py resolves it at cold start.
+LAMBDA_SECRETS_VARIABLE = "FILOT_SECRETS"
+# Debian's OpenMP Tesseract is several times slower with its default threading (DESIGN.md, measured facts).
+OCR_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
+API_PORT = 8000

@@ -1,0 +1,66 @@
+"""build_stage: every stack of one stage, wired together through typed props, with the nag suppressions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from stacks.compute_stack import ComputeStack
+from stacks.config import StageConfig
+from stacks.foundation_stack import FoundationStack
+from stacks.monitoring_stack import MonitoringStack, WatchedResources
+from stacks.nag_suppressions import suppress_known_findings
+from stacks.network_stack import NetworkStack
+from stacks.observability import FLOW_LOGS
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The stacks of one stage, in deployment order."""
+
+    config: StageConfig
+    foundation: FoundationStack
+    network: NetworkStack
+    compute: ComputeStack
+    monitoring: MonitoringStack
+
+    @property
+    def stacks(self) -> tuple[FoundationStack, NetworkStack, ComputeStack, MonitoringStack]:
+        return (self.foundation, self.network, self.compute, self.monitoring)
+
+
+def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -> Stage:
+    """Validate the stage config (a ValueError names the bad key) and build its four stacks under ``scope``."""
+    config = context if isinstance(context, StageConfig) else StageConfig.from_context(context)
+    foundation = FoundationStack(scope, config.stack_name("foundation"), config=config)
+    log_groups = foundation.logs.log_groups
+    network = NetworkStack(scope, config.stack_name("network"), config=config, flow_log_group=log_groups[FLOW_LOGS])
+    compute = ComputeStack(
+        scope,
+        config.stack_name("compute"),
+        config=config,
+        vpc=network.vpc,
+        repositories=foundation.registry.repositories,
+        secrets=foundation.secrets,
+        log_groups=log_groups,
+    )
+    monitoring = MonitoringStack(
+        scope,
+        config.stack_name("monitoring"),
+        config=config,
+        watched=WatchedResources(
+            cluster=compute.cluster,
+            api=compute.backend.service,
+            gpu_workers=compute.gpu_worker.service,
+            cpu_workers=compute.cpu_worker.service,
+            load_balancer=compute.load_balancer.load_balancer,
+            scheduler=compute.scheduler.function,
+            log_groups=log_groups,
+            log_group_prefix=foundation.logs.prefix,
+        ),
+    )
+    stage = Stage(config, foundation, network, compute, monitoring)
+    suppress_known_findings(stage)
+    return stage

@@ -1,0 +1,123 @@
+"""services/lambda_handlers.py: the scheduled handler prints one EMF line per queue from a real Redis, secrets
+are read from FILOT_SECRETS at cold start, and the API handler serves an API Gateway HTTP API event."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis
+
+from services import lambda_handlers
+from services.adapters.queue import QueueKeys
+from services.settings import Settings, get_settings
+
+
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
+    monkeypatch.setattr(lambda_handlers, "_components", None)
+    monkeypatch.setattr(lambda_handlers, "_api_handler", None)
+    for name, value in {
+        "FILOT_REDIS_URL": settings.redis_url,
+        "FILOT_DATABASE_URL": settings.database_url,
+        "FILOT_STORAGE_URL": settings.storage_url,
+        "FILOT_STAGE": "local",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def test_scheduled_prints_one_emf_line_per_queue(fresh: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    keys = QueueKeys.for_prefix(fresh.redis_prefix)
+    client = redis.Redis.from_url(fresh.redis_url)
+    client.rpush(keys.gpu_queue, "a", "b", "c")
+    client.lpush(keys.cpu_queue, "x")
+    lengths = lambda_handlers.scheduled({}, None)
+    assert (lengths["gpu"], lengths["cpu"]) == (3, 1)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for line in lines:
+        assert isinstance(line["_aws"].pop("Timestamp"), int)
+    assert lines == [
+        {
+            "_aws": {
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": "FiLot/Scheduler",
+                        "Dimensions": [["Queue"]],
+                        "Metrics": [{"Name": "filot.queue_length", "Unit": "Count"}],
+                    }
+                ]
+            },
+            "Queue": queue,
+            "filot.queue_length": length,
+        }
+        for queue, length in (("GPU", 3), ("CPU", 1))
+    ]
+
+
+def test_secrets_are_read_once_per_secret_and_set_values_win() -> None:
+    env = {
+        "FILOT_SECRETS": json.dumps(
+            {
+                "FILOT_BULI2_URL": {"secretArn": "arn:buli2", "field": "url"},
+                "FILOT_BULI2_API_KEY": {"secretArn": "arn:buli2", "field": "api_key"},
+                "FILOT_REDIS_URL": {"secretArn": "arn:redis", "field": "url"},
+            }
+        ),
+        "FILOT_REDIS_URL": "redis://already-set/0",
+    }
+    fetched: list[str] = []
+
+    def fetch(arn: str) -> str:
+        fetched.append(arn)
+        return json.dumps({"url": "https://buli2.example", "api_key": "k"})
+
+    lambda_handlers.load_secret_settings(env, fetch=fetch)
+    assert (env["FILOT_BULI2_URL"], env["FILOT_BULI2_API_KEY"]) == ("https://buli2.example", "k")
+    assert env["FILOT_REDIS_URL"] == "redis://already-set/0"
+    assert fetched == ["arn:buli2"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"), [("random-placeholder", "does not hold JSON yet"), ("{}", "has no field 'url'")]
+)
+def test_an_unfilled_secret_is_named(secret: str, message: str) -> None:
+    env = {"FILOT_SECRETS": json.dumps({"FILOT_DATABASE_URL": {"secretArn": "arn:db", "field": "url"}})}
+    with pytest.raises((ValueError, KeyError), match=message):
+        lambda_handlers.load_secret_settings(env, fetch=lambda arn: secret)
+
+
+def test_api_serves_an_http_api_event(fresh: Settings) -> None:
+    pytest.importorskip("mangum")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/health",
+        "rawQueryString": "",
+        "headers": {"host": "api.example"},
+        "requestContext": {
+            "accountId": "1",
+            "apiId": "x",
+            "domainName": "api.example",
+            "domainPrefix": "api",
+            "http": {
+                "method": "GET",
+                "path": "/health",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "t",
+            },
+            "requestId": "r",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }
+    response = lambda_handlers.api(event, object())
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["redis"] == "ok"

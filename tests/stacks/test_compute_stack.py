@@ -1,0 +1,192 @@
+"""ComputeStack template: the cluster, the API on Fargate behind its load balancer, secrets as ECS secrets."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stacks.service_settings import API_SECRETS, SECRET_SETTINGS, WORKER_SECRETS
+from tests.stacks.conftest import CERTIFICATE_ARN, Synthesized
+from tests.stacks.helpers import container, environment, secret_names, task_of
+
+CONTAINERS = ("api", "worker-cpu", "worker-gpu")
+
+
+@pytest.fixture(scope="module")
+def template(production: Synthesized) -> Template:
+    return production.template(production.stage.compute)
+
+
+@pytest.fixture(scope="module")
+def variant_template(variant: Synthesized) -> Template:
+    return variant.template(variant.stage.compute)
+
+
+def test_stack_is_named_per_stage_in_sydney(production: Synthesized) -> None:
+    stack = production.stage.compute
+    assert stack.stack_name == "filot-production-compute"
+    assert stack.region == "ap-southeast-2"
+
+
+def test_cluster_is_named_for_the_stage_with_container_insights(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ECS::Cluster",
+        {"ClusterName": "filot-production", "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+    )
+
+
+def test_api_runs_on_fargate_with_2_vcpu_and_4_gb(template: Template) -> None:
+    task = task_of(template, "api")
+    assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
+    assert task["RequiresCompatibilities"] == ["FARGATE"]
+    assert task["NetworkMode"] == "awsvpc"
+    api = container(template, "api")
+    assert api["Command"] == ["api"]
+    assert api["PortMappings"] == [{"ContainerPort": 8000, "Name": "http", "Protocol": "tcp"}]
+    assert api["HealthCheck"]["Command"] == ["CMD", "python", "/usr/local/bin/filot-healthcheck"]
+
+
+def test_api_service_keeps_its_minimum_in_private_subnets_and_rolls_back_bad_deploys(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "LaunchType": "FARGATE",
+            "DesiredCount": 2,
+            "LoadBalancers": [Match.object_like({"ContainerName": "api", "ContainerPort": 8000})],
+            "DeploymentConfiguration": Match.object_like(
+                {"DeploymentCircuitBreaker": {"Enable": True, "Rollback": True}, "MinimumHealthyPercent": 100}
+            ),
+            "NetworkConfiguration": {"AwsvpcConfiguration": Match.object_like({"AssignPublicIp": "DISABLED"})},
+        },
+    )
+
+
+def test_load_balancer_is_public_drops_bad_headers_and_logs_access(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "Scheme": "internet-facing",
+            "LoadBalancerAttributes": Match.array_with(
+                [
+                    {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+                    {"Key": "access_logs.s3.enabled", "Value": "true"},
+                ]
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+        },
+    )
+
+
+def test_without_a_certificate_the_api_listens_on_http(template: Template) -> None:
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"})
+
+
+def test_with_a_certificate_the_api_is_https_and_http_redirects(variant_template: Template) -> None:
+    variant_template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": CERTIFICATE_ARN}],
+            "SslPolicy": Match.string_like_regexp(r"TLS13"),
+        },
+    )
+    variant_template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "DefaultActions": [
+                Match.object_like({"Type": "redirect", "RedirectConfig": Match.object_like({"Port": "443"})})
+            ],
+        },
+    )
+    assert environment(container(variant_template, "api"))["FILOT_API_URL"] == "https://api.staging.filot.example"
+
+
+def test_target_group_checks_health_on_the_health_route(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        {"HealthCheckPath": "/health", "Port": 8000, "TargetType": "ip", "Matcher": {"HttpCode": "200"}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric", "target"), [("ECSServiceAverageCPUUtilization", 60), ("ALBRequestCountPerTarget", 600)]
+)
+def test_api_scales_on_cpu_and_request_count(template: Template, metric: str, target: int) -> None:
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": Match.object_like(
+                {
+                    "PredefinedMetricSpecification": Match.object_like({"PredefinedMetricType": metric}),
+                    "TargetValue": target,
+                }
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 2, "MaxCapacity": 6}
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("api", API_SECRETS), ("worker-cpu", WORKER_SECRETS), ("worker-gpu", WORKER_SECRETS)]
+)
+def test_credentials_are_injected_as_ecs_secrets_never_as_plain_environment(
+    template: Template, name: str, expected: tuple[str, ...]
+) -> None:
+    definition = container(template, name)
+    assert secret_names(definition) == set(expected)
+    for entry in definition["Secrets"]:
+        field = SECRET_SETTINGS[entry["Name"]].field
+        join = entry["ValueFrom"]["Fn::Join"][1]
+        assert "Secrets" in join[0]["Fn::ImportValue"]  # a secret of the foundation stack
+        assert join[1] == f":{field}::"  # one JSON field of the secret
+    assert not set(environment(definition)) & set(SECRET_SETTINGS)
+
+
+@pytest.mark.parametrize("name", CONTAINERS)
+def test_plain_environment_holds_the_stage_settings_and_one_tesseract_thread(template: Template, name: str) -> None:
+    plain = environment(container(template, name))
+    assert plain["FILOT_STAGE"] == "production"
+    assert plain["FILOT_STORAGE_URL"] == "s3://filot-production-documents"
+    assert plain["OMP_THREAD_LIMIT"] == "1"
+    assert plain["FILOT_APPROVE_AT"] == "85"  # from cdk.json filot:environment
+    assert set(plain) >= {"FILOT_API_URL"}
+
+
+@pytest.mark.parametrize(
+    ("name", "repository", "group"),
+    [("api", "backend", "api"), ("worker-cpu", "backend", "worker-cpu"), ("worker-gpu", "gpu-worker", "worker-gpu")],
+)
+def test_images_come_from_ecr_by_tag_and_logs_go_to_their_group(
+    template: Template, name: str, repository: str, group: str
+) -> None:
+    definition = container(template, name)
+    image = definition["Image"]["Fn::Join"][1]
+    assert image[-1] == ":0.1.0"
+    assert repository.replace("-", "") in image[-2]["Fn::ImportValue"]
+    options = definition["LogConfiguration"]["Options"]
+    assert definition["LogConfiguration"]["LogDriver"] == "awslogs"
+    assert group.replace("-", "") in options["awslogs-group"]["Fn::ImportValue"]
+    assert options["mode"] == "non-blocking"
+
+
+def test_the_stage_image_tag_is_used(variant_template: Template) -> None:
+    assert container(variant_template, "api")["Image"]["Fn::Join"][1][-1] == ":git-3f485a8"

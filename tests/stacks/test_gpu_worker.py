@@ -1,0 +1,160 @@
+"""The GPU OCR worker: g4dn.xlarge capacity provider on the ECS GPU AMI, one GPU per task, scaled on the GPU queue."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stacks.metrics import GPU_PROCESSING_TIME_MS, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER, QUEUE_LENGTH
+from tests.stacks.conftest import Synthesized
+from tests.stacks.helpers import container, named_metrics, scaling_alarms, task_of
+
+GPU_QUEUE = {
+    "Namespace": NAMESPACE_SCHEDULER,
+    "MetricName": QUEUE_LENGTH,
+    "Dimensions": [{"Name": "Queue", "Value": "GPU"}],
+}
+
+
+@pytest.fixture(scope="module")
+def template(production: Synthesized) -> Template:
+    return production.template(production.stage.compute)
+
+
+def test_launch_template_is_g4dn_xlarge_on_the_ecs_gpu_ami(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "LaunchTemplateData": Match.object_like(
+                {
+                    "InstanceType": "g4dn.xlarge",
+                    "MetadataOptions": {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"},
+                    "BlockDeviceMappings": [Match.object_like({"Ebs": Match.object_like({"Encrypted": True})})],
+                }
+            )
+        },
+    )
+    # The AMI id is resolved at deploy time from the public SSM parameter of the ECS GPU-optimized AMI.
+    parameters = template.to_json()["Parameters"]
+    gpu_ami = [p for p in parameters.values() if "amazon-linux-2023/gpu/recommended" in str(p.get("Default", ""))]
+    assert gpu_ami and gpu_ami[0]["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+
+
+def test_instances_advertise_their_gpu_to_ecs(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "LaunchTemplateData": Match.object_like(
+                {
+                    "UserData": {
+                        "Fn::Base64": {
+                            "Fn::Join": [
+                                "",
+                                Match.array_with([Match.string_like_regexp("ECS_ENABLE_GPU_SUPPORT=true")]),
+                            ]
+                        }
+                    }
+                }
+            )
+        },
+    )
+
+
+def test_group_may_idle_at_zero_and_protects_instances_running_tasks(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        {"MinSize": "0", "MaxSize": "4", "NewInstancesProtectedFromScaleIn": True},
+    )
+
+
+def test_capacity_provider_uses_managed_scaling_and_termination_protection(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ECS::CapacityProvider",
+        {
+            "Name": "filot-production-gpu",
+            "AutoScalingGroupProvider": Match.object_like(
+                {
+                    "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": 100},
+                    "ManagedTerminationProtection": "ENABLED",
+                }
+            ),
+        },
+    )
+    (association,) = template.find_resources("AWS::ECS::ClusterCapacityProviderAssociations").values()
+    (provider_id,) = template.find_resources("AWS::ECS::CapacityProvider")
+    assert {"Ref": provider_id} in association["Properties"]["CapacityProviders"]
+
+
+def test_task_takes_one_gpu_four_vcpu_and_memory_sized_to_the_instance(template: Template) -> None:
+    worker = container(template, "worker-gpu")
+    assert worker["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
+    assert worker["Cpu"] == 4096
+    assert 12 * 1024 <= worker["Memory"] <= 15 * 1024  # g4dn.xlarge: 16 GiB, less what the OS and agent keep
+    assert worker["Command"] == ["worker-gpu"]
+    assert task_of(template, "worker-gpu")["RequiresCompatibilities"] == ["EC2"]
+
+
+def test_service_runs_on_the_gpu_capacity_provider_from_zero(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "DesiredCount": 0,
+            "CapacityProviderStrategy": [{"CapacityProvider": Match.any_value(), "Weight": 1}],
+            "DeploymentConfiguration": Match.object_like(
+                {"DeploymentCircuitBreaker": {"Enable": True, "Rollback": True}}
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {"MinCapacity": 0, "MaxCapacity": 4, "ScalableDimension": "ecs:service:DesiredCount"},
+    )
+
+
+def test_scales_out_on_the_gpu_queue_length(template: Template) -> None:
+    backlog = [alarm for alarm in scaling_alarms(template) if named_metrics(alarm) == [GPU_QUEUE]]
+    assert len(backlog) == 1
+    assert (backlog[0]["Threshold"], backlog[0]["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "StepScaling",
+            "StepScalingPolicyConfiguration": Match.object_like(
+                {
+                    "AdjustmentType": "ChangeInCapacity",
+                    "StepAdjustments": [
+                        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 19, "ScalingAdjustment": 1},
+                        {"MetricIntervalLowerBound": 19, "MetricIntervalUpperBound": 99, "ScalingAdjustment": 2},
+                        {"MetricIntervalLowerBound": 99, "ScalingAdjustment": 4},
+                    ],
+                }
+            ),
+        },
+    )
+
+
+def test_scales_in_one_task_at_a_time_when_idle_down_to_zero(template: Template) -> None:
+    idle = [
+        alarm
+        for alarm in scaling_alarms(template)
+        if GPU_QUEUE in named_metrics(alarm) and len(named_metrics(alarm)) > 1
+    ]
+    assert len(idle) == 1
+    alarm = idle[0]
+    metrics = named_metrics(alarm)
+    assert {"Namespace": NAMESPACE_GPU_WORKER, "MetricName": GPU_PROCESSING_TIME_MS, "Dimensions": []} in metrics
+    assert any(m["Namespace"] == "ECS/ContainerInsights" and m["MetricName"] == "RunningTaskCount" for m in metrics)
+    expression = next(query["Expression"] for query in alarm["Metrics"] if "Expression" in query)
+    assert expression.startswith("IF(queue == 0 AND")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (15, 15)
+    (policy_id,) = [action["Ref"] for action in alarm["AlarmActions"]]
+    policy = template.to_json()["Resources"][policy_id]["Properties"]["StepScalingPolicyConfiguration"]
+    assert policy["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": -1}]
+
+
+def test_variant_keeps_one_gpu_worker_warm(variant: Synthesized) -> None:
+    template = variant.template(variant.stage.compute)
+    template.has_resource_properties(
+        "AWS::ECS::Service", {"DesiredCount": 1, "CapacityProviderStrategy": Match.any_value()}
+    )
+    template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0", "MaxSize": "2"})
