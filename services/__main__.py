@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import demo, serve, verify
+from services.cli import demo, ops, serve, verify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parsers(sub)
     verify.add_parser(sub)
+    ops.add_parsers(sub)
     demo.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -1,4 +1,4 @@
-"""Lambda entry points: `scheduled` publishes the queue lengths once a minute; `api` serves the API via Mangum.
+"""Lambda entry points: `scheduled` runs the reconciler and publishes the queue lengths once a minute; `api` serves the API via Mangum.
 
 Both run from the backend image (entry point `python -m awslambdaric`, handler `services.lambda_handlers.<name>`).
 A Lambda cannot take ECS secrets, so the stack hands it FILOT_SECRETS, JSON `{setting: {"secretArn", "field"}}`,
@@ -106,12 +106,29 @@ def _get_components() -> Components:
     return _components
 
 
-def scheduled(event: dict[str, Any], context: Any) -> dict[str, int]:
-    """Every minute (EventBridge): print the GPU and CPU queue lengths as EMF and return every length."""
-    lengths = _get_components().queue.lengths()
+def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every minute (EventBridge): one reconciler pass, then the GPU and CPU queue lengths as EMF.
+
+    Returns every length and the reconciler's report.
+    """
+    components = _get_components()
+    report = _reconcile(components)
+    lengths: dict[str, Any] = components.queue.lengths()
     for key, queue in PUBLISHED_QUEUES.items():
         print(emf_queue_length(queue, lengths[key]), flush=True)
-    return lengths
+    return {**lengths, "reconciled": report}
+
+
+def _reconcile(components: Components) -> dict[str, Any]:
+    from services.adapters.buli2 import Buli2Client
+    from services.reconciler import Reconciler
+
+    settings = components.settings
+    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    try:
+        return Reconciler(components, buli2).run_once().to_json()
+    finally:
+        buli2.close()
 
 
 def api(event: dict[str, Any], context: Any) -> dict[str, Any]:

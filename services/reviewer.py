@@ -6,9 +6,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
+import json
 import logging
+import sqlite3
+import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -45,12 +51,82 @@ class Case:
     history: list[str] = field(default_factory=list)
 
 
+class CaseStore:
+    """Cases in SQLite, so a restarted reviewer neither forgets a case nor opens a second one for it."""
+
+    def __init__(self, url: str) -> None:
+        path = url.removeprefix("sqlite:///")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS cases (key TEXT PRIMARY KEY, escalation TEXT NOT NULL, received_at REAL,"
+            " decision TEXT, reviewer TEXT, callback_status TEXT, deliveries INTEGER, history TEXT)"
+        )
+        self._lock = threading.Lock()
+
+    def save(self, key: str, case: Case) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    case.escalation.model_dump_json(),
+                    case.received_at,
+                    case.decision,
+                    case.reviewer,
+                    case.callback_status,
+                    case.deliveries,
+                    json.dumps(case.history),
+                ),
+            )
+
+    def get(self, key: str) -> Case | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM cases WHERE key = ?", (key,)).fetchone()
+        return _case(row) if row else None
+
+    def all(self) -> list[tuple[str, Case]]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM cases ORDER BY received_at").fetchall()
+        return [(row[0], _case(row)) for row in rows]
+
+
+def _case(row: tuple[Any, ...]) -> Case:
+    return Case(
+        escalation=Escalation.model_validate_json(row[1]),
+        received_at=row[2],
+        decision=row[3],
+        reviewer=row[4],
+        callback_status=row[5],
+        deliveries=row[6],
+        history=json.loads(row[7]),
+    )
+
+
 def create_reviewer_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="BULI2 local stand-in")
-    install_error_handlers(app)
-    cases: dict[str, Case] = {}
+    cases = CaseStore(settings.reviewer_database_url)
     tasks: set[asyncio.Task[None]] = set()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # After a restart: finish what was decided but not delivered, and schedule what waits.
+        for _key, case in cases.all():
+            if case.decision is not None and case.callback_status != "delivered":
+                spawn(call_back(case))
+            elif case.decision is None and settings.reviewer_auto_decide_s is not None:
+                spawn(decide_later(case))
+        yield
+
+    app = FastAPI(title="BULI2 local stand-in", lifespan=lifespan)
+    install_error_handlers(app)
     app.state.cases = cases
+
+    def spawn(coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     def auto_verdict(case: Case) -> Verdict:
         if settings.reviewer_policy == "approve":
@@ -72,29 +148,34 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
                     )
                     if response.status_code < 300:
                         case.callback_status = "delivered"
+                        cases.save(case.escalation.document_id, case)
                         return
                     # 409: the API has not recorded the escalation yet; 5xx: it is struggling. Both pass.
                     retriable = response.status_code == 409 or response.status_code >= 500
                     case.history.append(f"attempt {attempt}: HTTP {response.status_code}")
                     if not retriable:
                         case.callback_status = f"refused ({response.status_code})"
+                        cases.save(case.escalation.document_id, case)
                         return
                 except httpx.HTTPError as exc:
                     case.history.append(f"attempt {attempt}: {type(exc).__name__}")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         case.callback_status = "failed"
+        cases.save(case.escalation.document_id, case)
         log.error("callback failed doc=%s", case.escalation.document_id)
 
     async def decide(case: Case, verdict: Verdict, reviewer: str) -> None:
         if case.decision is not None:
             return
         case.decision, case.reviewer = verdict, reviewer
+        cases.save(case.escalation.document_id, case)
         await call_back(case)
 
     async def decide_later(case: Case) -> None:
         await asyncio.sleep(settings.reviewer_auto_decide_s or 0)
-        await decide(case, auto_verdict(case), "auto")
+        current = cases.get(case.escalation.document_id) or case
+        await decide(current, auto_verdict(current), "auto")
 
     def require_key(key: str | None) -> None:
         if not key or not hmac.compare_digest(key.encode(), settings.buli2_api_key.encode()):
@@ -111,14 +192,15 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
         existing = cases.get(key)
         if existing is not None:
             existing.deliveries += 1
+            cases.save(key, existing)
+            if existing.decision is not None and existing.callback_status != "delivered":
+                spawn(call_back(existing))  # the sender is alive again: so may its callback endpoint be
             return JSONResponse({"case": key, "duplicate": True}, status_code=200)
         case = Case(escalation=escalation, received_at=time.time())
-        cases[key] = case
+        cases.save(key, case)
         log.info("escalation received doc=%s score=%.1f", escalation.document_id, escalation.score)
         if settings.reviewer_auto_decide_s is not None:
-            task = asyncio.create_task(decide_later(case))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            spawn(decide_later(case))
         return JSONResponse({"case": key, "duplicate": False}, status_code=202)
 
     @app.get("/v1/escalations")
@@ -131,7 +213,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
                 "callback": case.callback_status,
                 "deliveries": case.deliveries,
             }
-            for case in cases.values()
+            for _key, case in cases.all()
         ]
 
     @app.post("/decide/{doc_id}")
@@ -144,7 +226,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> str:
-        return _render_page(list(cases.values()))
+        return _render_page([case for _key, case in cases.all()])
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     lock_ttl_s: int = Field(default=600, ge=1)
     max_attempts: int = Field(default=3, ge=1)
     worker_poll_interval_s: float = Field(default=0.2, gt=0)
+    # SIGTERM: finish the current document within this many seconds, else release it (ECS waits 30 s).
+    shutdown_grace_s: float = Field(default=25.0, ge=0)
+    # The reconciler treats a document as stuck after this long without a change.
+    stale_after_s: float = Field(default=120.0, gt=0)
+    reconcile_interval_s: float = Field(default=30.0, gt=0)
+    # Final results decided this recently are re-published if their publish was lost (once per decision).
+    republish_window_s: float = Field(default=3600.0, gt=0)
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
@@ -55,6 +62,7 @@ class Settings(BaseSettings):
     reviewer_auto_decide_s: float | None = Field(default=1.0, ge=0)
     reviewer_policy: Literal["score", "approve", "reject"] = "score"
     reviewer_approve_score: float = Field(default=60.0, ge=0, le=100)
+    reviewer_database_url: str = "sqlite:///./var/reviewer.db"
 
     log_level: str = "INFO"
 

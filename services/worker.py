@@ -1,22 +1,30 @@
-"""OCR workers: the GPU path (atomic claim under the per-document lock) and the CPU fallback path.
+"""OCR workers: the GPU path and the CPU fallback path, each crash-safe.
 
-A document the GPU path cannot finish goes to the CPU queue; one the CPU path cannot finish is
-`failed` with its error. An unusable file (undecodable) fails at once: no path can read it.
+A claim is atomic in Redis (services/adapters/queue.py) and fenced in the database by its token, so a
+worker that lost its claim cannot write. While a document is processed its lock is renewed; on SIGTERM
+the current document gets `shutdown_grace_s` to finish, then goes back to the front of its queue.
+A document the GPU path cannot read goes to the CPU path; the CPU path retries up to
+FILOT_MAX_ATTEMPTS, then marks it `failed` with its last error (a dead letter: `python -m services
+deadletters`). An unusable file (undecodable) fails at once: no path can read it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from typing import Literal
 
-from services.adapters.buli2 import Buli2Client, Buli2Error
+import redis
+
+from services.adapters.buli2 import Buli2Client
+from services.adapters.database import DocumentRecord
 from services.adapters.ocr import OcrEngine
-from services.adapters.queue import GpuClaim
+from services.adapters.queue import Claim
 from services.core.lifecycle import Status
-from services.core.masking import mask_fields
 from services.core.model import Claims, Decision, DocType
+from services.effects import escalate, publish_final
 from services.errors import DocumentError, FilotError
 from services.pipeline.verify import Verification, verify_document
 from services.wiring import Components, thresholds
@@ -45,9 +53,18 @@ class Worker:
     def run(self, *, stop: threading.Event, burst: bool = False) -> int:
         """Process until `stop` is set (or, with burst, until the queue is empty); returns documents handled."""
         handled = 0
+        outage_wait = 0.5
         log.info("worker started path=%s", self.path)
         while not stop.is_set():
-            did_work = self.process_one()
+            try:
+                did_work = self.process_one(stop=stop)
+            except redis.RedisError as exc:
+                # Redis restarting or unreachable: wait and try again; nothing is lost (the database knows).
+                log.warning("redis unavailable path=%s error=%s; retrying in %.1fs", self.path, exc, outage_wait)
+                stop.wait(outage_wait)
+                outage_wait = min(outage_wait * 2, 5.0)
+                continue
+            outage_wait = 0.5
             handled += did_work
             if not did_work:
                 if burst:
@@ -57,59 +74,95 @@ class Worker:
         log.info("worker stopped path=%s handled=%d", self.path, handled)
         return handled
 
-    def process_one(self) -> bool:
-        return self._process_gpu() if self.path == "gpu" else self._process_cpu()
-
-    def _process_gpu(self) -> bool:
-        claim = self.c.queue.claim_gpu(correlation_id=uuid.uuid4().hex, lock_ttl_s=self.settings.lock_ttl_s)
+    def process_one(self, *, stop: threading.Event | None = None) -> bool:
+        claim = self._claim()
         if claim is None:
             return False
-        if not self._start(claim.doc_id, claim.correlation_id):
-            self.c.queue.complete_gpu(claim)
-            return True
-        try:
-            verification = self._verify(claim.doc_id)
-        except DocumentError as exc:
-            self._fail(claim.doc_id, exc, claim.correlation_id)
-            self.c.queue.complete_gpu(claim)
-        except Exception as exc:  # noqa: BLE001 - any GPU-path failure is the CPU path's to retry
-            self._fall_back(claim, exc)
-        else:
-            self._record(claim.doc_id, verification, claim.correlation_id)
-            self.c.queue.complete_gpu(claim)
+        self._supervise(claim, stop or threading.Event())
         return True
 
-    def _process_cpu(self) -> bool:
-        doc_id = self.c.queue.claim_cpu(timeout_s=max(1.0, self.settings.worker_poll_interval_s))
-        if doc_id is None:
-            return False
-        correlation_id = uuid.uuid4().hex
-        if not self._start(doc_id, correlation_id):
-            return True
-        try:
-            verification = self._verify(doc_id)
-        except Exception as exc:  # noqa: BLE001 - the last path: record the error, keep the worker alive
-            self._fail(doc_id, exc, correlation_id)
-        else:
-            self._record(doc_id, verification, correlation_id)
-        return True
+    def _claim(self) -> Claim | None:
+        token = uuid.uuid4().hex
+        ttl = self.settings.lock_ttl_s
+        if self.path == "gpu":
+            return self.c.queue.claim_gpu(token=token, lock_ttl_s=ttl)
+        return self.c.queue.claim_cpu(token=token, lock_ttl_s=ttl, timeout_s=max(1.0, self.settings.worker_poll_interval_s))
 
-    def _start(self, doc_id: str, correlation_id: str) -> bool:
-        """Conditional queued -> processing; False means someone else has it or it is already decided."""
+    def _supervise(self, claim: Claim, stop: threading.Event) -> None:
+        """Work in a thread while this one renews the lock and watches for shutdown."""
+        done = threading.Event()
+        job = threading.Thread(target=self._handle_guarded, args=(claim, done), name=f"doc-{claim.doc_id}", daemon=True)
+        job.start()
+        ttl = self.settings.lock_ttl_s
+        beat_every = max(0.2, ttl / 3)  # renew well inside the TTL
+        next_beat = time.monotonic() + beat_every
+        stop_seen: float | None = None
+        while not done.wait(0.05):
+            now = time.monotonic()
+            if now >= next_beat:
+                self._heartbeat(claim)
+                next_beat = now + beat_every
+            if stop.is_set():
+                stop_seen = stop_seen if stop_seen is not None else now
+                if now - stop_seen >= self.settings.shutdown_grace_s:
+                    try:
+                        self._release(claim)
+                    except redis.RedisError as exc:
+                        log.warning("release failed doc=%s error=%s; the sweep will return it", claim.doc_id, exc)
+                    return
+
+    def _heartbeat(self, claim: Claim) -> None:
+        try:
+            renewed = self.c.queue.heartbeat(claim, lock_ttl_s=self.settings.lock_ttl_s)
+        except redis.RedisError as exc:
+            log.warning("heartbeat failed doc=%s path=%s error=%s", claim.doc_id, self.path, exc)
+            return
+        if not renewed:
+            log.warning("lock lost doc=%s path=%s; a stale result will be fenced off", claim.doc_id, self.path)
+
+    def _handle_guarded(self, claim: Claim, done: threading.Event) -> None:
+        try:
+            self._handle(claim)
+        except Exception:
+            log.exception("unexpected error doc=%s path=%s; the claim will expire and be retried", claim.doc_id, self.path)
+        finally:
+            done.set()
+
+    def _handle(self, claim: Claim) -> None:
+        record = self.c.store.get(claim.doc_id)
+        if record is None:
+            log.warning("unknown doc=%s dropped from the %s queue", claim.doc_id, self.path)
+            self.c.queue.complete(claim)
+            return
         started = self.c.store.transition(
-            doc_id, Status.PROCESSING, actor=self.actor, correlation_id=correlation_id, path=self.path
+            claim.doc_id,
+            Status.PROCESSING,
+            actor=self.actor,
+            correlation_id=record.correlation_id,
+            detail=f"attempt {claim.attempts} claim {claim.token}",
+            claim_id=claim.token,
+            path=self.path,
         )
         if not started:
-            record = self.c.store.get(doc_id)
-            log.warning(
-                "skipping doc=%s status=%s path=%s", doc_id, record.status if record else "unknown", self.path
-            )
-        return started
+            # Already decided, or being handled through another claim: this queue entry was a duplicate.
+            log.warning("skipping doc=%s status=%s path=%s", claim.doc_id, record.status.value, self.path)
+            self.c.queue.complete(claim)
+            return
+        try:
+            verification = self._verify(record)
+        except DocumentError as exc:
+            self._fail(claim, record, exc)
+        except Exception as exc:  # noqa: BLE001 - engine, GPU or storage trouble: another path or attempt may work
+            if self.path == "gpu":
+                self._requeue(claim, record, exc, to_cpu=True)
+            elif claim.attempts < self.settings.max_attempts:
+                self._requeue(claim, record, exc, to_cpu=False)
+            else:
+                self._fail(claim, record, exc)
+        else:
+            self._record(claim, record, verification)
 
-    def _verify(self, doc_id: str) -> Verification:
-        record = self.c.store.get(doc_id)
-        if record is None:
-            raise DocumentError(f"document {doc_id} vanished from the database", code="document_not_found")
+    def _verify(self, record: DocumentRecord) -> Verification:
         data = self.c.objects.get(record.object_key)
         return verify_document(
             data,
@@ -121,83 +174,89 @@ class Worker:
             claims=Claims(name=record.claimed_name, nik=record.claimed_nik),
         )
 
-    def _record(self, doc_id: str, verification: Verification, correlation_id: str) -> None:
-        store = self.c.store
-        store.transition(
-            doc_id,
+    def _record(self, claim: Claim, record: DocumentRecord, verification: Verification) -> None:
+        store, cid = self.c.store, record.correlation_id
+        scored = store.transition(
+            claim.doc_id,
             Status.SCORED,
             actor=self.actor,
-            correlation_id=correlation_id,
+            correlation_id=cid,
             detail=f"score {verification.score}",
+            fence=claim.token,
             score=verification.score,
             reasons=[reason.to_json() for reason in verification.reasons],
             fields=verification.fields,
             error_code=None,
             error=None,
         )
+        if not scored:
+            log.warning("claim lost before scoring doc=%s path=%s; result dropped", claim.doc_id, self.path)
+            return
         decision = verification.decision
         store.transition(
-            doc_id, Status(decision.value), actor=self.actor, correlation_id=correlation_id, decision=decision.value
+            claim.doc_id, Status(decision.value), actor=self.actor, correlation_id=cid, fence=claim.token,
+            decision=decision.value,
         )
         log.info(
             "decided doc=%s path=%s score=%.1f decision=%s ocr_ms=%.0f",
-            doc_id,
-            self.path,
-            verification.score,
-            decision.value,
-            verification.timings_ms.get("ocr", 0.0),
+            claim.doc_id, self.path, verification.score, decision.value, verification.timings_ms.get("ocr", 0.0),
         )
-        self._publish(doc_id, decision.value, verification.score, correlation_id)
-        if decision is Decision.NEEDS_REVIEW:
-            self._escalate(doc_id, verification, correlation_id)
-
-    def _escalate(self, doc_id: str, verification: Verification, correlation_id: str) -> None:
-        payload = {
-            "document_id": doc_id,
-            "doc_type": verification.doc_type.value,
-            "score": verification.score,
-            "reasons": [reason.to_json() for reason in verification.reasons],
-            "fields": mask_fields(verification.fields),
-            "callback_url": f"{self.settings.api_url.rstrip('/')}/v1/review/callback",
-            "correlation_id": correlation_id,
-        }
-        try:
-            self.buli2.escalate(payload)
-        except Buli2Error as exc:
-            # Stays needs_review; the BULI2 retry queue (a later issue) redelivers it.
-            log.error("escalation failed doc=%s error=%s", doc_id, exc)
+        self.c.queue.complete(claim)
+        decided = store.get(claim.doc_id)
+        if decided is None:
             return
-        self.c.store.transition(doc_id, Status.ESCALATED, actor="buli2", correlation_id=correlation_id)
+        if decision is Decision.NEEDS_REVIEW:
+            escalate(self.c, self.buli2, decided, actor="buli2")
+        else:
+            publish_final(self.c, decided)
 
-    def _fall_back(self, claim: GpuClaim, exc: Exception) -> None:
+    def _requeue(self, claim: Claim, record: DocumentRecord, exc: Exception, *, to_cpu: bool) -> None:
         code = exc.code if isinstance(exc, FilotError) else type(exc).__name__
-        log.warning("gpu path failed doc=%s code=%s error=%s; handing to cpu", claim.doc_id, code, exc)
+        where = "cpu queue" if to_cpu else f"cpu queue for attempt {claim.attempts + 1}"
+        log.warning("%s path failed doc=%s code=%s error=%s; to the %s", self.path, claim.doc_id, code, exc, where)
+        moved = self.c.store.transition(
+            claim.doc_id,
+            Status.QUEUED,
+            actor=self.actor,
+            correlation_id=record.correlation_id,
+            detail=f"{self.path} path failed ({code}); queued for cpu",
+            fence=claim.token,
+            claim_id=None,
+            error_code=code,
+            error=str(exc)[:1000],
+        )
+        if moved:
+            (self.c.queue.fallback_to_cpu if to_cpu else self.c.queue.retry)(claim)
+
+    def _release(self, claim: Claim) -> None:
+        """Shutdown deadline passed: hand the document back, as if this worker had never taken it."""
+        record = self.c.store.get(claim.doc_id)
         self.c.store.transition(
             claim.doc_id,
             Status.QUEUED,
             actor=self.actor,
-            correlation_id=claim.correlation_id,
-            detail=f"gpu path failed ({code}); queued for cpu",
-            error_code=code,
-            error=str(exc)[:1000],
+            correlation_id=record.correlation_id if record else None,
+            detail="released at shutdown",
+            fence=claim.token,
+            claim_id=None,
         )
-        self.c.queue.fallback_to_cpu(claim)
+        released = self.c.queue.release(claim)
+        log.warning("released doc=%s path=%s at shutdown (redis=%s)", claim.doc_id, self.path, released)
 
-    def _fail(self, doc_id: str, exc: Exception, correlation_id: str) -> None:
+    def _fail(self, claim: Claim, record: DocumentRecord, exc: Exception) -> None:
         code = exc.code if isinstance(exc, FilotError) else type(exc).__name__
-        log.error("failed doc=%s path=%s code=%s error=%s", doc_id, self.path, code, exc)
-        self.c.store.transition(
-            doc_id,
+        log.error("failed doc=%s path=%s code=%s error=%s", claim.doc_id, self.path, code, exc)
+        failed = self.c.store.transition(
+            claim.doc_id,
             Status.FAILED,
             actor=self.actor,
-            correlation_id=correlation_id,
+            correlation_id=record.correlation_id,
             detail=code,
+            fence=claim.token,
             error_code=code,
             error=str(exc)[:1000],
         )
-        self._publish(doc_id, Status.FAILED.value, None, correlation_id)
-
-    def _publish(self, doc_id: str, status: str, score: float | None, correlation_id: str) -> None:
-        self.c.queue.publish_result(
-            {"document_id": doc_id, "status": status, "score": score, "path": self.path, "correlationId": correlation_id}
-        )
+        self.c.queue.complete(claim)
+        decided = self.c.store.get(claim.doc_id)
+        if failed and decided is not None:
+            publish_final(self.c, decided)

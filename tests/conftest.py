@@ -56,6 +56,7 @@ def settings(tmp_path: Path, redis_url: str) -> Settings:
         storage_url=f"file://{tmp_path / 'objects'}",
         worker_poll_interval_s=0.05,
         reviewer_auto_decide_s=0.0,
+        reviewer_database_url=f"sqlite:///{tmp_path / 'reviewer.db'}",
     )
 
 
@@ -65,7 +66,7 @@ class ServerThread:
     def __init__(self, app: object) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

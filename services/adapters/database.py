@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,11 @@ documents = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("path", sa.String(8)),
     sa.Column("correlation_id", sa.String(64)),
+    # The token of the claim that moved the document to processing: later writes by that worker are
+    # fenced on it, so a worker whose claim was taken over cannot write a stale result.
+    sa.Column("claim_id", sa.String(64)),
+    # The final status whose result was published: survives a flushed Redis, so nothing is published twice.
+    sa.Column("published", sa.String(16)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True)),
@@ -81,6 +86,8 @@ class DocumentRecord:
     error: str | None
     path: str | None
     correlation_id: str | None
+    claim_id: str | None
+    published: str | None
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None
@@ -160,9 +167,11 @@ class DocumentStore:
         actor: str,
         correlation_id: str | None = None,
         detail: str | None = None,
+        fence: str | None = None,
         **updates: Any,
     ) -> bool:
-        """Move to `target` only from an allowed state; False (and nothing written) when not allowed."""
+        """Move to `target` only from an allowed state (and, with `fence`, only while that claim holds the
+        document); False, and nothing written, otherwise."""
         sources = [status.value for status in ALLOWED_FROM[target]]
         now = _now()
         values = {key: (json.dumps(value) if key in _JSON_COLUMNS else value) for key, value in updates.items()}
@@ -174,11 +183,12 @@ class DocumentStore:
                 current = conn.execute(sa.select(documents.c.status).where(documents.c.id == doc_id)).scalar()
                 if current not in sources:
                     return False
-                result = conn.execute(
-                    documents.update()
-                    .where(documents.c.id == doc_id, documents.c.status == current)
-                    .values(status=target.value, updated_at=now, **values)
-                )
+                condition = [documents.c.id == doc_id, documents.c.status == current]
+                if fence is not None:
+                    condition.append(documents.c.claim_id == fence)
+                result = conn.execute(documents.update().where(*condition).values(status=target.value, updated_at=now, **values))
+                if result.rowcount != 1 and fence is not None:
+                    return False
                 if result.rowcount != 1:
                     continue
                 conn.execute(
@@ -199,6 +209,48 @@ class DocumentStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(events).where(events.c.document_id == doc_id).order_by(events.c.id))
             return [dict(row) for row in rows.mappings()]
+
+    def stale(self, statuses: list[Status], *, older_than_s: float, limit: int = 500) -> list[DocumentRecord]:
+        """Documents sitting in one of `statuses` without a change for longer than `older_than_s`."""
+        cutoff = _now() - timedelta(seconds=older_than_s)
+        query = (
+            sa.select(documents)
+            .where(documents.c.status.in_([s.value for s in statuses]), documents.c.updated_at < cutoff)
+            .order_by(documents.c.updated_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def decided_since(self, *, seconds: float, limit: int = 1000) -> list[DocumentRecord]:
+        cutoff = _now() - timedelta(seconds=seconds)
+        final = [Status.APPROVED.value, Status.REJECTED.value, Status.FAILED.value]
+        unpublished = sa.or_(documents.c.published.is_(None), documents.c.published != documents.c.status)
+        query = (
+            sa.select(documents)
+            .where(documents.c.status.in_(final), documents.c.decided_at >= cutoff, unpublished)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def by_status(self, statuses: list[Status], *, limit: int = 1000) -> list[DocumentRecord]:
+        query = (
+            sa.select(documents)
+            .where(documents.c.status.in_([s.value for s in statuses]))
+            .order_by(documents.c.updated_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def mark_published(self, doc_id: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(documents.update().where(documents.c.id == doc_id).values(published=status))
+
+    def touch(self, doc_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(documents.update().where(documents.c.id == doc_id).values(updated_at=_now()))
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

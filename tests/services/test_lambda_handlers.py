@@ -11,6 +11,7 @@ import redis
 
 from services import lambda_handlers
 from services.adapters.queue import QueueKeys
+from services.core.lifecycle import Status
 from services.settings import Settings, get_settings
 
 
@@ -121,3 +122,24 @@ def test_api_serves_an_http_api_event(fresh: Settings) -> None:
     response = lambda_handlers.api(event, object())
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["redis"] == "ok"
+
+
+def test_scheduled_runs_the_reconciler(fresh: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from services.wiring import build_components
+
+    components = build_components(fresh)
+    components.store.create(
+        doc_id="a" * 32, owner="u", doc_type="ktp", object_key="k", content_type="image/png",
+        size_bytes=1, sha256="0" * 64, correlation_id="c",
+    )
+    components.store.transition("a" * 32, Status.QUEUED, actor="api")
+    redis.Redis.from_url(fresh.redis_url).flushall()  # Redis lost the queue
+    import sqlalchemy as sa
+
+    from services.adapters.database import documents
+
+    with components.store.engine.begin() as conn:  # and the document has sat there past the deadline
+        conn.execute(documents.update().values(updated_at=sa.func.datetime("now", "-1 hour")))
+    result = lambda_handlers.scheduled({}, None)
+    assert result["reconciled"]["enqueued"] == 1
+    assert result["gpu"] == 1

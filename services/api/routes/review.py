@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.api.deps import ComponentsDep, ServiceDep
 from services.api.errors import ApiError
 from services.core.lifecycle import Status
+from services.effects import publish_final
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/review", tags=["review"])
@@ -31,7 +32,11 @@ def review_callback(body: ReviewDecision, components: ComponentsDep, service: Se
         raise ApiError(404, "document_not_found", f"no document {body.document_id}")
     if record.status.value == body.decision and record.decision == body.decision:
         return {"id": record.id, "status": record.status.value, "duplicate": True}
-    if record.status is not Status.ESCALATED:
+    if record.status is Status.NEEDS_REVIEW:
+        # BULI2 holds the case, so the escalation happened; our own record of it was lost (e.g. a worker
+        # died between the POST and the write). Record it now rather than refuse a human decision.
+        store.transition(record.id, Status.ESCALATED, actor=service, correlation_id=record.correlation_id)
+    elif record.status is not Status.ESCALATED:
         raise ApiError(409, "invalid_transition", f"document is {record.status.value}, not escalated")
     moved = store.transition(
         record.id,
@@ -43,8 +48,8 @@ def review_callback(body: ReviewDecision, components: ComponentsDep, service: Se
     )
     if not moved:
         raise ApiError(409, "invalid_transition", "document changed state concurrently; retry")
-    components.queue.publish_result(
-        {"document_id": record.id, "status": body.decision, "score": record.score, "path": "review"}
-    )
+    decided = store.get(record.id)
+    if decided is not None:
+        publish_final(components, decided)
     log.info("review decision doc=%s decision=%s", record.id, body.decision)
     return {"id": record.id, "status": body.decision, "duplicate": False}

@@ -97,3 +97,14 @@ def test_document_not_yet_escalated_is_a_conflict(api: httpx.Client, components:
     uploaded_doc(components, "a" * 32)
     response = api.post("/v1/review/callback", json={"document_id": "a" * 32, "decision": "approved"}, headers=KEY)
     assert response.status_code == 409
+
+
+def test_decision_for_a_document_whose_escalation_was_not_recorded_is_accepted(
+    api: httpx.Client, components: Components
+) -> None:
+    doc = uploaded_doc(components, "b" * 32)
+    for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW):
+        components.store.transition(doc, status, actor="test")
+    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "rejected"}, headers=KEY)
+    assert response.status_code == 200
+    assert [e["to_status"] for e in components.store.history(doc)][-2:] == ["escalated", "rejected"]

@@ -1,0 +1,91 @@
+"""Operator commands: the reconciler and the dead letters (documents `failed` after every attempt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+
+from services.adapters.buli2 import Buli2Client
+from services.core.lifecycle import Status
+from services.logs import configure_logging
+from services.reconciler import Reconciler
+from services.settings import get_settings
+from services.wiring import build_components
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    reconcile = sub.add_parser("reconcile", help="one reconciler pass (stalled jobs, stuck documents, escalations)")
+    reconcile.add_argument("--every", type=float, metavar="SECONDS", help="repeat every SECONDS until stopped")
+    reconcile.set_defaults(func=run_reconcile)
+
+    dead = sub.add_parser("deadletters", help="list or redrive documents that failed on every attempt")
+    dead_sub = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
+    dead_sub.add_parser("list", help="one JSON object per failed document").set_defaults(func=list_dead)
+    redrive = dead_sub.add_parser("redrive", help="queue failed documents again from the start")
+    redrive.add_argument("ids", nargs="*", metavar="ID", help="document ids (default: with --all, every one)")
+    redrive.add_argument("--all", action="store_true", help="redrive every failed document")
+    redrive.set_defaults(func=redrive_dead)
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    configure_logging("reconciler", settings.log_level)
+    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    reconciler = Reconciler(build_components(settings), buli2)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while True:
+            try:
+                print(json.dumps(reconciler.run_once().to_json()), flush=True)
+            except Exception as exc:  # noqa: BLE001 - Redis or the database is briefly away: try next round
+                if args.every is None:
+                    print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc)}}), flush=True)
+                    return 1
+                logging.getLogger("filot.reconciler").warning("pass failed: %s", exc)
+            if args.every is None or stop.wait(args.every):
+                return 0
+    finally:
+        buli2.close()
+
+
+def list_dead(args: argparse.Namespace) -> int:
+    components = build_components(get_settings())
+    for record in components.store.by_status([Status.FAILED]):
+        print(
+            json.dumps(
+                {
+                    "id": record.id,
+                    "type": record.doc_type,
+                    "error": {"code": record.error_code, "message": record.error},
+                    "failed_at": record.decided_at.isoformat() if record.decided_at else None,
+                }
+            )
+        )
+    return 0
+
+
+def redrive_dead(args: argparse.Namespace) -> int:
+    if not args.ids and not args.all:
+        print("error [invalid_request]: name document ids, or --all")
+        return 2
+    components = build_components(get_settings())
+    ids = args.ids or [record.id for record in components.store.by_status([Status.FAILED])]
+    failures = 0
+    for doc_id in ids:
+        moved = components.store.transition(
+            doc_id, Status.QUEUED, actor="operator", detail="redriven from the dead letters", claim_id=None
+        )
+        if moved:
+            components.queue.enqueue_gpu(doc_id)
+            print(json.dumps({"id": doc_id, "status": "queued"}))
+        else:
+            failures += 1
+            record = components.store.get(doc_id)
+            state = record.status.value if record else "missing"
+            print(json.dumps({"id": doc_id, "error": {"code": "not_failed", "message": f"document is {state}"}}))
+    return 1 if failures else 0

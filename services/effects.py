@@ -1,0 +1,61 @@
+"""Side effects of a decision, each idempotent per document: the published result and the BULI2 escalation.
+
+Both the workers and the reconciler call these, so a document whose worker died half-way gets the same
+effects, once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from services.adapters.buli2 import Buli2Client, Buli2Error
+from services.adapters.database import DocumentRecord
+from services.core.lifecycle import TERMINAL, Status
+from services.core.masking import mask_fields
+from services.wiring import Components
+
+log = logging.getLogger("filot.effects")
+
+
+def publish_final(components: Components, record: DocumentRecord) -> bool:
+    """PUBLISH the final result once per (document, decision); False when it was already published.
+
+    The database remembers what was published (it outlives a flushed Redis); a Redis marker stops two
+    publishers racing. A crash between PUBLISH and the database write can still repeat one message.
+    """
+    if record.status not in TERMINAL or record.published == record.status.value:
+        return False
+    payload = {
+        "document_id": record.id,
+        "status": record.status.value,
+        "score": record.score,
+        "path": record.path,
+        "correlationId": record.correlation_id,
+    }
+    sent = components.queue.publish_final(record.id, record.status.value, payload)
+    if sent:
+        components.store.mark_published(record.id, record.status.value)
+    return sent
+
+
+def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord, *, actor: str) -> bool:
+    """POST a needs_review document to BULI2 (Idempotency-Key = document id) and mark it escalated.
+
+    False when BULI2 cannot be reached: the document stays needs_review and the reconciler tries again.
+    """
+    payload = {
+        "document_id": record.id,
+        "doc_type": record.doc_type,
+        "score": record.score,
+        "reasons": record.reasons or [],
+        "fields": mask_fields(record.fields or {}),
+        "callback_url": f"{components.settings.api_url.rstrip('/')}/v1/review/callback",
+        "correlation_id": record.correlation_id,
+    }
+    try:
+        buli2.escalate(payload)
+    except Buli2Error as exc:
+        log.error("escalation failed doc=%s error=%s", record.id, exc)
+        return False
+    components.store.transition(record.id, Status.ESCALATED, actor=actor, correlation_id=record.correlation_id)
+    return True

@@ -1,0 +1,149 @@
+"""The reconciler: the database is the durable truth, Redis only a fast index of it.
+
+One pass returns stalled jobs to their queues (Redis sweep), then walks the database for documents stuck
+in a non-terminal state and puts each back on the path it fell off: enqueue what is not queued, decide
+what was scored, escalate what waits for review, and re-publish a final result whose publish was lost.
+Every step is idempotent, so passes may overlap and repeat; a flushed or replaced Redis loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from services.adapters.buli2 import Buli2Client
+from services.core.lifecycle import Status
+from services.core.model import Decision, Reason
+from services.core.scoring import decide
+from services.effects import escalate, publish_final
+from services.wiring import Components
+
+log = logging.getLogger("filot.reconciler")
+
+# A document that fails to enqueue at upload is caught quickly; other states wait for stale_after_s.
+_UPLOADED_GRACE_S = 5.0
+
+
+@dataclass
+class ReconcileReport:
+    gpu_requeued: int = 0
+    gpu_to_cpu: int = 0
+    cpu_requeued: int = 0
+    dead_lettered: int = 0
+    enqueued: int = 0
+    reclaimed: int = 0
+    redecided: int = 0
+    escalated: int = 0
+    republished: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def changed(self) -> int:
+        return sum(v for v in asdict(self).values() if isinstance(v, int))
+
+
+class Reconciler:
+    def __init__(self, components: Components, buli2: Buli2Client) -> None:
+        self.c = components
+        self.settings = components.settings
+        self.buli2 = buli2
+
+    def run_once(self) -> ReconcileReport:
+        report = ReconcileReport()
+        self._sweep(report)
+        self._enqueue_lost(report)
+        self._reclaim_processing(report)
+        self._redecide_scored(report)
+        self._escalate_waiting(report)
+        self._republish(report)
+        if report.changed:
+            log.info("reconciled %s", {k: v for k, v in report.to_json().items() if v})
+        return report
+
+    def _sweep(self, report: ReconcileReport) -> None:
+        swept = self.c.queue.sweep(lock_ttl_s=self.settings.lock_ttl_s, max_attempts=self.settings.max_attempts)
+        report.gpu_requeued += len(swept.gpu_requeued)
+        report.gpu_to_cpu += len(swept.gpu_to_cpu)
+        report.cpu_requeued += len(swept.cpu_requeued)
+        for doc_id in swept.gpu_to_cpu:
+            log.warning("doc=%s out of GPU attempts; handed to the cpu path", doc_id)
+        for doc_id in swept.dead:
+            record = self.c.store.get(doc_id)
+            moved = self.c.store.transition(
+                doc_id,
+                Status.FAILED,
+                actor="reconciler",
+                correlation_id=record.correlation_id if record else None,
+                detail="stalled on every attempt",
+                error_code="attempts_exhausted",
+                error=f"worker died or stalled {self.settings.max_attempts} times"
+                + (f"; last error: {record.error}" if record and record.error else ""),
+            )
+            report.dead_lettered += moved
+            failed = self.c.store.get(doc_id)
+            if moved and failed is not None:
+                publish_final(self.c, failed)
+
+    def _enqueue_lost(self, report: ReconcileReport) -> None:
+        """Uploaded but never queued (Redis was down), or queued in the database but in no Redis list."""
+        for record in self.c.store.stale([Status.UPLOADED], older_than_s=_UPLOADED_GRACE_S):
+            if self.c.queue.enqueue_gpu(record.id):
+                report.enqueued += 1
+            self.c.store.transition(record.id, Status.QUEUED, actor="reconciler", correlation_id=record.correlation_id)
+        for record in self.c.store.stale([Status.QUEUED], older_than_s=self.settings.stale_after_s):
+            if not self.c.queue.is_locked(record.id) and self.c.queue.enqueue_gpu(record.id):
+                report.enqueued += 1
+                # Touch the row so the next pass waits a full stale period before looking again.
+                self.c.store.touch(record.id)
+
+    def _reclaim_processing(self, report: ReconcileReport) -> None:
+        """Processing in the database with no live claim anywhere: its worker and its Redis entry are gone."""
+        for record in self.c.store.stale([Status.PROCESSING], older_than_s=self.settings.stale_after_s):
+            if self.c.queue.is_locked(record.id):
+                continue
+            moved = self.c.store.transition(
+                record.id,
+                Status.QUEUED,
+                actor="reconciler",
+                correlation_id=record.correlation_id,
+                detail="no live claim; re-queued",
+                fence=record.claim_id,
+                claim_id=None,
+            )
+            if moved:
+                report.reclaimed += 1
+                self.c.queue.enqueue_gpu(record.id)
+
+    def _redecide_scored(self, report: ReconcileReport) -> None:
+        """Scored but not decided (the worker died between the two writes): decide from the stored score."""
+        for record in self.c.store.stale([Status.SCORED], older_than_s=self.settings.stale_after_s):
+            reasons = tuple(Reason(**reason) for reason in record.reasons or [])
+            verdict = decide(
+                record.score or 0.0,
+                reasons,
+                approve_at=self.settings.approve_at,
+                reject_below=self.settings.reject_below,
+            )
+            moved = self.c.store.transition(
+                record.id,
+                Status(verdict.decision.value),
+                actor="reconciler",
+                correlation_id=record.correlation_id,
+                decision=verdict.decision.value,
+            )
+            report.redecided += moved
+            decided = self.c.store.get(record.id)
+            if moved and decided is not None and verdict.decision is not Decision.NEEDS_REVIEW:
+                publish_final(self.c, decided)
+
+    def _escalate_waiting(self, report: ReconcileReport) -> None:
+        """needs_review whose escalation never reached BULI2 (down, or the worker died): deliver it now."""
+        for record in self.c.store.stale([Status.NEEDS_REVIEW], older_than_s=self.settings.stale_after_s):
+            report.escalated += escalate(self.c, self.buli2, record, actor="reconciler")
+
+    def _republish(self, report: ReconcileReport) -> None:
+        for record in self.c.store.decided_since(seconds=self.settings.republish_window_s):
+            report.republished += publish_final(self.c, record)
