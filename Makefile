@@ -9,11 +9,13 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test lint setup system-deps venv synth clean help
+.PHONY: run test lint chaos bench setup system-deps venv synth clean help
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
 	@echo "make test    set up, then run the whole test suite"
+	@echo "make chaos   200 documents through kills, a Redis restart and flush, a reviewer outage"
+	@echo "make bench   benchmarks under tests/bench (figures go to BENCHMARKS.md)"
 	@echo "make lint    ruff over the whole tree"
 	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
@@ -23,6 +25,12 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+chaos: setup
+	$(PY) -m tests.chaos.harness --documents 200 --kills 20
+
+bench: setup
+	$(PY) -m tests.bench.bench_claim
 
 lint: venv
 	$(PY) -m ruff check .

@@ -61,3 +61,44 @@ def stop(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Processes:
+    """Named child processes, each logging to `<log_dir>/<name>.log`; all stopped (TERM, then KILL) at the end.
+
+    A child can be killed and started again under the same name (the chaos run does), with the same command.
+    """
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        self._commands[name] = (argv, env)
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            child = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._children[name] = child
+        return child
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no clean-up, as when a machine or container dies."""
+        child = self._children[name]
+        child.kill()
+        child.wait()
+
+    def restart(self, name: str) -> subprocess.Popen[bytes]:
+        argv, env = self._commands[name]
+        return self.start(name, argv, env)
+
+    def check_alive(self) -> None:
+        for name, child in self._children.items():
+            if child.poll() is not None:
+                raise RuntimeError(f"{name} exited with {child.returncode}; see {self.log_dir / (name + '.log')}")
+
+    def stop_all(self) -> None:
+        for child in reversed(list(self._children.values())):
+            if child.poll() is None:
+                child.terminate()
+        for child in reversed(list(self._children.values())):
+            stop(child, grace_s=15)

@@ -10,7 +10,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from services.adapters.database import DocumentStore
-from services.devservers import free_port, http_answers, redis_answers, redis_argv, stop, wait_until
+from services.devservers import Processes, free_port, http_answers, redis_answers, redis_argv, wait_until
 from services.samples.generate import generate_set
 from services.samples.truth import SampleTruth
 
@@ -51,33 +50,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.set_defaults(func=run)
 
 
-class Processes:
-    """Children started by the demo; all are stopped (TERM, then KILL) however the demo ends."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.log_dir / f"{name}.log").open("wb")
-        child = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        self.children.append((name, child))
-        return child
-
-    def check_alive(self) -> None:
-        for name, child in self.children:
-            if child.poll() is not None:
-                raise RuntimeError(f"{name} exited with {child.returncode}; see {self.log_dir / (name + '.log')}")
-
-    def stop_all(self) -> None:
-        for _, child in reversed(self.children):
-            if child.poll() is None:
-                child.terminate()
-        for _, child in reversed(self.children):
-            stop(child, grace_s=15)
-
-
 def run(args: argparse.Namespace) -> int:
     workdir: Path = args.workdir.resolve()
     if workdir.exists():
@@ -102,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
         "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
         "FILOT_REVIEWER_AUTO_DECIDE_S": str(args.review_delay),
+        "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
         "OMP_THREAD_LIMIT": "1",
     }
     py = [sys.executable, "-m", "services"]

@@ -1,0 +1,289 @@
+"""The chaos run (`make chaos`): documents through the real API while workers are SIGKILLed, Redis is
+restarted and flushed, and the reviewer goes away; then it counts what was lost or decided twice.
+
+Loopback only, bounded in documents, events and time. Exit status 0 when nothing was lost, nothing was
+decided twice and no escalation was duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import redis
+
+from services.adapters.database import DocumentStore
+from services.devservers import Processes, free_port, http_answers, redis_answers, redis_argv, wait_until
+from services.samples.generate import generate_set
+
+# Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
+MIX = (
+    ("ktp", "clean", 30),
+    ("npwp", "clean", 15),
+    ("ktp", "noise", 10),
+    ("ktp", "blur", 10),
+    ("ktp", "rotate", 5),
+    ("ktp", "invalid_nik", 10),
+    ("ktp", "malformed_nik", 5),
+    ("ktp", "blank", 5),
+    ("ktp", "random", 10),
+)
+WORKERS = ("worker-gpu-1", "worker-gpu-2", "worker-cpu-1")
+FINAL = ("approved", "rejected", "failed")
+
+
+@dataclass
+class ChaosLog:
+    kills: Counter[str] = field(default_factory=Counter)
+    redis_restarts: int = 0
+    flushes: int = 0
+    reviewer_outages: int = 0
+    events: list[str] = field(default_factory=list)
+
+    def note(self, started: float, what: str) -> None:
+        line = f"[chaos +{time.monotonic() - started:6.1f}s] {what}"
+        self.events.append(line)
+        print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.chaos.harness", description=__doc__)
+    parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of workers (at least)")
+    parser.add_argument("--workdir", type=Path, default=Path("var/chaos"))
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the queue to drain")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+    return run(args.documents, kills=args.kills, workdir=args.workdir.resolve(), timeout=args.timeout, seed=args.seed)
+
+
+def run(documents: int, *, kills: int, workdir: Path, timeout: float, seed: int) -> int:
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    (workdir / "logs").mkdir(parents=True)
+    (workdir / "redis").mkdir()
+    rng = random.Random(seed)
+    total = sum(n for *_, n in MIX)
+    plan = [(kind, variant, max(1, round(n * documents / total))) for kind, variant, n in MIX]
+    samples = generate_set(workdir / "samples", seed=seed, plan=plan)[:documents]
+    ports = {name: free_port() for name in ("redis", "api", "reviewer")}
+    api_url = f"http://127.0.0.1:{ports['api']}"
+    env = {
+        **os.environ,
+        "FILOT_STAGE": "local",
+        "FILOT_DEV_AUTH": "true",
+        "FILOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+        "FILOT_DATABASE_URL": f"sqlite:///{workdir / 'filot.db'}",
+        "FILOT_STORAGE_URL": f"file://{workdir / 'objects'}",
+        "FILOT_API_PORT": str(ports["api"]),
+        "FILOT_API_URL": api_url,
+        "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
+        "FILOT_BULI2_TIMEOUT_S": "2",
+        "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
+        "FILOT_REVIEWER_AUTO_DECIDE_S": "0.5",
+        "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
+        # Short clocks so stalled work comes back within seconds, not the production minutes.
+        "FILOT_LOCK_TTL_S": "3",
+        "FILOT_STALE_AFTER_S": "4",
+        "FILOT_MAX_ATTEMPTS": "6",
+        "FILOT_SHUTDOWN_GRACE_S": "5",
+        "OMP_THREAD_LIMIT": "1",
+    }
+    py = [sys.executable, "-m", "services"]
+    DocumentStore(env["FILOT_DATABASE_URL"])
+    processes = Processes(workdir / "logs")
+    redis_cmd = [*redis_argv(ports["redis"], workdir=workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always"]
+    log = ChaosLog()
+    started = time.monotonic()
+    try:
+        processes.start("redis", redis_cmd, env)
+        wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server")
+        processes.start("api", [*py, "api"], env)
+        processes.start("reviewer", [*py, "reviewer"], env)
+        for name in WORKERS:
+            processes.start(name, [*py, "worker", "--path", "gpu" if "gpu" in name else "cpu"], env)
+        processes.start("reconciler", [*py, "reconcile", "--every", "1"], env)
+        wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API")
+        publishes = PublishCounter(env["FILOT_REDIS_URL"])
+        publishes.start()
+
+        uploaded: list[str] = []
+        uploader = threading.Thread(target=upload_all, args=(api_url, samples, uploaded), daemon=True)
+        uploader.start()
+        unleash(processes, log, kills=kills, rng=rng, started=started, redis_port=ports["redis"], total=documents,
+                progress=lambda: decided(workdir, uploaded))
+        uploader.join()
+        drained = wait_for_drain(workdir, uploaded, timeout=timeout, started=started)
+        publishes.stop()
+    finally:
+        processes.stop_all()
+    return report(workdir, uploaded, log, publishes, drained=drained, wall=time.monotonic() - started, total=documents)
+
+
+def upload_all(api_url: str, samples: list[tuple[Path, object]], out: list[str]) -> None:
+    with httpx.Client(base_url=api_url, headers={"X-Dev-User": "chaos"}, timeout=30) as client:
+        for path, truth in samples:
+            mime = "image/jpeg" if path.suffix == ".jpg" else "image/png"
+            for _ in range(20):  # the API stays up; retry only transport errors
+                try:
+                    response = client.post(
+                        "/v1/documents",
+                        files={"file": (path.name, path.read_bytes(), mime)},
+                        data={"type": truth.doc_type},  # type: ignore[attr-defined]
+                    )
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError("the API stopped answering")
+            if response.status_code != 202:
+                raise RuntimeError(f"upload refused: {response.status_code} {response.text}")
+            out.append(response.json()["id"])
+            time.sleep(0.02)
+
+
+def unleash(
+    processes: Processes,
+    log: ChaosLog,
+    *,
+    kills: int,
+    rng: random.Random,
+    started: float,
+    redis_port: int,
+    total: int,
+    progress: object,
+) -> None:
+    """Kill workers at random moments; along the way restart Redis, flush it, and take the reviewer away."""
+    milestones = {max(1, kills // 4): "restart-redis", max(2, kills // 2): "flush", max(3, (3 * kills) // 4): "reviewer"}
+    for n in range(1, kills + 1):
+        time.sleep(rng.uniform(0.5, 2.5))
+        victim = rng.choice(WORKERS)
+        processes.kill(victim)
+        log.kills[victim] += 1
+        processes.restart(victim)
+        log.note(started, f"SIGKILL {victim} (kill {n}/{kills}; {progress()}/{total} decided)")  # type: ignore[operator]
+        action = milestones.get(n)
+        if action == "restart-redis":
+            processes.kill("redis")
+            log.note(started, "redis-server SIGKILLed; restarting from its append-only file in 2 s")
+            time.sleep(2)
+            processes.restart("redis")
+            wait_until(lambda: redis_answers(redis_port), timeout=20, what="redis-server")
+            log.redis_restarts += 1
+        elif action == "flush":
+            redis.Redis(port=redis_port).flushall()
+            log.flushes += 1
+            log.note(started, "FLUSHALL: every queue, lock and marker gone")
+        elif action == "reviewer":
+            processes.kill("reviewer")
+            log.note(started, "reviewer (BULI2) SIGKILLed; back in 8 s")
+            time.sleep(8)
+            processes.restart("reviewer")
+            log.reviewer_outages += 1
+
+
+class PublishCounter(threading.Thread):
+    """Counts results published per (document, status), reconnecting across Redis restarts."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.seen: Counter[tuple[str, str]] = Counter()
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                pubsub = redis.Redis.from_url(self.url).pubsub()
+                pubsub.subscribe("filot:ocr:gpu:results")
+                while not self._halt.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message and message["type"] == "message":
+                        data = json.loads(message["data"])
+                        self.seen[(data["document_id"], data["status"])] += 1
+            except redis.RedisError:
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+def decided(workdir: Path, ids: list[str]) -> int:
+    return sum(1 for status in statuses(workdir, ids).values() if status in FINAL)
+
+
+def statuses(workdir: Path, ids: list[str]) -> dict[str, str]:
+    with sqlite3.connect(workdir / "filot.db", timeout=30) as db:
+        rows = db.execute("SELECT id, status FROM documents").fetchall()
+    wanted = set(ids)
+    return {doc: status for doc, status in rows if doc in wanted}
+
+
+def wait_for_drain(workdir: Path, ids: list[str], *, timeout: float, started: float) -> float | None:
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        done = decided(workdir, ids)
+        if done != last:
+            print(f"[drain +{time.monotonic() - started:6.1f}s] {done}/{len(ids)} decided", flush=True)
+            last = done
+        if done == len(ids):
+            return time.monotonic() - started
+        time.sleep(1)
+    return None
+
+
+def report(
+    workdir: Path, ids: list[str], log: ChaosLog, publishes: PublishCounter, *, drained: float | None, wall: float,
+    total: int,
+) -> int:
+    final = statuses(workdir, ids)
+    with sqlite3.connect(workdir / "filot.db", timeout=30) as db:
+        events = db.execute("SELECT document_id, from_status, to_status, actor FROM document_events").fetchall()
+    with sqlite3.connect(workdir / "reviewer.db", timeout=30) as db:
+        cases = db.execute("SELECT key, deliveries FROM cases").fetchall()
+    terminal_events = Counter(doc for doc, _, to, _ in events if to in FINAL)
+    first_decisions = Counter(doc for doc, src, to, _ in events if src == "scored")
+    human_decisions = Counter(doc for doc, _, to, actor in events if to in FINAL and actor.startswith("buli2"))
+    case_ids = Counter(key for key, _ in cases)
+    lost = [doc for doc in ids if final.get(doc) not in FINAL]
+    double = [doc for doc in ids if terminal_events[doc] > 1 or first_decisions[doc] > 1]
+    duplicate_escalations = [doc for doc, n in case_ids.items() if n > 1] + [d for d, n in human_decisions.items() if n > 1]
+    duplicate_publishes = [key for key, n in publishes.seen.items() if n > 1]
+    outcome = Counter(final.values())
+    print()
+    print(
+        f"chaos: {len(ids)}/{total} documents uploaded; {sum(log.kills.values())} worker SIGKILLs "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(log.kills.items()))}); {log.redis_restarts} redis restart(s) "
+        f"(AOF), {log.flushes} FLUSHALL, {log.reviewer_outages} reviewer outage(s)"
+    )
+    print(
+        f"outcome: {outcome['approved']} approved, {outcome['rejected']} rejected, {outcome['failed']} failed; "
+        f"{len(cases)} escalations ({sum(d - 1 for _, d in cases)} repeated deliveries absorbed by the idempotency key)"
+    )
+    print(
+        f"result: lost={len(lost)} double_decisions={len(double)} duplicate_escalations={len(duplicate_escalations)} "
+        f"duplicate_publishes={len(duplicate_publishes)}; "
+        + (f"drained in {drained:.1f}s" if drained is not None else "NOT drained before the timeout")
+        + f"; wall {wall:.1f}s"
+    )
+    ok = drained is not None and not lost and not double and not duplicate_escalations
+    if not ok:
+        print(f"lost: {lost[:10]} double: {double[:10]} duplicate escalations: {duplicate_escalations[:10]}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
