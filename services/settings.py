@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     # The reconciler treats a document as stuck after this long without a change.
     stale_after_s: float = Field(default=120.0, gt=0)
-    reconcile_interval_s: float = Field(default=30.0, gt=0)
     # Final results decided this recently are re-published if their publish was lost (once per decision).
     republish_window_s: float = Field(default=3600.0, gt=0)
 
