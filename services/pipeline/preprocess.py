@@ -88,3 +88,8 @@ def preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, Image
     quality = measure_quality(gray)
     skew = estimate_skew(gray)
     return rotate(gray, skew), quality, skew
+
+
+def no_preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
+    """The baseline for evaluation: Tesseract sees the decoded photo as it came (quality is still measured)."""
+    return image, measure_quality(to_gray(image)), 0.0

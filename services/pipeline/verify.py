@@ -5,13 +5,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from services.adapters.ocr import OcrEngine
 from services.core.fields import detect_doc_type, extract_fields
 from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
 from services.core.scoring import decide, score_document
 from services.pipeline.preprocess import decode_image, preprocess
+
+# (decoded BGR image, card width) -> (image for the OCR, quality of the photo, skew removed in degrees)
+PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ def verify_document(
     max_pixels: int,
     claims: Claims | None = None,
     today: date | None = None,
+    prepare: PreprocessFn = preprocess,
 ) -> Verification:
     """`doc_type` None detects the card from its text. Raises DocumentError for an unusable file and OcrError when the engine fails."""
     timings: dict[str, float] = {}
@@ -68,7 +75,7 @@ def verify_document(
 
     image = decode_image(data, max_pixels=max_pixels)
     lap("decode")
-    gray, quality, skew = preprocess(image, card_width=card_width)
+    gray, quality, skew = prepare(image, card_width=card_width)
     lap("preprocess")
     lines = engine.read_lines(gray)
     lap("ocr")
