@@ -31,6 +31,7 @@ chaos: setup
 
 bench: setup
 	$(PY) -m tests.bench.bench_claim
+	$(PY) -m tests.bench.bench_ocr
 
 lint: venv
 	$(PY) -m ruff check .

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     ocr_lang: str = "ind+eng"
     ocr_psm: int = Field(default=6, ge=0, le=13)
     ocr_timeout_s: float = Field(default=60.0, gt=0)
+    # auto: the warm tesserocr engine when installed, else pytesseract (one process spawn per call).
+    ocr_engine: Literal["auto", "tesserocr", "pytesseract"] = "auto"
+    # 0: OCR in the worker's own process; N: a pool of N warm engine processes (one per vCPU).
+    ocr_processes: int = Field(default=0, ge=0, le=64)
+    # Documents a worker process handles at once (preprocessing of one overlaps OCR of the others).
+    worker_concurrency: int = Field(default=1, ge=1, le=64)
     # Preprocessing: the normalised card width the OCR sees.
     card_width_px: int = Field(default=1000, ge=320, le=4000)
 

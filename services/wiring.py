@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.adapters.database import DocumentStore
-from services.adapters.ocr import OcrEngine, TesseractEngine
+from services.adapters.ocr import EngineSpec, OcrEngine, PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
 from services.adapters.storage import ObjectStore, open_object_store
 from services.pipeline.verify import Thresholds
@@ -29,8 +29,16 @@ def build_components(settings: Settings) -> Components:
     )
 
 
+def engine_spec(settings: Settings) -> EngineSpec:
+    return EngineSpec(kind=settings.ocr_engine, lang=settings.ocr_lang, psm=settings.ocr_psm, timeout_s=settings.ocr_timeout_s)
+
+
 def build_engine(settings: Settings) -> OcrEngine:
-    return TesseractEngine(lang=settings.ocr_lang, psm=settings.ocr_psm, timeout_s=settings.ocr_timeout_s)
+    """In-process engine, or a pool of warm engine processes when FILOT_OCR_PROCESSES > 0."""
+    spec = engine_spec(settings)
+    if settings.ocr_processes > 0:
+        return PooledEngine(spec, processes=settings.ocr_processes)
+    return spec.build()
 
 
 def thresholds(settings: Settings) -> Thresholds:

@@ -22,7 +22,7 @@ from stacks.lambda_api import LambdaApi
 from stacks.load_balancer import PublicLoadBalancer
 from stacks.scheduler_function import ScheduledFunction
 from stacks.secrets import AppSecrets
-from stacks.service_settings import API_SECRETS, SCHEDULER_SECRETS, WORKER_SECRETS
+from stacks.service_settings import API_SECRETS, GPU_WORKER_ENVIRONMENT, SCHEDULER_SECRETS, WORKER_SECRETS
 
 BACKEND_IMAGE = "backend"
 GPU_WORKER_IMAGE = "gpu-worker"
@@ -93,7 +93,7 @@ class ComputeStack(Stack):
             capacity_provider=self.gpu_capacity.capacity_provider,
             image=gpu_image,
             log_group=log_groups[logs_of.GPU_WORKER_LOGS],
-            environment=plain_environment(config, api_url=self.api_url),
+            environment=plain_environment(config, api_url=self.api_url, extra=GPU_WORKER_ENVIRONMENT),
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.gpu_workers,
         )

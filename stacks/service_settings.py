@@ -56,4 +56,7 @@ RESERVED_NAMES = frozenset(SECRET_SETTINGS) | DERIVED_SETTINGS
 LAMBDA_SECRETS_VARIABLE = "FILOT_SECRETS"
 # Debian's OpenMP Tesseract is several times slower with its default threading (DESIGN.md, measured facts).
 OCR_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
+# g4dn.xlarge has 4 vCPUs: one warm Tesseract process each, and one more document in flight so the GPU
+# preprocesses the next while all four read.
+GPU_WORKER_ENVIRONMENT = {"FILOT_OCR_PROCESSES": "4", "FILOT_WORKER_CONCURRENCY": "5"}
 API_PORT = 8000

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Protocol
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pytesseract
@@ -42,6 +47,149 @@ class TesseractEngine:
         except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
             raise OcrError(f"tesseract failed: {exc}", code="ocr_failed") from exc
         return _group_lines(data)
+
+
+# Where Debian (and Ubuntu) keep the traineddata files; the tesserocr wheel's own Tesseract reads them.
+_TESSDATA_CANDIDATES = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+)
+
+
+def find_tessdata() -> str:
+    """The folder holding ind/eng traineddata: TESSDATA_PREFIX when set, else the distribution's folder."""
+    candidates = [os.environ["TESSDATA_PREFIX"]] if os.environ.get("TESSDATA_PREFIX") else []
+    for folder in [*candidates, *_TESSDATA_CANDIDATES]:
+        if (Path(folder) / "eng.traineddata").exists():
+            return folder
+    raise OcrError(
+        "no tessdata folder with eng.traineddata (Debian packages tesseract-ocr-eng, tesseract-ocr-ind)",
+        code="ocr_unavailable",
+    )
+
+
+class WarmTesseractEngine:
+    """tesserocr: Tesseract loaded once per process and fed raw pixels (no process spawn, no temp file).
+
+    The API object is not thread-safe, so calls are serialised; run one per process for parallelism.
+    """
+
+    def __init__(self, *, lang: str, psm: int, timeout_s: float, dpi: int = 300, tessdata: str | None = None) -> None:
+        import tesserocr
+
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        self._api = tesserocr.PyTessBaseAPI(path=tessdata or find_tessdata(), lang=lang, psm=psm)
+        self._dpi = dpi
+        self._timeout_ms = int(timeout_s * 1000)
+        self._lock = threading.Lock()
+
+    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        if gray.ndim == 3:
+            gray = gray[:, :, ::-1]  # BGR -> RGB for Tesseract
+        image = np.ascontiguousarray(gray)
+        height, width = image.shape[:2]
+        channels = 1 if image.ndim == 2 else image.shape[2]
+        with self._lock:
+            self._api.SetImageBytes(image.tobytes(), width, height, channels, width * channels)
+            # Set explicitly: an image without resolution metadata can make Tesseract return nothing.
+            self._api.SetSourceResolution(self._dpi)
+            if not self._api.Recognize(timeout=self._timeout_ms):
+                raise OcrError("tesseract gave up on this image (timeout or internal error)", code="ocr_failed")
+            tsv = self._api.GetTSVText(0)
+        return _group_lines(_parse_tsv(tsv))
+
+    def close(self) -> None:
+        self._api.End()
+
+
+def _parse_tsv(tsv: str) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {"block_num": [], "par_num": [], "line_num": [], "conf": [], "text": []}
+    for row in tsv.splitlines():
+        parts = row.split("\t")
+        if len(parts) < 12 or parts[0] != "5":  # level 5: words
+            continue
+        columns["block_num"].append(parts[2])
+        columns["par_num"].append(parts[3])
+        columns["line_num"].append(parts[4])
+        columns["conf"].append(parts[10])
+        columns["text"].append(parts[11])
+    return columns
+
+
+EngineKind = Literal["auto", "tesserocr", "pytesseract"]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything needed to build an engine, picklable so pool processes can build their own."""
+
+    kind: EngineKind
+    lang: str
+    psm: int
+    timeout_s: float
+
+    def build(self) -> OcrEngine:
+        kind = self.kind
+        if kind == "auto":
+            try:
+                import tesserocr  # noqa: F401
+
+                kind = "tesserocr"
+            except ImportError:
+                kind = "pytesseract"
+        if kind == "tesserocr":
+            return WarmTesseractEngine(lang=self.lang, psm=self.psm, timeout_s=self.timeout_s)
+        return TesseractEngine(lang=self.lang, psm=self.psm, timeout_s=self.timeout_s)
+
+
+_process_engine: OcrEngine | None = None
+
+
+def _init_pool_process(spec: EngineSpec) -> None:
+    global _process_engine
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    _process_engine = spec.build()
+
+
+def _read_in_pool(gray: np.ndarray) -> list[OcrLine]:
+    assert _process_engine is not None
+    return _process_engine.read_lines(gray)
+
+
+class PooledEngine:
+    """One warm engine per process, `processes` of them (one per vCPU): OCR runs in parallel while the
+    calling threads preprocess. A crashed engine process is replaced; its document gets an OcrError
+    and is retried by the queue, never lost."""
+
+    def __init__(self, spec: EngineSpec, *, processes: int) -> None:
+        self._spec = spec
+        self._processes = processes
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self._processes, initializer=_init_pool_process, initargs=(self._spec,))
+
+    def warm_up(self) -> None:
+        """Start every engine process (models loaded) before the first claim."""
+        blank = np.full((32, 32), 255, np.uint8)
+        futures: list[Future[list[OcrLine]]] = [self._pool.submit(_read_in_pool, blank) for _ in range(self._processes)]
+        for future in futures:
+            future.result(timeout=120)
+
+    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        pool = self._pool
+        try:
+            return pool.submit(_read_in_pool, gray).result(timeout=self._spec.timeout_s + 30)
+        except BrokenProcessPool as exc:
+            with self._lock:
+                if self._pool is pool:  # the first thread to notice replaces the pool
+                    self._pool = self._new_pool()
+            raise OcrError("an OCR engine process died; it was replaced", code="ocr_engine_crashed") from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _group_lines(data: dict[str, list]) -> list[OcrLine]:

@@ -24,6 +24,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     worker = sub.add_parser("worker", help="run an OCR worker on the GPU or CPU queue")
     worker.add_argument("--path", choices=["gpu", "cpu"], required=True, help="which queue to serve")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.add_argument(
+        "--concurrency", type=int, metavar="N", help="documents in flight at once (default FILOT_WORKER_CONCURRENCY)"
+    )
     worker.set_defaults(func=run_worker)
 
     reviewer = sub.add_parser("reviewer", help="run the local stand-in for the BULI2 review service")
@@ -71,13 +74,34 @@ def run_worker(args: argparse.Namespace) -> int:
         print(f"error [{exc.code}]: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
-    # ECS stops and scale-in send SIGTERM: finish the current document, then leave.
+    # ECS stops and scale-in send SIGTERM: finish the current documents, then leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    engine = build_engine(settings)
+    warm_up = getattr(engine, "warm_up", None)
+    if warm_up is not None:
+        warm_up()  # engines loaded before the first claim: a new worker's first document is not slow
     buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
-    worker = Worker(path=args.path, components=build_components(settings), engine=build_engine(settings), buli2=buli2)
+    components = build_components(settings)
+    concurrency = args.concurrency or settings.worker_concurrency
+    # Each slot handles one document at a time; while one waits on OCR, another preprocesses.
+    slots = [
+        threading.Thread(
+            target=Worker(path=args.path, components=components, engine=engine, buli2=buli2).run,
+            kwargs={"stop": stop, "burst": args.burst},
+            name=f"slot-{n}",
+        )
+        for n in range(concurrency)
+    ]
     try:
-        worker.run(stop=stop, burst=args.burst)
+        for slot in slots:
+            slot.start()
+        while any(slot.is_alive() for slot in slots):
+            for slot in slots:
+                slot.join(0.2)
     finally:
         buli2.close()
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
     return 0

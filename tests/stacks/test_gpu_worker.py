@@ -158,3 +158,10 @@ def test_variant_keeps_one_gpu_worker_warm(variant: Synthesized) -> None:
         "AWS::ECS::Service", {"DesiredCount": 1, "CapacityProviderStrategy": Match.any_value()}
     )
     template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0", "MaxSize": "2"})
+
+
+def test_gpu_worker_keeps_one_warm_tesseract_per_vcpu_busy(template: Template) -> None:
+    environment = {pair["Name"]: pair["Value"] for pair in container(template, "worker-gpu")["Environment"]}
+    assert environment["FILOT_OCR_PROCESSES"] == "4"  # g4dn.xlarge: 4 vCPUs
+    assert int(environment["FILOT_WORKER_CONCURRENCY"]) > 4  # one more in flight: preprocessing overlaps OCR
+    assert environment["OMP_THREAD_LIMIT"] == "1"

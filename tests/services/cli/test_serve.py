@@ -36,3 +36,37 @@ def test_idle_worker_exits_0_on_sigterm(settings: Settings, path: str) -> None:
     assert process.wait(timeout=15) == 0
     rest = process.stdout.read()  # type: ignore[union-attr]
     assert "worker stopped" in rest and "Traceback" not in rest
+
+
+def test_worker_with_an_engine_pool_and_several_slots_drains_the_queue(settings: Settings, sample_dir: object) -> None:
+    from pathlib import Path
+
+    from services.core.lifecycle import Status
+    from services.wiring import build_components
+    from tests.services.test_worker import sample, submit
+
+    components = build_components(settings)
+    docs = [
+        submit(components, sample(Path(str(sample_dir)), variant).read_bytes())
+        for variant in ("clean", "noise", "blur", "jpeg", "random", "blank")
+    ]
+    env = {
+        **os.environ,
+        "FILOT_REDIS_URL": settings.redis_url,
+        "FILOT_DATABASE_URL": settings.database_url,
+        "FILOT_STORAGE_URL": settings.storage_url,
+        "FILOT_OCR_PROCESSES": "2",
+        "FILOT_OCR_ENGINE": "tesserocr",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "services", "worker", "--path", "gpu", "--burst", "--concurrency", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    statuses = {components.store.get(doc).status for doc in docs}  # type: ignore[union-attr]
+    assert statuses <= {Status.APPROVED, Status.REJECTED}
+    assert result.stderr.count("decided doc=") == len(docs)  # each document decided once
