@@ -26,6 +26,7 @@ from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
 from services.errors import DocumentError, FilotError
+from services.metrics import GPU_FALLBACKS, GPU_WORKER_NAMESPACE, emit
 from services.pipeline.verify import Verification, verify_document
 from services.wiring import Components, thresholds
 
@@ -227,6 +228,8 @@ class Worker:
         )
         if moved:
             (self.c.queue.fallback_to_cpu if to_cpu else self.c.queue.retry)(claim)
+        if to_cpu:
+            emit(GPU_WORKER_NAMESPACE, GPU_FALLBACKS, 1, dimensions={"Reason": code})
 
     def _release(self, claim: Claim) -> None:
         """Shutdown deadline passed: hand the document back, as if this worker had never taken it."""

@@ -128,10 +128,16 @@ def test_middle_band_is_escalated_and_the_human_decision_comes_back(
     assert case.escalation.callback_url.endswith("/v1/review/callback")
 
 
-def test_gpu_failure_falls_back_to_the_cpu_worker(parts: tuple[Components, Buli2Client], sample_dir: Path) -> None:
+def test_gpu_failure_falls_back_to_the_cpu_worker(
+    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     components, _ = parts
     doc = submit(components, sample(sample_dir, "clean").read_bytes())
     assert worker("gpu", parts, CrashingEngine()).process_one()
+    metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "FiLot/GpuWorker"
+    assert (metric["filot.gpu.fallbacks"], metric["Reason"]) == (1, "ocr_failed")
+    assert components.queue.redis.hget("filot:ocr:gpu:attempts", doc) is None  # not the user's attempt
     record = components.store.get(doc)
     assert record is not None and record.status is Status.QUEUED and record.error_code == "ocr_failed"
     assert components.queue.lengths()["cpu"] == 1
