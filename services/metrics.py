@@ -12,8 +12,7 @@ import time
 
 log = logging.getLogger("filot.metrics")
 
-GPU_WORKER_NAMESPACE = "FiLot/GpuWorker"
-CPU_WORKER_NAMESPACE = "FiLot/CpuWorker"
+GPU_WORKER_NAMESPACE = "FiLot/GpuWorker"  # the namespaces match stacks/metrics.py
 GPU_FALLBACKS = "filot.gpu.fallbacks"
 
 

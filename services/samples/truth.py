@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DOC_TYPES = ("ktp", "npwp")
-DEGRADED_VARIANTS = ("noise", "blur", "rotate", "low_contrast", "jpeg")
+DEGRADED_VARIANTS = ("noise", "blur", "rotate", "low_contrast", "jpeg", "tilt", "low_light", "glare", "perspective")
 VARIANTS = ("clean", *DEGRADED_VARIANTS, "invalid_nik", "malformed_nik", "blank", "random")
 DECISIONS = ("approved", "needs_review", "rejected")
 

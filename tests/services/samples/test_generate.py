@@ -7,11 +7,12 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from services.samples.__main__ import main
-from services.samples.degrade import DEGRADATIONS, TABLE_COLOUR, degrade
+from services.samples.degrade import DEGRADATIONS, DESK_COLOURS, TABLE_COLOUR, TILT_DEGREES, degrade, degrade_with_note
 from services.samples.generate import DEMO_PLAN, full_plan, generate_sample, generate_set, load_truths, write_sample
 from services.samples.identity import random_ktp_fields
 from services.samples.nik import nik_problems
@@ -130,6 +131,60 @@ def test_rotation_keeps_the_whole_card_on_the_table() -> None:
             assert pixels[corner] == TABLE_COLOUR
         for x in range(turned.width):  # a margin of table all round: no card pixel touches the frame
             assert pixels[x, 0] == TABLE_COLOUR and pixels[x, turned.height - 1] == TABLE_COLOUR
+
+
+def _border(image: Image.Image) -> set[tuple[int, int, int]]:
+    pixels = np.asarray(image)
+    return {tuple(int(c) for c in p) for p in np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])}
+
+
+@pytest.mark.parametrize("variant", ["tilt", "perspective"])
+def test_tilt_and_keystone_keep_the_card_in_frame_on_light_and_dark_desks(variant: str) -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    desks = set()
+    for seed in range(12):
+        photo = degrade(card, variant=variant, rng=random.Random(seed))
+        assert photo.width > CARD_SIZE[0] and photo.height > CARD_SIZE[1]
+        border = _border(photo)  # a margin of desk all round: no card pixel touches the frame
+        assert len(border) == 1 and border <= set(DESK_COLOURS)
+        desks |= border
+        # The card still fills most of the photo: a phone shot of a card, not of a desk.
+        card_share = float(np.mean(np.any(np.asarray(photo) != np.asarray(next(iter(border))), axis=2)))
+        assert card_share > 0.5
+    assert TABLE_COLOUR in desks and desks - {TABLE_COLOUR}, "both a light and a darker desk among the seeds"
+
+
+def test_tilt_angle_is_six_to_ten_degrees_either_way() -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    angles = []
+    for seed in range(20):
+        _, note = degrade_with_note(card.convert("RGB"), variant="tilt", rng=random.Random(seed))
+        angles.append(float(note.split()[1]))
+    assert all(TILT_DEGREES[0] <= abs(angle) <= TILT_DEGREES[1] for angle in angles)
+    assert min(angles) < 0 < max(angles)
+
+
+def test_low_light_dims_the_whole_card_and_adds_noise() -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    dim = degrade(card, variant="low_light", rng=random.Random(4))
+    assert dim.size == CARD_SIZE
+    before, after = np.asarray(card, dtype=np.float32), np.asarray(dim, dtype=np.float32)
+    assert after.mean() < 0.6 * before.mean()
+    background = before[:, :, 0] == before[0, 0, 0]  # a flat area of the card gains noise
+    assert after[:, :, 0][background].std() > 1.0
+
+
+def test_glare_only_brightens_one_patch_over_the_text() -> None:
+    card = render_ktp(random_ktp_fields(random.Random(2)))
+    for seed in range(8):
+        lit = degrade(card, variant="glare", rng=random.Random(seed))
+        assert lit.size == CARD_SIZE
+        before, after = np.asarray(card, dtype=np.int16), np.asarray(lit, dtype=np.int16)
+        assert (after >= before).all()
+        changed = np.any(after - before > 20, axis=2)
+        assert 0.005 < changed.mean() < 0.2  # a blob, not a wash over the card
+        ys, xs = np.nonzero(changed)
+        assert xs.mean() < CARD_SIZE[0] * 0.75 and ys.mean() > CARD_SIZE[1] * 0.25  # over the field column
 
 
 def test_cli_writes_one_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
