@@ -32,6 +32,7 @@ chaos: setup
 bench: setup
 	$(PY) -m tests.bench.bench_claim
 	$(PY) -m tests.bench.bench_ocr
+	$(PY) -m tests.bench.bench_kernels
 
 lint: venv
 	$(PY) -m ruff check .

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=1, ge=1, le=64)
     # Preprocessing: the normalised card width the OCR sees.
     card_width_px: int = Field(default=1000, ge=320, le=4000)
+    # GPU-path preprocessing kernels: auto = CUDA when a GPU is present, else the Numba CPU twins.
+    kernel_backend: Literal["auto", "cuda", "cpu"] = "auto"
 
     reviewer_host: str = "127.0.0.1"
     reviewer_port: int = Field(default=8100, ge=1, le=65535)

@@ -27,7 +27,8 @@ from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
 from services.errors import DocumentError, FilotError
 from services.metrics import GPU_FALLBACKS, GPU_WORKER_NAMESPACE, emit
-from services.pipeline.verify import Verification, verify_document
+from services.pipeline.preprocess import preprocess
+from services.pipeline.verify import PreprocessFn, Verification, verify_document
 from services.wiring import Components, thresholds
 
 log = logging.getLogger("filot.worker")
@@ -43,8 +44,10 @@ class Worker:
         components: Components,
         engine: OcrEngine,
         buli2: Buli2Client,
+        prepare: PreprocessFn = preprocess,
     ) -> None:
         self.path = path
+        self.prepare = prepare
         self.c = components
         self.settings = components.settings
         self.engine = engine
@@ -173,6 +176,7 @@ class Worker:
             card_width=self.settings.card_width_px,
             max_pixels=self.settings.max_image_pixels,
             claims=Claims(name=record.claimed_name, nik=record.claimed_nik),
+            prepare=self.prepare,
         )
 
     def _record(self, claim: Claim, record: DocumentRecord, verification: Verification) -> None:

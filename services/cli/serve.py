@@ -11,6 +11,7 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
 from services.logs import configure_logging
+from services.pipeline.preprocess import preprocess
 from services.settings import get_settings
 from services.wiring import build_components, build_engine
 
@@ -81,13 +82,21 @@ def run_worker(args: argparse.Namespace) -> int:
     warm_up = getattr(engine, "warm_up", None)
     if warm_up is not None:
         warm_up()  # engines loaded before the first claim: a new worker's first document is not slow
+    prepare = preprocess
+    if args.path == "gpu":
+        from services.kernels.dispatch import KernelPreprocessor
+
+        # CUDA kernels on a GPU, their Numba CPU twins otherwise; compiled (or loaded from cache) now.
+        kernels = KernelPreprocessor(backend=settings.kernel_backend, card_width=settings.card_width_px)
+        kernels.warm_up()
+        prepare = kernels
     buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
     components = build_components(settings)
     concurrency = args.concurrency or settings.worker_concurrency
     # Each slot handles one document at a time; while one waits on OCR, another preprocesses.
     slots = [
         threading.Thread(
-            target=Worker(path=args.path, components=components, engine=engine, buli2=buli2).run,
+            target=Worker(path=args.path, components=components, engine=engine, buli2=buli2, prepare=prepare).run,
             kwargs={"stop": stop, "burst": args.burst},
             name=f"slot-{n}",
         )

@@ -1,0 +1,157 @@
+"""Backend choice and the kernel preprocessing chain (same contract as services.pipeline.preprocess.preprocess).
+
+`choose_backend("auto")` takes CUDA when numba sees a GPU, else the CPU twins with one logged warning.
+`KernelPreprocessor` chains gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold];
+the default steps are the baseline's (gray, resize, deskew), the chain that kept OCR accuracy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from services.core.model import ImageQuality
+from services.kernels.denoise import gaussian_cpu, gaussian_cuda
+from services.kernels.deskew import deskew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
+from services.kernels.gray import gray_cpu, gray_cuda
+from services.kernels.normalise import normalise_cpu, normalise_cuda
+from services.kernels.resize import resize_cpu, resize_cuda
+from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
+from services.pipeline.preprocess import measure_quality
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "cuda", "cpu")
+STEPS = ("gray", "resize", "denoise", "normalise", "deskew", "threshold")
+DEFAULT_STEPS = ("gray", "resize", "deskew")
+_warned = False
+
+Result = tuple[np.ndarray, ImageQuality, float]
+
+
+def _cuda_unavailable_reason() -> str | None:
+    from numba import cuda
+
+    if cuda.is_available():
+        return None
+    error = getattr(cuda, "cuda_error", lambda: None)()
+    return " ".join(str(error).split()) if error else "numba.cuda.is_available() is False (no usable CUDA GPU)"
+
+
+def choose_backend(requested: str) -> str:
+    """ "cuda" or "cpu" for a request of "auto", "cuda" or "cpu"."""
+    global _warned
+    if requested not in BACKENDS:
+        raise ValueError(f"kernel backend must be one of {', '.join(BACKENDS)}, not {requested!r}")
+    if requested == "cpu":
+        return "cpu"
+    reason = _cuda_unavailable_reason()
+    if reason is None:
+        return "cuda"
+    if requested == "cuda":
+        raise RuntimeError(f"kernel backend 'cuda' was requested but CUDA is unavailable: {reason}")
+    if not _warned:
+        _warned = True
+        log.warning("kernel backend auto: using the CPU twins because CUDA is unavailable: %s", reason)
+    return "cpu"
+
+
+class KernelPreprocessor:
+    """Callable like services.pipeline.preprocess.preprocess: (gray for OCR, quality, skew removed)."""
+
+    def __init__(self, backend: str = "auto", card_width: int = 1000, steps: Sequence[str] = DEFAULT_STEPS) -> None:
+        unknown = [s for s in steps if s not in STEPS]
+        if unknown:
+            raise ValueError(f"unknown preprocessing steps {unknown}; known: {', '.join(STEPS)}")
+        self.backend = choose_backend(backend)
+        self.card_width = card_width
+        self.steps = tuple(steps)
+
+    def __call__(self, image_bgr: np.ndarray, *, card_width: int | None = None) -> Result:
+        return self.run_batch([image_bgr], card_width=card_width)[0]
+
+    def run_batch(self, images: list[np.ndarray], *, card_width: int | None = None) -> list[Result]:
+        """One result per image, in order; on CUDA, same-size images share one launch per step."""
+        width = card_width or self.card_width
+        if self.backend == "cpu":
+            return [self._cpu(image, width) for image in images]
+        groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for index, image in enumerate(images):
+            groups[image.shape].append(index)
+        results: list[Result | None] = [None] * len(images)
+        for indices in groups.values():
+            batch = np.stack([images[i] for i in indices])
+            for i, result in zip(indices, self._cuda(batch, width), strict=True):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def _cpu(self, image: np.ndarray, width: int) -> Result:
+        steps = self.steps
+        gray = gray_cpu(image) if "gray" in steps or image.ndim == 3 else image
+        if "resize" in steps:
+            gray = resize_cpu(gray, width=width)
+        if "denoise" in steps:
+            gray = gaussian_cpu(gray)
+        if "normalise" in steps:
+            gray = normalise_cpu(gray)
+        quality = measure_quality(gray)
+        skew = 0.0
+        if "deskew" in steps:
+            gray, skew = deskew_cpu(gray)
+        if "threshold" in steps:
+            gray = adaptive_threshold_cpu(gray, inverse=False)
+        return gray, quality, skew
+
+    def _cuda(self, batch: np.ndarray, width: int) -> list[Result]:
+        from numba import cuda
+
+        steps = self.steps
+        data: Any = cuda.to_device(np.ascontiguousarray(batch))
+        if batch.ndim == 4:
+            data = gray_cuda(data, keep_on_device=True)
+        if "resize" in steps:
+            data = resize_cuda(data, width=width, keep_on_device=True)
+        if "denoise" in steps:
+            data = gaussian_cuda(data, keep_on_device=True)
+        if "normalise" in steps:
+            data = normalise_cuda(data, keep_on_device=True)
+        before = data.copy_to_host()
+        qualities = [measure_quality(g) for g in before]
+        skews = [0.0] * len(before)
+        if "deskew" in steps:
+            skews = estimate_skew_cuda(data)
+            data = rotate_cuda(data, skews, keep_on_device=True)
+        if "threshold" in steps:
+            data = adaptive_threshold_cuda(data, inverse=False, keep_on_device=True)
+        out = data.copy_to_host() if ("deskew" in steps or "threshold" in steps) else before
+        return list(zip(list(out), qualities, skews, strict=True))
+
+    def warm_up(self) -> None:
+        """Compile (or load from the numba cache) every kernel of this backend on a tiny image."""
+        warm_up(self.backend)
+
+
+def warm_up(backend: str = "cpu") -> None:
+    """Runs every step once on an 8x8 image so that the first real document pays no JIT time."""
+    tiny = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    gray = gray_cpu(tiny)
+    resize_cpu(gray, width=4)
+    resize_cpu(gray, width=16)
+    gaussian_cpu(gray)
+    normalise_cpu(gray)
+    adaptive_threshold_cpu(gray)
+    deskew_cpu(gray)
+    rotate_cpu(gray, 1.0)
+    if backend == "cuda":
+        batch = tiny[None]
+        g = gray_cuda(batch)
+        resize_cuda(g, width=4)
+        resize_cuda(g, width=16)
+        gaussian_cuda(g)
+        normalise_cuda(g)
+        adaptive_threshold_cuda(g)
+        rotate_cuda(g, estimate_skew_cuda(g))
