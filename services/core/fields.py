@@ -39,7 +39,7 @@ class _Label:
 
 def _label(field: str, label: str) -> _Label:
     # After the label: the colon, or the "1"/"l" Tesseract often reads it as when it stands alone.
-    separator = r"(?:[:;=.\-|!]+|[1Il](?=\s))?"
+    separator = r"(?:[:;=.\-|!*]+|[1Il](?=\s))?"
     return _Label(field, re.compile(rf"^{label}\s*{separator}\s*(?P<value>.*)$", re.IGNORECASE))
 
 

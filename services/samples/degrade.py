@@ -140,8 +140,8 @@ def _perspective(image: Image.Image, rng: random.Random) -> tuple[Image.Image, s
     for corner in corners:  # a hand is never perfectly square to the card
         corner[0] += rng.uniform(-jitter, jitter)
         corner[1] += rng.uniform(-jitter, jitter)
-    source = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    matrix = cv2.getPerspectiveTransform(source, np.float32(corners))
+    source = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(source, np.array(corners, dtype=np.float32))
     out_size = (width + 2 * margin, height + 2 * margin)
     warped = cv2.warpPerspective(
         np.asarray(image), matrix, out_size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=desk

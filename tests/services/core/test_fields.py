@@ -59,7 +59,7 @@ def test_misread_colons_and_label_glyphs_are_tolerated() -> None:
     found = values(
         DocType.KTP,
         [
-            "NIK 1 3573025504732625",  # ':' read as '1' standing alone
+            "NIK * 3573025504732625",  # ':' read as '*' (seen on a keystoned photo)
             "Tempat/Tg! Lahir : BANDAR LAMPUNG, 10-10-1981",  # 'l' read as '!'
             "Jenis Kelamin 1 LAKI-LAKI",
             "Gol. Darah :0",  # 'O' read as zero
@@ -70,6 +70,10 @@ def test_misread_colons_and_label_glyphs_are_tolerated() -> None:
     assert found["birth_date"] == "10-10-1981"
     assert found["gender"] == "LAKI-LAKI"
     assert found["blood_type"] == "O"
+
+
+def test_colon_read_as_one_standing_alone() -> None:
+    assert values(DocType.KTP, ["NIK 1 3573025504732625"])["nik"] == "3573025504732625"
 
 
 def test_colon_glued_to_the_nik_is_dropped() -> None:
