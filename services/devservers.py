@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -102,3 +103,23 @@ class Processes:
                 child.terminate()
         for child in reversed(list(self._children.values())):
             stop(child, grace_s=15)
+
+
+def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: float) -> dict[str, str]:
+    """Settings for a whole platform on this machine: everything under `workdir`, services on `ports`
+    (keys redis, api, reviewer), the local reviewer deciding after `review_delay_s`."""
+    return {
+        **os.environ,
+        "FILOT_STAGE": "local",
+        "FILOT_DEV_AUTH": "true",
+        "FILOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+        "FILOT_DATABASE_URL": f"sqlite:///{workdir / 'filot.db'}",
+        "FILOT_STORAGE_URL": f"file://{workdir / 'objects'}",
+        "FILOT_API_PORT": str(ports["api"]),
+        "FILOT_API_URL": f"http://127.0.0.1:{ports['api']}",
+        "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
+        "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
+        "FILOT_REVIEWER_AUTO_DECIDE_S": str(review_delay_s),
+        "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
+        "OMP_THREAD_LIMIT": "1",
+    }

@@ -7,7 +7,6 @@ generated sample cards over HTTP, follows them to a decision, prints a table, an
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -20,7 +19,15 @@ from pathlib import Path
 import httpx
 
 from services.adapters.database import DocumentStore
-from services.devservers import Processes, free_port, http_answers, redis_answers, redis_argv, wait_until
+from services.devservers import (
+    Processes,
+    free_port,
+    http_answers,
+    local_environment,
+    redis_answers,
+    redis_argv,
+    wait_until,
+)
 from services.samples.generate import generate_set
 from services.samples.truth import SampleTruth
 
@@ -61,22 +68,7 @@ def run(args: argparse.Namespace) -> int:
     samples = generate_set(workdir / "samples", seed=args.seed)
 
     ports = {name: free_port() for name in ("redis", "api", "reviewer")}
-    api_url = f"http://127.0.0.1:{ports['api']}"
-    env = {
-        **os.environ,
-        "FILOT_STAGE": "local",
-        "FILOT_DEV_AUTH": "true",
-        "FILOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "FILOT_DATABASE_URL": f"sqlite:///{workdir / 'filot.db'}",
-        "FILOT_STORAGE_URL": f"file://{workdir / 'objects'}",
-        "FILOT_API_PORT": str(ports["api"]),
-        "FILOT_API_URL": api_url,
-        "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
-        "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
-        "FILOT_REVIEWER_AUTO_DECIDE_S": str(args.review_delay),
-        "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
-        "OMP_THREAD_LIMIT": "1",
-    }
+    env = local_environment(workdir, ports=ports, review_delay_s=args.review_delay)
     py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])  # schema first, so the services do not race to create it
     processes = Processes(workdir / "logs")

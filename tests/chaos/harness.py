@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sqlite3
@@ -24,7 +23,15 @@ import httpx
 import redis
 
 from services.adapters.database import DocumentStore
-from services.devservers import Processes, free_port, http_answers, redis_answers, redis_argv, wait_until
+from services.devservers import (
+    Processes,
+    free_port,
+    http_answers,
+    local_environment,
+    redis_answers,
+    redis_argv,
+    wait_until,
+)
 from services.samples.generate import generate_set
 
 # Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
@@ -80,25 +87,13 @@ def run(documents: int, *, kills: int, workdir: Path, timeout: float, seed: int)
     ports = {name: free_port() for name in ("redis", "api", "reviewer")}
     api_url = f"http://127.0.0.1:{ports['api']}"
     env = {
-        **os.environ,
-        "FILOT_STAGE": "local",
-        "FILOT_DEV_AUTH": "true",
-        "FILOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "FILOT_DATABASE_URL": f"sqlite:///{workdir / 'filot.db'}",
-        "FILOT_STORAGE_URL": f"file://{workdir / 'objects'}",
-        "FILOT_API_PORT": str(ports["api"]),
-        "FILOT_API_URL": api_url,
-        "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
+        **local_environment(workdir, ports=ports, review_delay_s=0.5),
         "FILOT_BULI2_TIMEOUT_S": "2",
-        "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
-        "FILOT_REVIEWER_AUTO_DECIDE_S": "0.5",
-        "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
         # Short clocks so stalled work comes back within seconds, not the production minutes.
         "FILOT_LOCK_TTL_S": "3",
         "FILOT_STALE_AFTER_S": "4",
         "FILOT_MAX_ATTEMPTS": "6",
         "FILOT_SHUTDOWN_GRACE_S": "5",
-        "OMP_THREAD_LIMIT": "1",
     }
     py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])
