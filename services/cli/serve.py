@@ -90,6 +90,11 @@ def run_worker(args: argparse.Namespace) -> int:
         kernels = KernelPreprocessor(backend=settings.kernel_backend, card_width=settings.card_width_px)
         kernels.warm_up()
         prepare = kernels
+        if (args.concurrency or settings.worker_concurrency) > 1:
+            from services.pipeline.batching import BatchingPreprocessor
+
+            # Slots preprocessing at the same moment share one launch per kernel step.
+            prepare = BatchingPreprocessor(kernels, max_batch=args.concurrency or settings.worker_concurrency)
     buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
     components = build_components(settings)
     concurrency = args.concurrency or settings.worker_concurrency
