@@ -23,6 +23,12 @@ class OcrEngine(Protocol):
         ...
 
 
+class LineReader(Protocol):
+    """Engines that can also read one field crop as a single line restricted to `charset` (psm 7)."""
+
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]: ...
+
+
 class TesseractEngine:
     """pytesseract: one `tesseract` process per call (simple and portable; ~145 ms spawn cost each)."""
 
@@ -30,6 +36,7 @@ class TesseractEngine:
         # Debian's Tesseract uses OpenMP; on few vCPUs its threads fight each other (DESIGN.md measured 1.8-6.6x).
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._config = f"--psm {psm} --dpi {dpi}"
+        self._dpi = dpi
         self._lang = lang
         self._timeout_s = timeout_s
 
@@ -46,6 +53,16 @@ class TesseractEngine:
             raise OcrError("tesseract is not installed (Debian package tesseract-ocr)", code="ocr_unavailable") from exc
         except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
             raise OcrError(f"tesseract failed: {exc}", code="ocr_failed") from exc
+        return _group_lines(data)
+
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        config = f"--psm 7 --dpi {self._dpi} -c tessedit_char_whitelist={charset}"
+        try:
+            data = pytesseract.image_to_data(
+                gray, lang=self._lang, config=config, output_type=pytesseract.Output.DICT, timeout=self._timeout_s
+            )
+        except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
+            raise OcrError(f"tesseract failed on a field: {exc}", code="ocr_failed") from exc
         return _group_lines(data)
 
 
@@ -84,36 +101,49 @@ class WarmTesseractEngine:
         self._timeout_ms = int(timeout_s * 1000)
         self._lock = threading.Lock()
 
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        import tesserocr
+
+        with self._lock:
+            psm = self._api.GetPageSegMode()
+            self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+            self._api.SetVariable("tessedit_char_whitelist", charset)
+            try:
+                return self._read(gray)
+            finally:
+                self._api.SetVariable("tessedit_char_whitelist", "")
+                self._api.SetPageSegMode(psm)
+
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        with self._lock:
+            return self._read(gray)
+
+    def _read(self, gray: np.ndarray) -> list[OcrLine]:
         if gray.ndim == 3:
             gray = gray[:, :, ::-1]  # BGR -> RGB for Tesseract
         image = np.ascontiguousarray(gray)
         height, width = image.shape[:2]
         channels = 1 if image.ndim == 2 else image.shape[2]
-        with self._lock:
-            self._api.SetImageBytes(image.tobytes(), width, height, channels, width * channels)
-            # Set explicitly: an image without resolution metadata can make Tesseract return nothing.
-            self._api.SetSourceResolution(self._dpi)
-            if not self._api.Recognize(timeout=self._timeout_ms):
-                raise OcrError("tesseract gave up on this image (timeout or internal error)", code="ocr_failed")
-            tsv = self._api.GetTSVText(0)
-        return _group_lines(_parse_tsv(tsv))
+        self._api.SetImageBytes(image.tobytes(), width, height, channels, width * channels)
+        # Set explicitly: an image without resolution metadata can make Tesseract return nothing.
+        self._api.SetSourceResolution(self._dpi)
+        if not self._api.Recognize(timeout=self._timeout_ms):
+            raise OcrError("tesseract gave up on this image (timeout or internal error)", code="ocr_failed")
+        return _group_lines(_parse_tsv(self._api.GetTSVText(0)))
 
     def close(self) -> None:
         self._api.End()
 
 
 def _parse_tsv(tsv: str) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {"block_num": [], "par_num": [], "line_num": [], "conf": [], "text": []}
+    names = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height", "conf", "text")
+    columns: dict[str, list[Any]] = {name: [] for name in names}
     for row in tsv.splitlines():
         parts = row.split("\t")
         if len(parts) < 12 or parts[0] != "5":  # level 5: words
             continue
-        columns["block_num"].append(parts[2])
-        columns["par_num"].append(parts[3])
-        columns["line_num"].append(parts[4])
-        columns["conf"].append(parts[10])
-        columns["text"].append(parts[11])
+        for name, value in zip(names, parts, strict=False):
+            columns[name].append(value)
     return columns
 
 
@@ -157,6 +187,11 @@ def _read_in_pool(gray: np.ndarray) -> list[OcrLine]:
     return _process_engine.read_lines(gray)
 
 
+def _read_line_in_pool(gray: np.ndarray, charset: str) -> list[OcrLine]:
+    assert _process_engine is not None
+    return _process_engine.read_line(gray, charset=charset)  # type: ignore[attr-defined]
+
+
 class PooledEngine:
     """One warm engine per process, `processes` of them (one per vCPU): OCR runs in parallel while the
     calling threads preprocess. A crashed engine process is replaced; its document gets an OcrError
@@ -178,10 +213,16 @@ class PooledEngine:
         for future in futures:
             future.result(timeout=120)
 
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        return self._submit(_read_line_in_pool, gray, charset)
+
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        return self._submit(_read_in_pool, gray)
+
+    def _submit(self, function: Any, *args: Any) -> list[OcrLine]:
         pool = self._pool
         try:
-            return pool.submit(_read_in_pool, gray).result(timeout=self._spec.timeout_s + 30)
+            return pool.submit(function, *args).result(timeout=self._spec.timeout_s + 30)  # type: ignore[no-any-return]
         except BrokenProcessPool as exc:
             with self._lock:
                 if self._pool is pool:  # the first thread to notice replaces the pool
@@ -193,15 +234,26 @@ class PooledEngine:
 
 
 def _group_lines(data: dict[str, list]) -> list[OcrLine]:
-    lines: dict[tuple[int, int, int], list[tuple[str, float]]] = {}
+    lines: dict[tuple[int, int, int], list[tuple[str, float, tuple[int, int, int, int]]]] = {}
     for i, word in enumerate(data["text"]):
         conf = float(data["conf"][i])
         if conf < 0 or not str(word).strip():
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-        lines.setdefault(key, []).append((str(word), conf))
+        left, top = int(data["left"][i]), int(data["top"][i])
+        box = (left, top, left + int(data["width"][i]), top + int(data["height"][i]))
+        lines.setdefault(key, []).append((str(word), conf, box))
     return [
-        OcrLine(" ".join(w for w, _ in words), sum(c for _, c in words) / len(words))
+        OcrLine(
+            " ".join(w for w, _, _ in words),
+            sum(c for _, c, _ in words) / len(words),
+            (
+                min(b[0] for _, _, b in words),
+                min(b[1] for _, _, b in words),
+                max(b[2] for _, _, b in words),
+                max(b[3] for _, _, b in words),
+            ),
+        )
         for _, words in sorted(lines.items())
     ]
 

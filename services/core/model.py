@@ -24,6 +24,8 @@ class OcrLine:
 
     text: str
     confidence: float
+    # (left, top, right, bottom) in the image the OCR read; None when the engine does not say.
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from services.core.fields import detect_doc_type, extract_fields
 from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
 from services.core.scoring import decide, score_document
 from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.refine import refine_numbers
 
 # (decoded BGR image, card width) -> (image for the OCR, quality of the photo, skew removed in degrees)
 PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
@@ -80,7 +81,7 @@ def verify_document(
     lines = engine.read_lines(gray)
     lap("ocr")
     doc_type = doc_type or detect_doc_type(lines)
-    fields = extract_fields(doc_type, lines)
+    fields = refine_numbers(doc_type, lines, extract_fields(doc_type, lines), gray, engine)
     score, reasons = score_document(doc_type, fields, quality, claims=claims, today=today or date.today())
     verdict = decide(score, reasons, approve_at=thresholds.approve_at, reject_below=thresholds.reject_below)
     lap("score")
