@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from services.api.errors import ApiError, install_error_handlers
+from services.core.signing import signed_headers
 from services.settings import Settings
 
 log = logging.getLogger("filot.reviewer")
@@ -138,14 +139,19 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
         return "approved" if case.escalation.score >= settings.reviewer_approve_score and not blocked else "rejected"
 
     async def call_back(case: Case) -> None:
-        body = {"document_id": case.escalation.document_id, "decision": case.decision, "reviewer": case.reviewer}
+        body = json.dumps(
+            {"document_id": case.escalation.document_id, "decision": case.decision, "reviewer": case.reviewer}
+        ).encode()
         delay = 0.25
         async with httpx.AsyncClient(timeout=10) as client:
             for attempt in range(1, 9):
                 try:
-                    response = await client.post(
-                        case.escalation.callback_url, json=body, headers={"X-Service-Key": settings.service_key}
-                    )
+                    headers = {
+                        "X-Service-Key": settings.service_key,
+                        "Content-Type": "application/json",
+                        **signed_headers(settings.service_key, body=body, now=time.time()),
+                    }
+                    response = await client.post(case.escalation.callback_url, content=body, headers=headers)
                     if response.status_code < 300:
                         case.callback_status = "delivered"
                         cases.save(case.escalation.document_id, case)

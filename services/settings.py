@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     buli2_api_key: str = "local-buli2-key"
     buli2_timeout_s: float = Field(default=5.0, gt=0)
     service_key: str = "local-service-key"
+    # Signed callbacks older (or newer) than this are refused as replays.
+    callback_window_s: int = Field(default=300, ge=10, le=3600)
 
     # Development auth: the caller names itself in X-Dev-User. None means "on only in the local stage".
     dev_auth: bool | None = None

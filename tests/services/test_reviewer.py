@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
+from services.core.signing import verify
 from services.reviewer import create_reviewer_app
 from services.settings import Settings
 from tests.conftest import ServerThread
@@ -26,7 +28,9 @@ def callback_sink(status_codes: list[int]) -> tuple[FastAPI, list[dict[str, Any]
     async def callback(request: Request) -> Any:
         from fastapi.responses import JSONResponse
 
-        received.append({"body": await request.json(), "key": request.headers.get("x-service-key")})
+        raw = await request.body()
+        received.append({"body": json.loads(raw), "key": request.headers.get("x-service-key"), "raw": raw,
+                         "timestamp": request.headers.get("x-timestamp"), "signature": request.headers.get("x-signature")})
         code = status_codes.pop(0) if status_codes else 200
         return JSONResponse({}, status_code=code)
 
@@ -68,6 +72,8 @@ def test_auto_decision_is_called_back_with_the_service_key(
     wait_for(lambda: len(received) == 1)
     assert received[0]["body"] == {"document_id": doc, "decision": verdict, "reviewer": "auto"}
     assert received[0]["key"] == settings.service_key
+    verify(settings.service_key, timestamp=received[0]["timestamp"], signature=received[0]["signature"],
+           body=received[0]["raw"], now=time.time())  # signed as the API requires
 
 
 def test_callback_is_retried_until_the_api_accepts_it(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+import time
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, ValidationError
 
-from services.api.deps import ComponentsDep, ServiceDep
+from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
 from services.core.lifecycle import Status
+from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from services.effects import publish_final
 
 log = logging.getLogger("filot.api")
@@ -24,8 +26,31 @@ class ReviewDecision(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+async def signed_decision(request: Request, settings: SettingsDep, service: ServiceDep) -> ReviewDecision:
+    """The callback body, once its HMAC signature (over timestamp and exact bytes) checks out."""
+    raw = await request.body()
+    try:
+        verify(
+            settings.service_key,
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            signature=request.headers.get(SIGNATURE_HEADER),
+            body=raw,
+            now=time.time(),
+            window_s=settings.callback_window_s,
+        )
+    except SignatureError as exc:
+        raise ApiError(401, exc.code, str(exc)) from None
+    try:
+        return ReviewDecision.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ApiError(422, "invalid_request", problems) from None
+
+
 @router.post("/callback")
-def review_callback(body: ReviewDecision, components: ComponentsDep, service: ServiceDep) -> dict[str, Any]:
+def review_callback(
+    body: Annotated[ReviewDecision, Depends(signed_decision)], components: ComponentsDep, service: ServiceDep
+) -> dict[str, Any]:
     store = components.store
     record = store.get(body.document_id)
     if record is None:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from services.api.app import create_app
 from services.core.lifecycle import Status
+from services.core.signing import signed_headers
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 
 KEY = {"X-Service-Key": "local-service-key"}
+
+
+def callback(api: httpx.Client, body: dict[str, Any], headers: dict[str, str] = KEY, *, at: float | None = None) -> httpx.Response:
+    """POST the callback as BULI2 does: service key plus an HMAC signature over timestamp and body."""
+    raw = json.dumps(body).encode()
+    signed = signed_headers("local-service-key", body=raw, now=time.time() if at is None else at)
+    return api.post("/v1/review/callback", content=raw, headers={**headers, **signed, "Content-Type": "application/json"})
 
 
 @pytest.fixture
@@ -51,9 +62,9 @@ def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
 def test_decision_is_recorded_once_and_repeats_are_harmless(api: httpx.Client, components: Components) -> None:
     doc = escalated_doc(components)
     body = {"document_id": doc, "decision": "approved", "reviewer": "rina"}
-    first = api.post("/v1/review/callback", json=body, headers=KEY)
+    first = callback(api, body, KEY)
     assert first.status_code == 200 and first.json() == {"id": doc, "status": "approved", "duplicate": False}
-    again = api.post("/v1/review/callback", json=body, headers=KEY)
+    again = callback(api, body, KEY)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     record = components.store.get(doc)
     assert record is not None and record.status is Status.APPROVED and record.decision == "approved"
@@ -62,8 +73,8 @@ def test_decision_is_recorded_once_and_repeats_are_harmless(api: httpx.Client, c
 
 def test_contradicting_second_decision_is_refused(api: httpx.Client, components: Components) -> None:
     doc = escalated_doc(components)
-    api.post("/v1/review/callback", json={"document_id": doc, "decision": "rejected"}, headers=KEY)
-    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "approved"}, headers=KEY)
+    callback(api, {"document_id": doc, "decision": "rejected"}, KEY)
+    response = callback(api, {"document_id": doc, "decision": "approved"}, KEY)
     assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_transition"
     assert components.store.get(doc).status is Status.REJECTED  # type: ignore[union-attr]
 
@@ -71,7 +82,7 @@ def test_contradicting_second_decision_is_refused(api: httpx.Client, components:
 @pytest.mark.parametrize("headers", [{}, {"X-Service-Key": "wrong"}, {"X-Dev-User": "alice"}])
 def test_callback_needs_the_service_key(api: httpx.Client, components: Components, headers: dict[str, str]) -> None:
     doc = escalated_doc(components)
-    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "approved"}, headers=headers)
+    response = callback(api, {"document_id": doc, "decision": "approved"}, headers)
     assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_service_key"
     assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
 
@@ -89,13 +100,13 @@ def test_bad_callbacks_are_refused_with_a_code(
     api: httpx.Client, components: Components, body: dict[str, str], status: int, code: str
 ) -> None:
     escalated_doc(components)
-    response = api.post("/v1/review/callback", json=body, headers=KEY)
+    response = callback(api, body, KEY)
     assert response.status_code == status and response.json()["error"]["code"] == code
 
 
 def test_document_not_yet_escalated_is_a_conflict(api: httpx.Client, components: Components) -> None:
     uploaded_doc(components, "a" * 32)
-    response = api.post("/v1/review/callback", json={"document_id": "a" * 32, "decision": "approved"}, headers=KEY)
+    response = callback(api, {"document_id": "a" * 32, "decision": "approved"}, KEY)
     assert response.status_code == 409
 
 
@@ -105,6 +116,40 @@ def test_decision_for_a_document_whose_escalation_was_not_recorded_is_accepted(
     doc = uploaded_doc(components, "b" * 32)
     for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW):
         components.store.transition(doc, status, actor="test")
-    response = api.post("/v1/review/callback", json={"document_id": doc, "decision": "rejected"}, headers=KEY)
+    response = callback(api, {"document_id": doc, "decision": "rejected"}, KEY)
     assert response.status_code == 200
     assert [e["to_status"] for e in components.store.history(doc)][-2:] == ["escalated", "rejected"]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "code"),
+    [
+        ("unsigned", "missing_signature"),
+        ("old", "stale_timestamp"),
+        ("altered", "invalid_signature"),
+        ("wrong_key", "invalid_signature"),
+    ],
+)
+def test_unsigned_replayed_or_altered_callbacks_change_nothing(
+    api: httpx.Client, components: Components, tamper: str, code: str
+) -> None:
+    doc = escalated_doc(components)
+    body = json.dumps({"document_id": doc, "decision": "approved"}).encode()
+    headers = {**KEY, "Content-Type": "application/json"}
+    if tamper == "old":
+        headers |= signed_headers("local-service-key", body=body, now=time.time() - 600)
+    elif tamper == "altered":
+        headers |= signed_headers("local-service-key", body=body, now=time.time())
+        body = body.replace(b"approved", b"rejected")
+    elif tamper == "wrong_key":
+        headers |= signed_headers("not-the-key", body=body, now=time.time())
+    response = api.post("/v1/review/callback", content=body, headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["code"] == code
+    assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
+
+
+def test_a_malformed_signed_body_is_refused(api: httpx.Client, components: Components) -> None:
+    raw = b"{not json"
+    headers = {**KEY, **signed_headers("local-service-key", body=raw, now=time.time())}
+    response = api.post("/v1/review/callback", content=raw, headers=headers)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
