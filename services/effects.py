@@ -41,7 +41,8 @@ def publish_final(components: Components, record: DocumentRecord) -> bool:
 def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord, *, actor: str) -> bool:
     """POST a needs_review document to BULI2 (Idempotency-Key = document id) and mark it escalated.
 
-    False when BULI2 cannot be reached: the document stays needs_review and the reconciler tries again.
+    False when BULI2 cannot be reached: the document stays needs_review, waits in `<prefix>:buli2:queue`,
+    and the dispatcher (each reconciler pass) delivers it once BULI2 is back.
     """
     payload = {
         "document_id": record.id,
@@ -55,7 +56,9 @@ def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord,
     try:
         buli2.escalate(payload)
     except Buli2Error as exc:
-        log.error("escalation failed doc=%s error=%s", record.id, exc)
+        # Nothing is dropped: the escalation waits in the BULI2 retry queue for the dispatcher.
+        components.queue.defer_escalation(record.id)
+        log.error("escalation deferred doc=%s code=%s error=%s", record.id, exc.code, exc)
         return False
     components.store.transition(record.id, Status.ESCALATED, actor=actor, correlation_id=record.correlation_id)
     return True

@@ -21,7 +21,7 @@ SCHEDULER_NAMESPACE = "FiLot/Scheduler"
 QUEUE_LENGTH_METRIC = "filot.queue_length"
 QUEUE_DIMENSION = "Queue"
 # lengths() keys -> the Queue dimension values of DESIGN.md.
-PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU"}
+PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
 
 _components: Components | None = None
 _api_handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
@@ -120,11 +120,11 @@ def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _reconcile(components: Components) -> dict[str, Any]:
-    from services.adapters.buli2 import Buli2Client
     from services.reconciler import Reconciler
+    from services.wiring import build_buli2
 
     settings = components.settings
-    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    buli2 = build_buli2(settings)
     try:
         return Reconciler(components, buli2).run_once().to_json()
     finally:

@@ -58,6 +58,7 @@ class Reconciler:
         self._reclaim_processing(report)
         self._redecide_scored(report)
         self._escalate_waiting(report)
+        self._drain_escalations(report)
         self._republish(report)
         if report.changed:
             log.info("reconciled %s", {k: v for k, v in report.to_json().items() if v})
@@ -143,6 +144,19 @@ class Reconciler:
         """needs_review whose escalation never reached BULI2 (down, or the worker died): deliver it now."""
         for record in self.c.store.stale([Status.NEEDS_REVIEW], older_than_s=self.settings.stale_after_s):
             report.escalated += escalate(self.c, self.buli2, record, actor="reconciler")
+
+    def _drain_escalations(self, report: ReconcileReport, *, limit: int = 200) -> None:
+        """The BULI2 retry queue's dispatcher: deliver what waits; stop at the first refusal (BULI2 still down)."""
+        for _ in range(limit):
+            doc_id = self.c.queue.next_escalation()
+            if doc_id is None:
+                return
+            record = self.c.store.get(doc_id)
+            if record is None or record.status is not Status.NEEDS_REVIEW:
+                continue  # delivered meanwhile, or decided: nothing left to send
+            if not escalate(self.c, self.buli2, record, actor="dispatcher"):
+                return
+            report.escalated += 1
 
     def _republish(self, report: ReconcileReport) -> None:
         for record in self.c.store.decided_since(seconds=self.settings.republish_window_s):

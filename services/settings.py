@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     buli2_url: str = "http://127.0.0.1:8100"
     buli2_api_key: str = "local-buli2-key"
     buli2_timeout_s: float = Field(default=5.0, gt=0)
+    # Tries per escalation (exponential backoff, full jitter), and the circuit breaker: open after this
+    # many consecutive failures, try again after the reset time.
+    buli2_attempts: int = Field(default=3, ge=1, le=10)
+    buli2_breaker_fail_max: int = Field(default=3, ge=1)
+    buli2_breaker_reset_s: float = Field(default=60.0, gt=0)
     service_key: str = "local-service-key"
     # Signed callbacks older (or newer) than this are refused as replays.
     callback_window_s: int = Field(default=300, ge=10, le=3600)

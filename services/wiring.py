@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.adapters.buli2 import Buli2Client
 from services.adapters.database import DocumentStore
 from services.adapters.ocr import EngineSpec, OcrEngine, PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
@@ -26,6 +27,19 @@ def build_components(settings: Settings) -> Components:
         store=DocumentStore(settings.database_url),
         objects=open_object_store(settings.storage_url),
         queue=OcrQueue(connect(settings.redis_url), keys=QueueKeys.for_prefix(settings.redis_prefix)),
+    )
+
+
+def build_buli2(settings: Settings, *, namespace: str = "FiLot/Backend") -> Buli2Client:
+    """The BULI2 client; `namespace` is where its retry and breaker metrics go (the process's service)."""
+    return Buli2Client(
+        base_url=settings.buli2_url,
+        api_key=settings.buli2_api_key,
+        timeout_s=settings.buli2_timeout_s,
+        attempts=settings.buli2_attempts,
+        fail_max=settings.buli2_breaker_fail_max,
+        reset_timeout_s=settings.buli2_breaker_reset_s,
+        namespace=namespace,
     )
 
 

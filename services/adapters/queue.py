@@ -157,6 +157,18 @@ end
 return moved
 """
 
+# Escalations BULI2 did not take wait here, each once. KEYS: list, set; ARGV: doc
+_DEFER = """
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+return 1
+"""
+_TAKE = """
+local doc = redis.call('LPOP', KEYS[1])
+if doc then redis.call('SREM', KEYS[2], doc) end
+return doc
+"""
+
 # Publish a final result once: the marker is set only by the first publisher. KEYS: marker, channel
 _PUBLISH_ONCE = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[2])) then return -1 end
@@ -180,6 +192,8 @@ class QueueKeys:
     cpu_timestamps: str
     cpu_lock_prefix: str
     published_prefix: str
+    buli2_queue: str
+    buli2_queued: str
 
     @classmethod
     def for_prefix(cls, prefix: str = "filot") -> QueueKeys:
@@ -198,6 +212,8 @@ class QueueKeys:
             cpu_timestamps=f"{prefix}:ocr:cpu:processing:timestamps",
             cpu_lock_prefix=f"{prefix}:ocr:cpu:lock:",
             published_prefix=f"{prefix}:ocr:published:",
+            buli2_queue=f"{prefix}:buli2:queue",
+            buli2_queued=f"{prefix}:buli2:queued",
         )
 
     def gpu_lock(self, doc_id: str) -> str:
@@ -252,6 +268,16 @@ class OcrQueue:
         self._sweep_gpu = connection.register_script(_SWEEP_GPU)
         self._sweep_cpu = connection.register_script(_SWEEP_CPU)
         self._publish_once = connection.register_script(_PUBLISH_ONCE)
+        self._defer = connection.register_script(_DEFER)
+        self._take = connection.register_script(_TAKE)
+
+    def defer_escalation(self, doc_id: str) -> bool:
+        """Keep an undelivered escalation in `<prefix>:buli2:queue` (once per document)."""
+        return bool(self._defer(keys=[self.keys.buli2_queue, self.keys.buli2_queued], args=[doc_id]))
+
+    def next_escalation(self) -> str | None:
+        doc = self._take(keys=[self.keys.buli2_queue, self.keys.buli2_queued])
+        return _text(doc) if doc is not None else None
 
     def enqueue_gpu(self, doc_id: str) -> bool:
         """RPUSH to the GPU queue unless the document is already queued or being processed anywhere."""
@@ -349,12 +375,14 @@ class OcrQueue:
         pipe.llen(self.keys.cpu_queue)
         pipe.scard(self.keys.gpu_processing)
         pipe.llen(self.keys.cpu_processing)
-        gpu, cpu, gpu_processing, cpu_processing = pipe.execute()
+        pipe.llen(self.keys.buli2_queue)
+        gpu, cpu, gpu_processing, cpu_processing, buli2 = pipe.execute()
         return {
             "gpu": int(gpu),
             "cpu": int(cpu),
             "gpu_processing": int(gpu_processing),
             "cpu_processing": int(cpu_processing),
+            "buli2": int(buli2),
         }
 
     def _end(self, claim: Claim, outcome: str) -> bool:

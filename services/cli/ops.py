@@ -8,12 +8,11 @@ import logging
 import signal
 import threading
 
-from services.adapters.buli2 import Buli2Client
 from services.core.lifecycle import Status
 from services.logs import configure_logging
 from services.reconciler import Reconciler
 from services.settings import get_settings
-from services.wiring import build_components
+from services.wiring import build_buli2, build_components
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run_reconcile(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging("reconciler", settings.log_level)
-    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    buli2 = build_buli2(settings)
     reconciler = Reconciler(build_components(settings), buli2)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

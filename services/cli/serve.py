@@ -7,13 +7,13 @@ import signal
 import sys
 import threading
 
-from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
 from services.logs import configure_logging
+from services.metrics import GPU_WORKER_NAMESPACE
 from services.pipeline.preprocess import preprocess
 from services.settings import get_settings
-from services.wiring import build_components, build_engine
+from services.wiring import build_buli2, build_components, build_engine
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,7 +95,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
             # Slots preprocessing at the same moment share one launch per kernel step.
             prepare = BatchingPreprocessor(kernels, max_batch=args.concurrency or settings.worker_concurrency)
-    buli2 = Buli2Client(base_url=settings.buli2_url, api_key=settings.buli2_api_key, timeout_s=settings.buli2_timeout_s)
+    buli2 = build_buli2(settings, namespace=GPU_WORKER_NAMESPACE if args.path == "gpu" else "FiLot/Backend")
     components = build_components(settings)
     concurrency = args.concurrency or settings.worker_concurrency
     # Each slot handles one document at a time; while one waits on OCR, another preprocesses.

@@ -55,7 +55,7 @@ def test_scheduled_prints_one_emf_line_per_queue(fresh: Settings, capsys: pytest
             "Queue": queue,
             "filot.queue_length": length,
         }
-        for queue, length in (("GPU", 3), ("CPU", 1))
+        for queue, length in (("GPU", 3), ("CPU", 1), ("BULI2", 0))
     ]
 
 

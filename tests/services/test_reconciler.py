@@ -102,9 +102,12 @@ def test_escalation_waits_while_buli2_is_down_and_is_delivered_once_it_is_back(
     doc = submit(components, sample(sample_dir, "invalid_nik").read_bytes())
     worker("gpu", (components, dead)).process_one()
     assert components.store.get(doc).status is Status.NEEDS_REVIEW  # type: ignore[union-attr]
+    assert components.queue.lengths()["buli2"] == 1  # held in filot:buli2:queue, not dropped
     assert Reconciler(components, dead).run_once().escalated == 0
+    assert components.queue.lengths()["buli2"] == 1  # still held, once
     assert Reconciler(components, buli2).run_once().escalated == 1
     assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
+    assert components.queue.lengths()["buli2"] == 0
     assert Reconciler(components, buli2).run_once().escalated == 0
 
 

@@ -109,7 +109,7 @@ def test_gpu_worker_decides_a_clean_card_and_publishes_the_result(
     assert message is not None
     assert json.loads(message["data"])["document_id"] == doc
     assert json.loads(message["data"])["status"] == "approved"
-    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0}
+    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0, "buli2": 0}
     assert redis.Redis.from_url(components.settings.redis_url).keys("filot:ocr:gpu:lock:*") == []
 
 
@@ -163,7 +163,7 @@ def test_cpu_path_retries_up_to_max_attempts_then_fails_with_the_last_error(
     record = components.store.get(doc)
     assert record is not None and record.status is Status.FAILED
     assert record.error_code == "ocr_failed" and "simulated engine crash" in (record.error or "")
-    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0}
+    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0, "buli2": 0}
 
 
 def test_unreadable_stored_file_fails_at_once_without_a_cpu_retry(parts: tuple[Components, Buli2Client]) -> None:
@@ -194,7 +194,7 @@ def test_a_decided_document_queued_again_is_not_processed_twice(
     components.queue.enqueue_gpu(doc)
     assert gpu.process_one() is True
     assert len(components.store.history(doc)) == events
-    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0}
+    assert components.queue.lengths() == {"gpu": 0, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0, "buli2": 0}
 
 
 def test_buli2_down_leaves_the_document_waiting_for_review(

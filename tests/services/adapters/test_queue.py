@@ -213,4 +213,4 @@ def test_prefix_is_configurable(redis_url: str, client: redis.Redis) -> None:
     queue = OcrQueue(redis.Redis.from_url(redis_url), keys=QueueKeys.for_prefix("staging"))
     queue.enqueue_gpu("doc")
     assert client.lrange("staging:ocr:gpu:queue", 0, -1) == ["doc"]
-    assert queue.lengths() == {"gpu": 1, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0}
+    assert queue.lengths() == {"gpu": 1, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0, "buli2": 0}
