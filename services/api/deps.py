@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -49,3 +50,24 @@ def calling_service(
 
 UserDep = Annotated[str, Depends(current_user)]
 ServiceDep = Annotated[str, Depends(calling_service)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a user (sees their own documents) or a service (sees any, in full)."""
+
+    user: str | None = None
+    service: str | None = None
+
+
+def any_caller(
+    settings: SettingsDep,
+    x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None,
+    x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
+) -> Caller:
+    if x_service_key is not None:
+        return Caller(service=calling_service(settings, x_service_key))
+    return Caller(user=current_user(settings, x_dev_user))
+
+
+CallerDep = Annotated[Caller, Depends(any_caller)]

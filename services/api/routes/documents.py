@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.adapters.database import DocumentRecord
-from services.api.deps import ComponentsDep, UserDep
+from services.api.deps import CallerDep, ComponentsDep, UserDep
 from services.api.errors import ApiError
 from services.api.uploads import check_upload
 from services.core.lifecycle import Status
@@ -81,12 +81,36 @@ async def upload_document(
 
 
 @router.get("/{doc_id}")
-def read_document(doc_id: str, components: ComponentsDep, user: UserDep) -> dict[str, Any]:
+def read_document(doc_id: str, components: ComponentsDep, caller: CallerDep) -> dict[str, Any]:
     record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
     # Someone else's document answers exactly like a missing one, so ids cannot be probed.
-    if record is None or record.owner != user:
+    if record is None or (caller.service is None and record.owner != caller.user):
         raise ApiError(404, "document_not_found", f"no document {doc_id}")
-    return document_view(record)
+    view = document_view(record)
+    events = components.store.history(record.id)
+    view["history"] = [_event_in_full(e) for e in events] if caller.service else [_event_for_owner(e) for e in events]
+    if caller.service:
+        view["owner"] = record.owner
+        view["correlation_id"] = record.correlation_id
+    return view
+
+
+def _event_in_full(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": event["at"].isoformat(),
+        "from": event["from_status"],
+        "to": event["to_status"],
+        "actor": event["actor"],
+        "detail": event["detail"],
+        "correlation_id": event["correlation_id"],
+    }
+
+
+def _event_for_owner(event: dict[str, Any]) -> dict[str, Any]:
+    """The owner sees what happened and whether a person decided, not who, nor internal details."""
+    actor = str(event["actor"])
+    by = "you" if actor.startswith("user:") else "reviewer" if actor.startswith("buli2:") else "automatic"
+    return {"at": event["at"].isoformat(), "status": event["to_status"], "by": by}
 
 
 def document_view(record: DocumentRecord) -> dict[str, Any]:

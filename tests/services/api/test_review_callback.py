@@ -153,3 +153,18 @@ def test_a_malformed_signed_body_is_refused(api: httpx.Client, components: Compo
     headers = {**KEY, **signed_headers("local-service-key", body=raw, now=time.time())}
     response = api.post("/v1/review/callback", content=raw, headers=headers)
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
+
+
+def test_the_audit_trail_is_shown_to_the_owner_and_in_full_to_services(
+    api: httpx.Client, components: Components
+) -> None:
+    doc = escalated_doc(components)
+    callback(api, {"document_id": doc, "decision": "approved", "reviewer": "rina"})
+    owner = api.get(f"/v1/documents/{doc}", headers={"X-Dev-User": "alice"}).json()
+    assert [e["status"] for e in owner["history"]][-2:] == ["escalated", "approved"]
+    assert owner["history"][-1]["by"] == "reviewer" and "actor" not in owner["history"][-1]
+    assert "owner" not in owner
+    full = api.get(f"/v1/documents/{doc}", headers=KEY).json()
+    assert full["history"][-1]["actor"] == "buli2:rina" and full["owner"] == "alice"
+    assert api.get(f"/v1/documents/{doc}", headers={"X-Service-Key": "wrong"}).status_code == 401
+    assert api.get(f"/v1/documents/{doc}", headers={"X-Dev-User": "mallory"}).status_code == 404
