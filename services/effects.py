@@ -38,13 +38,8 @@ def publish_final(components: Components, record: DocumentRecord) -> bool:
     return sent
 
 
-def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord, *, actor: str) -> bool:
-    """POST a needs_review document to BULI2 (Idempotency-Key = document id) and mark it escalated.
-
-    False when BULI2 cannot be reached: the document stays needs_review, waits in `<prefix>:buli2:queue`,
-    and the dispatcher (each reconciler pass) delivers it once BULI2 is back.
-    """
-    payload = {
+def escalation_payload(components: Components, record: DocumentRecord) -> dict[str, object]:
+    return {
         "document_id": record.id,
         "doc_type": record.doc_type,
         "score": record.score,
@@ -53,8 +48,16 @@ def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord,
         "callback_url": f"{components.settings.api_url.rstrip('/')}/v1/review/callback",
         "correlation_id": record.correlation_id,
     }
+
+
+def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord, *, actor: str) -> bool:
+    """POST a needs_review document to BULI2 (Idempotency-Key = document id) and mark it escalated.
+
+    False when BULI2 cannot be reached: the document stays needs_review, waits in `<prefix>:buli2:queue`,
+    and the dispatcher (each reconciler pass) delivers it once BULI2 is back.
+    """
     try:
-        buli2.escalate(payload)
+        buli2.escalate(escalation_payload(components, record))
     except Buli2Error as exc:
         # Nothing is dropped: the escalation waits in the BULI2 retry queue for the dispatcher.
         components.queue.defer_escalation(record.id)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 
-from services.adapters.buli2 import Buli2Client
+from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.core.lifecycle import Status
 from services.core.model import Decision, Reason
 from services.core.scoring import decide
-from services.effects import escalate, publish_final
+from services.effects import escalate, escalation_payload, publish_final
 from services.wiring import Components
 
 log = logging.getLogger("filot.reconciler")
@@ -35,6 +35,7 @@ class ReconcileReport:
     redecided: int = 0
     escalated: int = 0
     republished: int = 0
+    review_overdue: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -59,6 +60,7 @@ class Reconciler:
         self._redecide_scored(report)
         self._escalate_waiting(report)
         self._drain_escalations(report)
+        self._chase_overdue_reviews(report)
         self._republish(report)
         if report.changed:
             log.info("reconciled %s", {k: v for k, v in report.to_json().items() if v})
@@ -157,6 +159,17 @@ class Reconciler:
             if not escalate(self.c, self.buli2, record, actor="dispatcher"):
                 return
             report.escalated += 1
+
+    def _chase_overdue_reviews(self, report: ReconcileReport) -> None:
+        """Escalations unanswered past FILOT_REVIEW_SLA_S: send again (BULI2 dedupes on the key) and report."""
+        for record in self.c.store.stale([Status.ESCALATED], older_than_s=self.settings.review_sla_s):
+            log.warning("review overdue doc=%s escalated at %s; sent again", record.id, record.updated_at.isoformat())
+            report.review_overdue += 1
+            try:
+                self.buli2.escalate(escalation_payload(self.c, record))
+            except Buli2Error as exc:
+                log.error("overdue escalation not re-sent doc=%s error=%s", record.id, exc)
+            self.c.store.touch(record.id)  # one reminder per SLA period, not one per pass
 
     def _republish(self, report: ReconcileReport) -> None:
         for record in self.c.store.decided_since(seconds=self.settings.republish_window_s):

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     stale_after_s: float = Field(default=120.0, gt=0)
     # Final results decided this recently are re-published if their publish was lost (once per decision).
     republish_window_s: float = Field(default=3600.0, gt=0)
+    # An escalation BULI2 has not answered within this is sent again and reported as overdue.
+    review_sla_s: float = Field(default=86400.0, gt=0)
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
@@ -186,3 +187,16 @@ def test_reconcile_command_prints_its_report(components: Components) -> None:
     result = run_cli(["reconcile"], env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["enqueued"] == 0
+
+
+def test_an_unanswered_escalation_is_sent_again_and_reported_after_the_sla(
+    components: Components, buli2: Buli2Client, sample_dir: Path
+) -> None:
+    components.settings = components.settings.model_copy(update={"review_sla_s": 0.0001})
+    doc = submit(components, sample(sample_dir, "invalid_nik").read_bytes())
+    worker("gpu", (components, buli2)).process_one()
+    assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
+    report = Reconciler(components, buli2).run_once()
+    assert report.review_overdue == 1
+    reviewer_case = httpx.get(f"{buli2._client.base_url}/v1/escalations").json()
+    assert reviewer_case[0]["deliveries"] == 2  # the same case, reminded, not a second one
