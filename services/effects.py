@@ -7,11 +7,13 @@ effects, once.
 from __future__ import annotations
 
 import logging
+import time
 
 from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.adapters.database import DocumentRecord
 from services.core.lifecycle import TERMINAL, Status
 from services.core.masking import mask_fields
+from services.core.signing import sign_url
 from services.wiring import Components
 
 log = logging.getLogger("filot.effects")
@@ -38,8 +40,17 @@ def publish_final(components: Components, record: DocumentRecord) -> bool:
     return sent
 
 
+def image_url(components: Components, record: DocumentRecord) -> str:
+    """A short-lived link to the original image for the reviewer (signed; expires after image_url_ttl_s)."""
+    settings = components.settings
+    path = f"/v1/review/images/{record.id}"
+    expires = int(time.time()) + settings.image_url_ttl_s
+    return f"{settings.api_url.rstrip('/')}{path}?{sign_url(settings.service_key, path=path, expires=expires)}"
+
+
 def escalation_payload(components: Components, record: DocumentRecord) -> dict[str, object]:
     return {
+        "image_url": image_url(components, record),
         "document_id": record.id,
         "doc_type": record.doc_type,
         "score": record.score,

@@ -39,6 +39,7 @@ class Escalation(BaseModel):
     fields: dict[str, str] = {}
     callback_url: str
     correlation_id: str | None = None
+    image_url: str | None = None
 
 
 @dataclass
@@ -255,8 +256,11 @@ def _render_page(cases: list[Case]) -> str:
             )
         else:
             action = html.escape(f"{case.decision} by {case.reviewer} ({case.callback_status})")
+        image = (
+            f'<img src="{html.escape(esc.image_url)}" alt="card" style="max-width:320px">' if esc.image_url else ""
+        )
         rows.append(
-            f"<tr><td><code>{esc.document_id}</code><br>{html.escape(esc.doc_type)}</td>"
+            f"<tr><td><code>{esc.document_id}</code><br>{html.escape(esc.doc_type)}<br>{image}</td>"
             f"<td>{esc.score:.1f}</td><td>{reasons}</td><td>{fields}</td><td>{action}</td></tr>"
         )
     body = "".join(rows) or '<tr><td colspan="5">No escalations yet.</td></tr>'

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     service_key: str = "local-service-key"
     # Signed callbacks older (or newer) than this are refused as replays.
     callback_window_s: int = Field(default=300, ge=10, le=3600)
+    # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2).
+    image_url_ttl_s: int = Field(default=900, ge=30, le=86400)
 
     # Development auth: the caller names itself in X-Dev-User. None means "on only in the local stage".
     dev_auth: bool | None = None

@@ -23,6 +23,20 @@ def sign(key: str, *, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def sign_url(key: str, *, path: str, expires: int) -> str:
+    """Query string that lets the holder GET `path` until `expires` (epoch seconds), like a presigned URL."""
+    digest = hmac.new(key.encode(), f"GET {path} {expires}".encode(), hashlib.sha256).hexdigest()
+    return f"expires={expires}&signature={digest}"
+
+
+def verify_url(key: str, *, path: str, expires: str, signature: str, now: float) -> None:
+    if not expires.isdigit() or int(expires) < now:
+        raise SignatureError("url_expired", "this link has expired; ask for the document again")
+    expected = hmac.new(key.encode(), f"GET {path} {expires}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(signature, expected):
+        raise SignatureError("invalid_signature", "the link's signature does not match")
+
+
 def signed_headers(key: str, *, body: bytes, now: float) -> dict[str, str]:
     timestamp = int(now)
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp=timestamp, body=body)}

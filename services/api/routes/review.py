@@ -6,13 +6,13 @@ import logging
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
 from services.core.lifecycle import Status
-from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify, verify_url
 from services.effects import publish_final
 
 log = logging.getLogger("filot.api")
@@ -78,3 +78,21 @@ def review_callback(
         publish_final(components, decided)
     log.info("review decision doc=%s decision=%s", record.id, body.decision)
     return {"id": record.id, "status": body.decision, "duplicate": False}
+
+
+@router.get("/images/{doc_id}")
+def review_image(doc_id: str, expires: str, signature: str, components: ComponentsDep) -> Response:
+    """The original image behind a short-lived signed link (what BULI2's reviewers see)."""
+    path = f"/v1/review/images/{doc_id}"
+    try:
+        verify_url(components.settings.service_key, path=path, expires=expires, signature=signature, now=time.time())
+    except SignatureError as exc:
+        raise ApiError(403, exc.code, str(exc)) from None
+    record = components.store.get(doc_id)
+    if record is None:
+        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+    return Response(
+        components.objects.get(record.object_key),
+        media_type=record.content_type,
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -168,3 +168,23 @@ def test_the_audit_trail_is_shown_to_the_owner_and_in_full_to_services(
     assert full["history"][-1]["actor"] == "buli2:rina" and full["owner"] == "alice"
     assert api.get(f"/v1/documents/{doc}", headers={"X-Service-Key": "wrong"}).status_code == 401
     assert api.get(f"/v1/documents/{doc}", headers={"X-Dev-User": "mallory"}).status_code == 404
+
+
+def test_the_reviewer_image_link_works_until_it_expires_and_cannot_be_forged(
+    api: httpx.Client, components: Components
+) -> None:
+    from services.effects import image_url
+
+    doc = uploaded_doc(components, "c" * 32)
+    components.objects.put("k", b"\x89PNG\r\n\x1a\nimage-bytes")
+    record = components.store.get(doc)
+    assert record is not None
+    link = image_url(components, record)
+    path_and_query = link.split("127.0.0.1", 1)[1].split("/", 1)[1]
+    response = api.get("/" + path_and_query)
+    assert response.status_code == 200 and response.content == b"\x89PNG\r\n\x1a\nimage-bytes"
+    assert response.headers["content-type"] == "image/png"
+    forged = ("/" + path_and_query).replace(doc, "d" * 32)
+    assert api.get(forged).json()["error"]["code"] == "invalid_signature"
+    expired = f"/v1/review/images/{doc}?expires=1000&signature=00"
+    assert api.get(expired).status_code == 403 and api.get(expired).json()["error"]["code"] == "url_expired"
