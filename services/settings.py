@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.core.scoring import ScoreWeights
+
 
 class Settings(BaseSettings):
     """Every tunable of the services; defaults run the whole pipeline locally."""
@@ -45,6 +47,10 @@ class Settings(BaseSettings):
 
     approve_at: float = Field(default=85.0, ge=0, le=100)
     reject_below: float = Field(default=35.0, ge=0, le=100)
+    # Points per score component, JSON (e.g. FILOT_SCORE_WEIGHTS='{"image_quality": 10}'); unnamed ones keep
+    # their defaults (fields_present 30, ocr_confidence 20, format_valid 35, image_quality 15,
+    # claim_mismatch_penalty 15). `make eval` checks a change still auto-approves no invalid card.
+    score_weights: dict[str, float] = Field(default_factory=dict)
 
     lock_ttl_s: int = Field(default=600, ge=1)
     max_attempts: int = Field(default=3, ge=1)
@@ -88,6 +94,9 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.reject_below > self.approve_at:
             raise ValueError("FILOT_REJECT_BELOW must not exceed FILOT_APPROVE_AT")
+        unknown = set(self.score_weights) - set(ScoreWeights.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"FILOT_SCORE_WEIGHTS names unknown components: {', '.join(sorted(unknown))}")
         if self.dev_auth and self.stage != "local":
             raise ValueError("FILOT_DEV_AUTH may only be enabled in the local stage")
         return self

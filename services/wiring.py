@@ -9,6 +9,7 @@ from services.adapters.database import DocumentStore
 from services.adapters.ocr import EngineSpec, OcrEngine, PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
 from services.adapters.storage import ObjectStore, open_object_store
+from services.core.scoring import ScoreWeights
 from services.pipeline.verify import Thresholds
 from services.settings import Settings
 
@@ -56,4 +57,8 @@ def build_engine(settings: Settings) -> OcrEngine:
 
 
 def thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(approve_at=settings.approve_at, reject_below=settings.reject_below)
+    return Thresholds(
+        approve_at=settings.approve_at,
+        reject_below=settings.reject_below,
+        weights=ScoreWeights(**settings.score_weights),
+    )

@@ -13,7 +13,7 @@ import numpy as np
 from services.adapters.ocr import OcrEngine
 from services.core.fields import detect_doc_type, extract_fields
 from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
-from services.core.scoring import decide, score_document
+from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.refine import refine_numbers
 
@@ -23,8 +23,11 @@ PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The decision policy: thresholds and the points each score component is worth."""
+
     approve_at: float
     reject_below: float
+    weights: ScoreWeights = DEFAULT_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,9 @@ def verify_document(
     lap("ocr")
     doc_type = doc_type or detect_doc_type(lines)
     fields = refine_numbers(doc_type, lines, extract_fields(doc_type, lines), gray, engine)
-    score, reasons = score_document(doc_type, fields, quality, claims=claims, today=today or date.today())
+    score, reasons = score_document(
+        doc_type, fields, quality, claims=claims, today=today or date.today(), weights=thresholds.weights
+    )
     verdict = decide(score, reasons, approve_at=thresholds.approve_at, reject_below=thresholds.reject_below)
     lap("score")
     timings["total"] = sum(timings.values())

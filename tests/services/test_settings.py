@@ -37,3 +37,14 @@ def test_values_come_from_filot_environment_variables(monkeypatch: pytest.Monkey
     monkeypatch.setenv("FILOT_APPROVE_AT", "a lot")
     with pytest.raises(ValidationError, match="approve_at"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_score_weights_come_from_settings_and_unknown_names_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.wiring import thresholds
+
+    monkeypatch.setenv("FILOT_SCORE_WEIGHTS", '{"image_quality": 10, "format_valid": 40}')
+    weights = thresholds(Settings(_env_file=None)).weights  # type: ignore[call-arg]
+    assert (weights.image_quality, weights.format_valid, weights.fields_present) == (10, 40, 30)
+    monkeypatch.setenv("FILOT_SCORE_WEIGHTS", '{"charisma": 5}')
+    with pytest.raises(ValidationError, match="charisma"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
