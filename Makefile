@@ -4,6 +4,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core
+# Only the tests need a browser: the reviewer page is tested in headless Chromium.
+TEST_APT_PACKAGES := chromium chromium-driver
 # One Tesseract thread per process: Debian's OpenMP build is several times slower on few vCPUs.
 export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
@@ -24,6 +26,7 @@ help:
 run: setup
 	$(PY) -m services demo
 
+test: APT_PACKAGES += $(TEST_APT_PACKAGES)
 test: setup
 	$(PY) -m pytest
 

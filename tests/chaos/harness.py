@@ -71,11 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("var/chaos"))
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the queue to drain")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reviewer-outage", type=float, default=8.0, metavar="SECONDS", help="how long BULI2 is down")
     args = parser.parse_args(argv)
-    return run(args.documents, kills=args.kills, workdir=args.workdir.resolve(), timeout=args.timeout, seed=args.seed)
+    return run(
+        args.documents,
+        kills=args.kills,
+        workdir=args.workdir.resolve(),
+        timeout=args.timeout,
+        seed=args.seed,
+        reviewer_outage_s=args.reviewer_outage,
+    )
 
 
-def run(documents: int, *, kills: int, workdir: Path, timeout: float, seed: int) -> int:
+def run(
+    documents: int, *, kills: int, workdir: Path, timeout: float, seed: int, reviewer_outage_s: float = 8.0
+) -> int:
     if workdir.exists():
         shutil.rmtree(workdir)
     (workdir / "logs").mkdir(parents=True)
@@ -117,7 +127,7 @@ def run(documents: int, *, kills: int, workdir: Path, timeout: float, seed: int)
         uploader = threading.Thread(target=upload_all, args=(api_url, samples, uploaded), daemon=True)
         uploader.start()
         unleash(processes, log, kills=kills, rng=rng, started=started, redis_port=ports["redis"], total=documents,
-                progress=lambda: decided(workdir, uploaded))
+                progress=lambda: decided(workdir, uploaded), reviewer_outage_s=reviewer_outage_s)
         uploader.join()
         drained = wait_for_drain(workdir, uploaded, timeout=timeout, started=started)
         publishes.stop()
@@ -158,6 +168,7 @@ def unleash(
     redis_port: int,
     total: int,
     progress: object,
+    reviewer_outage_s: float,
 ) -> None:
     """Kill workers at random moments; along the way restart Redis, flush it, and take the reviewer away."""
     milestones = {max(1, kills // 4): "restart-redis", max(2, kills // 2): "flush", max(3, (3 * kills) // 4): "reviewer"}
@@ -182,8 +193,8 @@ def unleash(
             log.note(started, "FLUSHALL: every queue, lock and marker gone")
         elif action == "reviewer":
             processes.kill("reviewer")
-            log.note(started, "reviewer (BULI2) SIGKILLed; back in 8 s")
-            time.sleep(8)
+            log.note(started, f"reviewer (BULI2) SIGKILLed; back in {reviewer_outage_s:.0f} s")
+            time.sleep(reviewer_outage_s)
             processes.restart("reviewer")
             log.reviewer_outages += 1
 
@@ -240,6 +251,20 @@ def wait_for_drain(workdir: Path, ids: list[str], *, timeout: float, started: fl
     return None
 
 
+def emitted_metrics(workdir: Path) -> tuple[int, list[int]]:
+    """BULI2 retries and circuit-breaker state changes, read back from the EMF lines the services printed."""
+    retries, states = 0, []
+    for log_file in sorted((workdir / "logs").glob("*.log")):
+        for line in log_file.read_text(errors="replace").splitlines():
+            if not line.startswith('{"_aws"'):
+                continue
+            data = json.loads(line)
+            retries += int(data.get("filot.buli2.retry_count", 0))
+            if "filot.circuit_breaker.state" in data:
+                states.append(int(data["filot.circuit_breaker.state"]))
+    return retries, states
+
+
 def report(
     workdir: Path, ids: list[str], log: ChaosLog, publishes: PublishCounter, *, drained: float | None, wall: float,
     total: int,
@@ -258,6 +283,7 @@ def report(
     duplicate_escalations = [doc for doc, n in case_ids.items() if n > 1] + [d for d, n in human_decisions.items() if n > 1]
     duplicate_publishes = [key for key, n in publishes.seen.items() if n > 1]
     outcome = Counter(final.values())
+    retries, breaker = emitted_metrics(workdir)
     print()
     print(
         f"chaos: {len(ids)}/{total} documents uploaded; {sum(log.kills.values())} worker SIGKILLs "
@@ -274,6 +300,7 @@ def report(
         + (f"drained in {drained:.1f}s" if drained is not None else "NOT drained before the timeout")
         + f"; wall {wall:.1f}s"
     )
+    print(f"buli2: {retries} retries, circuit breaker transitions {breaker or 'none'} (from the services' EMF lines)")
     ok = drained is not None and not lost and not double and not duplicate_escalations
     if not ok:
         print(f"lost: {lost[:10]} double: {double[:10]} duplicate escalations: {duplicate_escalations[:10]}")
