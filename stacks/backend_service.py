@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import ScalingRange
-from stacks.containers import health_check, log_driver
+from stacks.containers import health_check, linux_fargate_task, log_driver
 from stacks.service_settings import API_PORT
 
 CPU_UNITS = 2048
@@ -40,16 +40,7 @@ class BackendService(Construct):
         scaling: ScalingRange,
     ) -> None:
         super().__init__(scope, id_)
-        self.task_definition = ecs.FargateTaskDefinition(
-            self,
-            "Task",
-            cpu=CPU_UNITS,
-            memory_limit_mib=MEMORY_MIB,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.X86_64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
-        )
+        self.task_definition = linux_fargate_task(self, cpu=CPU_UNITS, memory_mib=MEMORY_MIB)
         self.container = self.task_definition.add_container(
             "api",
             image=image,

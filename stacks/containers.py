@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from aws_cdk import Duration, Size
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.service_settings import API_PORT, OCR_ENVIRONMENT
@@ -49,4 +50,18 @@ def log_driver(log_group: logs.ILogGroup, *, stream_prefix: str) -> ecs.LogDrive
         stream_prefix=stream_prefix,
         mode=ecs.AwsLogDriverMode.NON_BLOCKING,
         max_buffer_size=Size.mebibytes(25),
+    )
+
+
+def linux_fargate_task(scope: Construct, *, cpu: int, memory_mib: int) -> ecs.FargateTaskDefinition:
+    """A Fargate task definition on x86-64 Linux (the images are built for it), as construct id "Task"."""
+    return ecs.FargateTaskDefinition(
+        scope,
+        "Task",
+        cpu=cpu,
+        memory_limit_mib=memory_mib,
+        runtime_platform=ecs.RuntimePlatform(
+            cpu_architecture=ecs.CpuArchitecture.X86_64,
+            operating_system_family=ecs.OperatingSystemFamily.LINUX,
+        ),
     )

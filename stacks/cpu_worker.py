@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import ScalingRange
-from stacks.containers import health_check, log_driver
+from stacks.containers import health_check, linux_fargate_task, log_driver
 from stacks.metrics import QUEUE_CPU, queue_length
 from stacks.queue_scaling import QueueScaling
 
@@ -39,16 +39,7 @@ class CpuWorkerService(Construct):
         scaling: ScalingRange,
     ) -> None:
         super().__init__(scope, id_)
-        self.task_definition = ecs.FargateTaskDefinition(
-            self,
-            "Task",
-            cpu=CPU_UNITS,
-            memory_limit_mib=MEMORY_MIB,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.X86_64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
-        )
+        self.task_definition = linux_fargate_task(self, cpu=CPU_UNITS, memory_mib=MEMORY_MIB)
         self.container = self.task_definition.add_container(
             "worker-cpu",
             image=image,
