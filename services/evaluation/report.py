@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.evaluation.metrics import DECISION_COLUMNS, TRUTH_CLASSES, Accuracy
-from services.evaluation.summary import Summary, field_order
+from services.evaluation.summary import Summary, field_order, quantile
 
 RAW, PREP = "raw", "prep"
 MODE_TITLES = {RAW: "without preprocessing (photo as decoded)", PREP: "with preprocessing (grey, width 1000, deskew)"}
@@ -110,6 +110,21 @@ def confusion_table(summary: Summary, mode: str) -> Table:
     )
 
 
+def score_table(summary: Summary, mode: str) -> Table:
+    by_class = summary.modes[mode].scores_by_class
+    rows = [
+        (cls, str(len(scores)), *(f"{quantile(scores, q):.1f}" for q in (0.0, 0.1, 0.5, 0.9, 1.0)))
+        for cls in TRUTH_CLASSES
+        if (scores := by_class.get(cls))
+    ]
+    return Table(
+        f"(b) Score distribution {MODE_TITLES[mode]}",
+        ("truth", "cards", "min", "p10", "median", "p90", "max"),
+        rows,
+        "thresholds: approve at 85, reject below 35; an invalid card's max must stay under 85 or carry a blocking reason.",
+    )
+
+
 def bad_approval_lines(summary: Summary) -> list[str]:
     lines = []
     for mode in (RAW, PREP):
@@ -129,7 +144,14 @@ def time_lines(summary: Summary, info: RunInfo) -> list[str]:
 
 
 def tables(summary: Summary) -> list[Table]:
-    return [field_table(summary), variant_table(summary), confusion_table(summary, RAW), confusion_table(summary, PREP)]
+    return [
+        field_table(summary),
+        variant_table(summary),
+        confusion_table(summary, RAW),
+        confusion_table(summary, PREP),
+        score_table(summary, RAW),
+        score_table(summary, PREP),
+    ]
 
 
 def _text_table(table: Table) -> str:

@@ -87,6 +87,7 @@ def _verify(data: bytes, *, doc_type: str, engine: OcrEngine, prepare: Preproces
         decision=verification.decision.value,
         fields=dict(verification.fields),
         ocr_ms=verification.timings_ms.get("ocr", 0.0),
+        score=verification.score,
     )
 
 

@@ -28,6 +28,7 @@ class Outcome:
     fields: dict[str, str]
     ocr_ms: float = 0.0
     error: str = ""
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class ModeSummary:
     acceptable: int
     auto_approved_bad: tuple[str, ...]  # invalid or unreadable cards the pipeline approved on its own
     mean_ocr_ms: float
+    # truth class -> sorted scores, to show how far each class sits from the thresholds
+    scores_by_class: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,25 @@ def _mode_summary(results: Sequence[CardResult], mode: str) -> ModeSummary:
             result.name for result in results if not result.valid and result.outcomes[mode].decision == "approved"
         ),
         mean_ocr_ms=sum(outcome.ocr_ms for outcome in outcomes) / len(outcomes) if outcomes else 0.0,
+        scores_by_class=_scores_by_class(results, mode),
     )
+
+
+def _scores_by_class(results: Sequence[CardResult], mode: str) -> dict[str, list[float]]:
+    classes: dict[str, list[float]] = {}
+    for result in results:
+        score = result.outcomes[mode].score
+        if score is not None:
+            classes.setdefault(result.truth_class, []).append(score)
+    return {cls: sorted(scores) for cls, scores in classes.items()}
+
+
+def quantile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank quantile of already sorted values (q in 0..1)."""
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[index]
 
 
 def summarise(results: Sequence[CardResult], *, modes: Sequence[str] = MODES) -> Summary:

@@ -62,6 +62,7 @@ def test_tiny_run_prints_every_section(tiny_run: dict[str, Any]) -> None:
         "(a) Field accuracy per degradation",
         "(b) Decisions without preprocessing",
         "(b) Decisions with preprocessing",
+        "(b) Score distribution with preprocessing",
         "(c) INVALID / TAMPERED CARDS AUTO-APPROVED",
         "(d) Time",
         "command: python -m services.evaluation --count 12 --jobs 1 --markdown",
@@ -70,7 +71,7 @@ def test_tiny_run_prints_every_section(tiny_run: dict[str, Any]) -> None:
     for variant in ("clean", "tilt", "low_light", "glare", "perspective", "invalid_nik", "malformed_nik"):
         assert any(line.startswith(f"{variant} ") for line in text.splitlines()), variant
     assert "12/12 cards" in tiny_run["stderr"] and "ETA" in tiny_run["stderr"]
-    assert tiny_run["markdown"].count("#### ") == 6
+    assert tiny_run["markdown"].count("#### ") == 8
 
 
 @pytest.mark.slow

@@ -106,8 +106,16 @@ def test_an_auto_approved_invalid_card_is_named_and_fails_the_check() -> None:
 
 def test_markdown_has_a_table_per_section() -> None:
     markdown = format_markdown(summarise(_results()), INFO)
-    assert markdown.count("#### ") == 6
+    assert markdown.count("#### ") == 8
     assert "| field | n | exact raw | exact prep | Δ pp | char raw | char prep | Δ pp |" in markdown
     assert "| valid | 1 | 1 | 0 | 0 | 2 |" in markdown
     assert "| valid | 2 | 0 | 0 | 0 | 2 |" in markdown
     assert "- OK  with preprocessing" in markdown
+
+
+def test_quantiles_are_nearest_rank() -> None:
+    from services.evaluation.summary import quantile
+
+    values = [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert (quantile(values, 0.0), quantile(values, 0.5), quantile(values, 1.0)) == (10.0, 30.0, 50.0)
+    assert quantile([7.0], 0.9) == 7.0
