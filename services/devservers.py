@@ -105,9 +105,9 @@ class Processes:
             stop(child, grace_s=15)
 
 
-def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: float) -> dict[str, str]:
+def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: float | None) -> dict[str, str]:
     """Settings for a whole platform on this machine: everything under `workdir`, services on `ports`
-    (keys redis, api, reviewer), the local reviewer deciding after `review_delay_s`."""
+    (keys redis, api, reviewer), the local reviewer deciding after `review_delay_s` (None: by hand)."""
     return {
         **os.environ,
         "FILOT_STAGE": "local",
@@ -119,7 +119,7 @@ def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: f
         "FILOT_API_URL": f"http://127.0.0.1:{ports['api']}",
         "FILOT_BULI2_URL": f"http://127.0.0.1:{ports['reviewer']}",
         "FILOT_REVIEWER_PORT": str(ports["reviewer"]),
-        "FILOT_REVIEWER_AUTO_DECIDE_S": str(review_delay_s),
+        "FILOT_REVIEWER_AUTO_DECIDE_S": "null" if review_delay_s is None else str(review_delay_s),
         "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
         "OMP_THREAD_LIMIT": "1",
     }

@@ -14,7 +14,8 @@ from services.core.scoring import ScoreWeights
 class Settings(BaseSettings):
     """Every tunable of the services; defaults run the whole pipeline locally."""
 
-    model_config = SettingsConfigDict(env_prefix="FILOT_", env_file=".env", extra="ignore")
+    # "null" in an environment variable means None (e.g. FILOT_REVIEWER_AUTO_DECIDE_S=null: decide by hand).
+    model_config = SettingsConfigDict(env_prefix="FILOT_", env_file=".env", extra="ignore", env_parse_none_str="null")
 
     stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{1,20}$")
 

@@ -46,6 +46,7 @@ class Tracked:
     score: float | None = None
     error: str | None = None
     escalated: bool = False
+    clicked: str | None = None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,7 +54,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--workdir", type=Path, default=Path("var/demo"), help="state, logs and samples (recreated)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the sample set")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for every decision")
-    parser.add_argument("--review-delay", type=float, default=1.0, help="seconds the local BULI2 waits to decide")
+    parser.add_argument(
+        "--review-delay",
+        type=float,
+        help="let the local BULI2 decide by itself after SECONDS (default: the demo decides on its web page)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -111,7 +116,8 @@ def run_services(
         tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": _USER}, timeout=30) as client:
             upload_all(client, tracked)
-            follow(client, tracked, timeout=timeout, processes=processes)
+            reviewer = None if env["FILOT_REVIEWER_AUTO_DECIDE_S"] != "null" else env["FILOT_BULI2_URL"]
+            follow(client, tracked, timeout=timeout, processes=processes, reviewer_url=reviewer)
         say("stopping services")
     return tracked
 
@@ -135,7 +141,27 @@ def upload_all(client: httpx.Client, tracked: list[Tracked]) -> None:
     say(f"uploaded {sum(1 for t in tracked if t.doc_id)} of {len(tracked)} documents")
 
 
-def follow(client: httpx.Client, tracked: list[Tracked], *, timeout: float, processes: Processes) -> None:
+def decide_on_the_review_page(reviewer_url: str, item: Tracked) -> None:
+    """Act as the reviewer: find the document's row on the BULI2 page and submit its form, rejecting what
+    the page shows as a broken NIK or a claim mismatch, approving the rest."""
+    page = httpx.get(f"{reviewer_url}/", timeout=10).text
+    row = next((row for row in page.split("<tr>") if f"/decide/{item.doc_id}" in row), None)
+    if row is None:
+        return  # not on the page yet
+    verdict = "rejected" if "nik_invalid" in row or "claim_" in row else "approved"
+    httpx.post(f"{reviewer_url}/decide/{item.doc_id}", data={"decision": verdict}, timeout=10)
+    item.clicked = verdict
+    say(f"reviewer page: {verdict} {item.truth.name} (score {item.score})")
+
+
+def follow(
+    client: httpx.Client,
+    tracked: list[Tracked],
+    *,
+    timeout: float,
+    processes: Processes,
+    reviewer_url: str | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     last_line = ""
     while time.monotonic() < deadline:
@@ -150,6 +176,8 @@ def follow(client: httpx.Client, tracked: list[Tracked], *, timeout: float, proc
                 item.finished_at = time.monotonic()
                 if body.get("error"):
                     item.error = body["error"]["code"]
+            elif item.status == "escalated" and reviewer_url and item.clicked is None:
+                decide_on_the_review_page(reviewer_url, item)
         counts = Counter(item.status for item in tracked)
         done = sum(counts[s] for s in (*_FINAL, "refused"))
         line = f"progress: {done}/{len(tracked)} decided  " + "  ".join(f"{k}={v}" for k, v in sorted(counts.items()))

@@ -20,7 +20,7 @@ from services.samples.truth import SampleTruth
 def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
     result = subprocess.run(
-        [sys.executable, "-m", "services", "demo", "--workdir", str(workdir), "--review-delay", "0.2"],
+        [sys.executable, "-m", "services", "demo", "--workdir", str(workdir)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -28,6 +28,7 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "summary: 13/13 decided" in result.stdout
+    assert "reviewer page: rejected ktp-invalid_nik-01" in result.stdout  # decided on the BULI2 page
 
     truths = {}
     for truth_file in (workdir / "samples").glob("*.json"):
