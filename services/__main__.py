@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import demo, ops, serve, verify
+from services.cli import demo, ops, serve, verify, workflows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_parsers(sub)
     verify.add_parser(sub)
     ops.add_parsers(sub)
+    workflows.add_parser(sub)
     demo.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     stale_after_s: float = Field(default=120.0, gt=0)
     # Final results decided this recently are re-published if their publish was lost (once per decision).
     republish_window_s: float = Field(default=3600.0, gt=0)
+    # queue: Redis queues and workers (default); temporal: each document as a Temporal workflow.
+    workflow_engine: Literal["queue", "temporal"] = "queue"
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_task_queue: str = "filot-documents"
+    # Temporal path: how long a workflow waits for BULI2's human decision before it ends as review_timeout.
+    review_timeout_s: float = Field(default=3 * 86400.0, gt=0)
     # An escalation BULI2 has not answered within this is sent again and reported as overdue.
     review_sla_s: float = Field(default=86400.0, gt=0)
 

@@ -65,6 +65,12 @@ async def upload_document(
         claimed_nik=claimed_nik or None,
     )
     status = Status.UPLOADED
+    if settings.workflow_engine == "temporal":
+        from services.workflows.client import start_verification
+
+        await start_verification(settings, doc_id)
+        components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
+        return _accepted(doc_id, Status.QUEUED, doc_type, correlation_id)
     try:
         components.queue.enqueue_gpu(doc_id)
     except redis.RedisError as exc:
@@ -73,6 +79,10 @@ async def upload_document(
     else:
         components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
         status = Status.QUEUED
+    return _accepted(doc_id, status, doc_type, correlation_id)
+
+
+def _accepted(doc_id: str, status: Status, doc_type: DocType, correlation_id: str) -> JSONResponse:
     return JSONResponse(
         {"id": doc_id, "status": status.value, "type": doc_type.value, "correlation_id": correlation_id},
         status_code=202,

@@ -57,6 +57,15 @@ def review_callback(
         raise ApiError(404, "document_not_found", f"no document {body.document_id}")
     if record.status.value == body.decision and record.decision == body.decision:
         return {"id": record.id, "status": record.status.value, "duplicate": True}
+    if components.settings.workflow_engine == "temporal":
+        if record.status not in (Status.NEEDS_REVIEW, Status.ESCALATED):
+            raise ApiError(409, "invalid_transition", f"document is {record.status.value}, not in review")
+        from services.workflows.activities import HumanDecision
+        from services.workflows.client import signal_human_decision
+
+        # The workflow records the decision (its update activity); the signal is kept even if it is early.
+        signal_human_decision(components.settings, record.id, HumanDecision(body.decision, body.reviewer))
+        return {"id": record.id, "status": "signalled", "duplicate": False}
     if record.status is Status.NEEDS_REVIEW:
         # BULI2 holds the case, so the escalation happened; our own record of it was lost (e.g. a worker
         # died between the POST and the write). Record it now rather than refuse a human decision.
