@@ -102,13 +102,18 @@ def run_services(
     alive = processes.check_alive
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
-        say(f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, 2 workers")
+        say(
+            f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, "
+            "2 workers, the reconciler"
+        )
         processes.start("redis", redis_argv(ports["redis"], workdir=processes.log_dir), env)
         wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=alive)
         processes.start("api", [*py, "api"], env)
         processes.start("reviewer", [*py, "reviewer"], env)
         processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
         processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
+        # As the scheduled Lambda does in production: sweeps, re-queues, delivers held escalations.
+        processes.start("reconciler", [*py, "reconcile", "--every", "2"], env)
         wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API", alive=alive)
         reviewer_health = f"{env['FILOT_BULI2_URL']}/health"
         wait_until(lambda: http_answers(reviewer_health), timeout=60, what="the reviewer", alive=alive)

@@ -105,3 +105,28 @@ def test_npwp_with_valid_number_is_approved_and_bad_number_is_not() -> None:
     bad = {**good, "npwp": ExtractedField("0817685332010", 90)}
     score, reasons = score_document(DocType.NPWP, bad, GOOD_PHOTO, today=TODAY)
     assert decide(score, reasons, approve_at=85, reject_below=35).decision is Decision.NEEDS_REVIEW
+
+
+def test_ocr_confidence_earns_its_share_and_missing_fields_count_as_zero() -> None:
+    _, reasons = score_document(DocType.KTP, ktp(), GOOD_PHOTO, today=TODAY)
+    confidence = next(r for r in reasons if r.code == "ocr_confidence")
+    assert confidence.points == pytest.approx(20 * 0.92)
+    _, reasons = score_document(DocType.KTP, ktp(name=None, nik=None), GOOD_PHOTO, today=TODAY)
+    assert next(r for r in reasons if r.code == "ocr_confidence").points == pytest.approx(20 * 0.92 * 8 / 10)
+
+
+def test_image_quality_scores_sharpness_light_and_contrast() -> None:
+    def quality_points(quality: ImageQuality) -> float:
+        _, reasons = score_document(DocType.KTP, ktp(), quality, today=TODAY)
+        return next(r for r in reasons if r.code == "image_quality").points
+
+    assert quality_points(GOOD_PHOTO) == pytest.approx(15)
+    assert quality_points(DARK_BLURRY) < 2
+    too_bright = ImageQuality(sharpness=900, brightness=252, contrast=50, width=1000, height=630)
+    assert quality_points(too_bright) == pytest.approx(15 * 0.7)  # loses exactly the lighting share
+
+
+def test_unrecognised_coded_values_cost_points() -> None:
+    _, reasons = score_document(DocType.KTP, ktp(religion="ISLAM?", marital_status=None), GOOD_PHOTO, today=TODAY)
+    coded = next(r for r in reasons if r.code == "coded_fields_recognised")
+    assert coded.points == pytest.approx(5 / 3) and "1/3" in coded.detail
