@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     # An escalation BULI2 has not answered within this is sent again and reported as overdue.
     review_sla_s: float = Field(default=86400.0, gt=0)
 
+    # Sliding one-minute windows kept in Redis: per user and per client address.
+    rate_limit_user_per_minute: int = Field(default=60, ge=1)
+    rate_limit_address_per_minute: int = Field(default=120, ge=1)
+    # Browser origins allowed to call the API (JSON list); empty: no cross-origin access.
+    cors_origins: list[str] = Field(default_factory=list)
+
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
 

@@ -6,12 +6,15 @@ from typing import Any
 
 import redis
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from PIL import Image
 
 from services.api.deps import ComponentsDep
 from services.api.errors import install_error_handlers
+from services.api.headers import SecurityHeaders
 from services.api.limits import BodySizeLimit
+from services.api.ratelimit import RateLimiter
 from services.api.routes import documents, review
 from services.settings import Settings, get_settings
 from services.wiring import Components, build_components
@@ -27,6 +30,17 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.components = components or build_components(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _FORM_OVERHEAD_BYTES)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Dev-User"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
+    components = app.state.components
+    app.state.rate_limiter = RateLimiter(components.queue.redis, prefix=settings.redis_prefix)
     app.include_router(documents.router)
     app.include_router(review.router)
 

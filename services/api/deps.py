@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from services.api.errors import ApiError
+from services.api.ratelimit import client_address
 from services.settings import Settings
 from services.wiring import Components
 
@@ -71,3 +72,14 @@ def any_caller(
 
 
 CallerDep = Annotated[Caller, Depends(any_caller)]
+
+
+def rate_limited_user(request: Request, user: UserDep, settings: SettingsDep) -> str:
+    """The calling user, counted against the per-user and per-address limits."""
+    limiter = request.app.state.rate_limiter
+    limiter.check(f"user:{user}", limit=settings.rate_limit_user_per_minute)
+    limiter.check(f"addr:{client_address(request)}", limit=settings.rate_limit_address_per_minute)
+    return user
+
+
+LimitedUserDep = Annotated[str, Depends(rate_limited_user)]

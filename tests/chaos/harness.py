@@ -104,6 +104,9 @@ def run(
         "FILOT_STALE_AFTER_S": "4",
         "FILOT_MAX_ATTEMPTS": "6",
         "FILOT_SHUTDOWN_GRACE_S": "5",
+        # One uploader sends every document: lift the per-user and per-address limits for it.
+        "FILOT_RATE_LIMIT_USER_PER_MINUTE": "100000",
+        "FILOT_RATE_LIMIT_ADDRESS_PER_MINUTE": "100000",
     }
     py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])

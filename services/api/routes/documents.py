@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.adapters.database import DocumentRecord
-from services.api.deps import CallerDep, ComponentsDep, UserDep
+from services.api.deps import CallerDep, ComponentsDep, LimitedUserDep
 from services.api.errors import ApiError
 from services.api.uploads import check_upload
 from services.core.lifecycle import Status
@@ -29,7 +29,7 @@ _STATUS_FOR_CODE = {"file_too_large": 413, "image_too_large": 413, "unsupported_
 @router.post("", status_code=202)
 async def upload_document(
     components: ComponentsDep,
-    user: UserDep,
+    user: LimitedUserDep,
     file: Annotated[UploadFile, File(description="JPEG or PNG photo of the card")],
     type: Annotated[str, Form(description="ktp or npwp")],
     claimed_name: Annotated[str | None, Form(max_length=128)] = None,

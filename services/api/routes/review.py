@@ -103,5 +103,6 @@ def review_image(doc_id: str, expires: str, signature: str, components: Componen
     return Response(
         components.objects.get(record.object_key),
         media_type=record.content_type,
-        headers={"Cache-Control": "private, no-store"},
+        # BULI2's page, on another origin, embeds it: the signed link is the access control here.
+        headers={"Cache-Control": "private, no-store", "Cross-Origin-Resource-Policy": "cross-origin"},
     )

@@ -1,0 +1,94 @@
+"""Helmet's default headers on every response, CORS from an allow-list, and rate limits kept in Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from services.api.app import create_app
+from services.api.headers import SECURITY_HEADERS
+from services.settings import Settings
+from services.wiring import build_components
+from tests.conftest import ServerThread
+from tests.services.api.test_documents import png_bytes
+
+
+@pytest.fixture
+def api_for(settings: Settings, serve: Callable[[object], ServerThread]) -> Callable[..., httpx.Client]:
+    def start(**overrides: object) -> httpx.Client:
+        server = serve(create_app(components=build_components(settings.model_copy(update=overrides))))
+        return httpx.Client(base_url=server.url, timeout=30)
+
+    return start
+
+
+def upload(api: httpx.Client, user: str) -> httpx.Response:
+    return api.post(
+        "/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"}, headers={"X-Dev-User": user}
+    )
+
+
+def test_every_response_carries_helmets_headers_and_no_server_banner(api_for: Callable[..., httpx.Client]) -> None:
+    api = api_for()
+    responses = [
+        api.get("/health"),
+        api.get("/v1/documents/" + "0" * 32, headers={"X-Dev-User": "a"}),  # 404
+        api.post("/v1/documents", data={"type": "ktp"}, headers={"X-Dev-User": "a"}),  # 422
+        api.get("/nowhere"),  # router 404
+    ]
+    for response in responses:
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, (response.status_code, name)
+        assert "server" not in response.headers and "x-powered-by" not in response.headers
+    assert responses[0].headers["x-xss-protection"] == "0"
+
+
+def test_cors_answers_only_allowed_origins(api_for: Callable[..., httpx.Client]) -> None:
+    api = api_for(cors_origins=["https://app.filot.id"])
+    allowed = api.get("/health", headers={"Origin": "https://app.filot.id"})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.filot.id"
+    other = api.get("/health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    preflight = api.options(
+        "/v1/documents",
+        headers={"Origin": "https://app.filot.id", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "X-Dev-User"},
+    )
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-origin" not in api_for().get("/health", headers={"Origin": "https://app.filot.id"}).headers
+
+
+def test_a_user_flooding_uploads_gets_429_with_retry_after_and_others_are_unaffected(
+    api_for: Callable[..., httpx.Client],
+) -> None:
+    api = api_for(rate_limit_user_per_minute=3, rate_limit_address_per_minute=100)
+    assert [upload(api, "flooder").status_code for _ in range(3)] == [202, 202, 202]
+    refused = upload(api, "flooder")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert upload(api, "someone-else").status_code == 202
+
+
+def test_one_address_is_limited_across_users(api_for: Callable[..., httpx.Client]) -> None:
+    api = api_for(rate_limit_user_per_minute=100, rate_limit_address_per_minute=4)
+    codes = [upload(api, f"user{n}").status_code for n in range(5)]
+    assert codes == [202, 202, 202, 202, 429]
+
+
+def test_the_window_slides(settings: Settings) -> None:
+    import time
+
+    import redis
+
+    from services.api.errors import ApiError
+    from services.api.ratelimit import RateLimiter
+
+    limiter = RateLimiter(redis.Redis.from_url(settings.redis_url), prefix="t", window_s=1.0)
+    for _ in range(2):
+        limiter.check("k", limit=2)
+    with pytest.raises(ApiError):
+        limiter.check("k", limit=2)
+    time.sleep(1.05)  # the oldest requests leave the window; a fixed window would reset all at once
+    limiter.check("k", limit=2)
