@@ -92,7 +92,6 @@ def test_an_unfilled_secret_is_named(secret: str, message: str) -> None:
 
 
 def test_api_serves_an_http_api_event(fresh: Settings) -> None:
-    pytest.importorskip("mangum")
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",
@@ -143,3 +142,69 @@ def test_scheduled_runs_the_reconciler(fresh: Settings, capsys: pytest.CaptureFi
     result = lambda_handlers.scheduled({}, None)
     assert result["reconciled"]["enqueued"] == 1
     assert result["gpu"] == 1
+
+
+def test_api_serves_a_rest_api_v1_event(fresh: Settings) -> None:
+    event: dict[str, Any] = {
+        "resource": "/{proxy+}",
+        "path": "/health",
+        "httpMethod": "GET",
+        "headers": {"Host": "api.example"},
+        "multiValueHeaders": {"Host": ["api.example"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": "health"},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}", "httpMethod": "GET", "path": "/prod/health", "stage": "prod",
+            "requestId": "r", "identity": {"sourceIp": "127.0.0.1"}, "accountId": "1", "apiId": "x",
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    response = lambda_handlers.api(event, object())
+    assert response["statusCode"] == 200
+    assert response["headers"]["x-content-type-options"] == "nosniff"
+
+
+def test_api_takes_a_base64_multipart_upload_through_http_api_v2(fresh: Settings) -> None:
+    import base64
+
+    from tests.services.api.test_documents import png_bytes
+
+    boundary = "filotboundary"
+    image = png_bytes()
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nktp\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.png\"\r\n"
+        "Content-Type: image/png\r\n\r\n"
+    ).encode() + image + f"\r\n--{boundary}--\r\n".encode()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/v1/documents",
+        "rawQueryString": "",
+        "headers": {
+            "host": "api.example",
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "content-length": str(len(body)),
+            "x-dev-user": "lambda-user",
+        },
+        "requestContext": {
+            "accountId": "1", "apiId": "x", "domainName": "api.example", "domainPrefix": "api",
+            "http": {"method": "POST", "path": "/v1/documents", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": "t"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 0,
+        },
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+    response = lambda_handlers.api(event, object())
+    assert response["statusCode"] == 202, response["body"]
+    doc_id = json.loads(response["body"])["id"]
+    from services.wiring import build_components
+
+    stored = build_components(fresh)
+    record = stored.store.get(doc_id)
+    assert record is not None and stored.objects.get(record.object_key) == image
