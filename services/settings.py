@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2).
     image_url_ttl_s: int = Field(default=900, ge=30, le=86400)
 
+    # JWT bearer tokens from the identity provider (Stack Auth): verified against its JWKS.
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+
     # Development auth: the caller names itself in X-Dev-User. None means "on only in the local stage".
     dev_auth: bool | None = None
 
@@ -110,6 +116,10 @@ class Settings(BaseSettings):
         unknown = set(self.score_weights) - set(ScoreWeights.__dataclass_fields__)
         if unknown:
             raise ValueError(f"FILOT_SCORE_WEIGHTS names unknown components: {', '.join(sorted(unknown))}")
+        if self.jwt_jwks_url and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("FILOT_JWT_JWKS_URL needs FILOT_JWT_ISSUER and FILOT_JWT_AUDIENCE")
+        if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
+            raise ValueError("FILOT_JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA): keys come from a JWKS")
         if self.dev_auth and self.stage != "local":
             raise ValueError("FILOT_DEV_AUTH may only be enabled in the local stage")
         return self

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from PIL import Image
 
+from services.api.auth import JwtVerifier
 from services.api.deps import ComponentsDep
 from services.api.errors import install_error_handlers
 from services.api.headers import SecurityHeaders
@@ -40,6 +41,13 @@ def create_app(settings: Settings | None = None, components: Components | None =
         )
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
     components = app.state.components
+    if settings.jwt_jwks_url:
+        app.state.jwt_verifier = JwtVerifier(
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer or "",
+            audience=settings.jwt_audience or "",
+            algorithms=settings.jwt_algorithms,
+        )
     app.state.rate_limiter = RateLimiter(components.queue.redis, prefix=settings.redis_prefix)
     app.include_router(documents.router)
     app.include_router(review.router)

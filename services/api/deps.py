@@ -27,10 +27,21 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def current_user(
-    settings: SettingsDep, x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None
+    request: Request,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
 ) -> str:
-    """Development auth: the caller names itself. JWT verification replaces this outside the local stage."""
+    """A verified JWT's subject; in the local stage with development auth on, X-Dev-User instead."""
+    verifier = getattr(request.app.state, "jwt_verifier", None)
+    if authorization is not None and verifier is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "invalid_token", "send Authorization: Bearer <JWT>")
+        return str(verifier.subject(token.strip()))
     if not settings.dev_auth_enabled:
+        if verifier is not None:
+            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <JWT>")
         raise ApiError(
             401,
             "auth_not_configured",
@@ -62,13 +73,15 @@ class Caller:
 
 
 def any_caller(
+    request: Request,
     settings: SettingsDep,
     x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None,
+    authorization: Annotated[str | None, Header()] = None,
     x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
 ) -> Caller:
     if x_service_key is not None:
         return Caller(service=calling_service(settings, x_service_key))
-    return Caller(user=current_user(settings, x_dev_user))
+    return Caller(user=current_user(request, settings, authorization, x_dev_user))
 
 
 CallerDep = Annotated[Caller, Depends(any_caller)]
