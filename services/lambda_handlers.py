@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
+
+from services.metrics import QUEUE_LENGTH, SCHEDULER_NAMESPACE, emf_line
 
 if TYPE_CHECKING:
     from services.wiring import Components
 
 SECRETS_VARIABLE = "FILOT_SECRETS"
-SCHEDULER_NAMESPACE = "FiLot/Scheduler"
-QUEUE_LENGTH_METRIC = "filot.queue_length"
-QUEUE_DIMENSION = "Queue"
 # lengths() keys -> the Queue dimension values of DESIGN.md.
 PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
 
@@ -74,27 +72,6 @@ def _secrets_manager_fetch() -> Callable[[str], str]:
     return fetch
 
 
-def emf_queue_length(queue: str, length: int, *, timestamp_ms: int | None = None) -> str:
-    """One CloudWatch embedded-metric-format line for filot.queue_length of one queue."""
-    return json.dumps(
-        {
-            "_aws": {
-                "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": SCHEDULER_NAMESPACE,
-                        "Dimensions": [[QUEUE_DIMENSION]],
-                        "Metrics": [{"Name": QUEUE_LENGTH_METRIC, "Unit": "Count"}],
-                    }
-                ],
-            },
-            QUEUE_DIMENSION: queue,
-            QUEUE_LENGTH_METRIC: length,
-        },
-        separators=(",", ":"),
-    )
-
-
 def _get_components() -> Components:
     global _components
     if _components is None:
@@ -115,7 +92,7 @@ def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = _reconcile(components)
     lengths: dict[str, Any] = components.queue.lengths()
     for key, queue in PUBLISHED_QUEUES.items():
-        print(emf_queue_length(queue, lengths[key]), flush=True)
+        print(emf_line(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], unit="Count", dimensions={"Queue": queue}), flush=True)
     return {**lengths, "reconciled": report}
 
 

@@ -12,7 +12,13 @@ import time
 
 log = logging.getLogger("filot.metrics")
 
-GPU_WORKER_NAMESPACE = "FiLot/GpuWorker"  # the namespaces match stacks/metrics.py
+# Namespaces and names match stacks/metrics.py (dashboards and alarms read them there).
+BACKEND_NAMESPACE = "FiLot/Backend"
+GPU_WORKER_NAMESPACE = "FiLot/GpuWorker"
+SCHEDULER_NAMESPACE = "FiLot/Scheduler"
+QUEUE_LENGTH = "filot.queue_length"
+BULI2_RETRY_COUNT = "filot.buli2.retry_count"
+CIRCUIT_BREAKER_STATE = "filot.circuit_breaker.state"
 GPU_FALLBACKS = "filot.gpu.fallbacks"
 
 

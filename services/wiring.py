@@ -10,6 +10,7 @@ from services.adapters.ocr import EngineSpec, OcrEngine, PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
 from services.adapters.storage import ObjectStore, open_object_store
 from services.core.scoring import ScoreWeights
+from services.metrics import BACKEND_NAMESPACE
 from services.pipeline.verify import Thresholds
 from services.settings import Settings
 
@@ -31,7 +32,7 @@ def build_components(settings: Settings) -> Components:
     )
 
 
-def build_buli2(settings: Settings, *, namespace: str = "FiLot/Backend") -> Buli2Client:
+def build_buli2(settings: Settings, *, namespace: str = BACKEND_NAMESPACE) -> Buli2Client:
     """The BULI2 client; `namespace` is where its retry and breaker metrics go (the process's service)."""
     return Buli2Client(
         base_url=settings.buli2_url,

@@ -16,12 +16,10 @@ import pybreaker
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from services.errors import FilotError
-from services.metrics import emit
+from services.metrics import BACKEND_NAMESPACE, BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, emit
 
 log = logging.getLogger("filot.buli2")
 
-BULI2_RETRY_COUNT = "filot.buli2.retry_count"
-CIRCUIT_BREAKER_STATE = "filot.circuit_breaker.state"
 # filot.circuit_breaker.state values (DESIGN.md).
 BREAKER_STATES = {pybreaker.STATE_CLOSED: 0, pybreaker.STATE_HALF_OPEN: 1, pybreaker.STATE_OPEN: 2}
 
@@ -50,7 +48,7 @@ class Buli2Client:
         backoff_s: float = 0.2,
         fail_max: int = 3,
         reset_timeout_s: float = 60.0,
-        namespace: str = "FiLot/Backend",
+        namespace: str = BACKEND_NAMESPACE,
     ) -> None:
         self._client = httpx.Client(base_url=base_url, timeout=timeout_s)
         self._api_key = api_key

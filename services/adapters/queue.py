@@ -366,9 +366,6 @@ class OcrQueue:
         sent = self._publish_once(keys=[marker, self.keys.gpu_results], args=[json.dumps(payload, sort_keys=True), keep_s])
         return int(sent) >= 0
 
-    def publish_result(self, payload: dict[str, Any]) -> int:
-        return int(self.redis.publish(self.keys.gpu_results, json.dumps(payload, sort_keys=True)))
-
     def lengths(self) -> dict[str, int]:
         pipe = self.redis.pipeline(transaction=False)
         pipe.llen(self.keys.gpu_queue)

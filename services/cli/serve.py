@@ -10,7 +10,7 @@ import threading
 from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
 from services.logs import configure_logging
-from services.metrics import GPU_WORKER_NAMESPACE
+from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
 from services.pipeline.preprocess import preprocess
 from services.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
@@ -95,7 +95,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
             # Slots preprocessing at the same moment share one launch per kernel step.
             prepare = BatchingPreprocessor(kernels, max_batch=args.concurrency or settings.worker_concurrency)
-    buli2 = build_buli2(settings, namespace=GPU_WORKER_NAMESPACE if args.path == "gpu" else "FiLot/Backend")
+    buli2 = build_buli2(settings, namespace=GPU_WORKER_NAMESPACE if args.path == "gpu" else BACKEND_NAMESPACE)
     components = build_components(settings)
     concurrency = args.concurrency or settings.worker_concurrency
     # Each slot handles one document at a time; while one waits on OCR, another preprocesses.
