@@ -28,3 +28,8 @@ class OcrError(FilotError):
     """The OCR engine failed on this attempt; another path or attempt may succeed."""
 
     code = "ocr_failed"
+
+
+def error_code(exc: BaseException) -> str:
+    """The machine-readable code of any exception: ours carry one, others are named by their type."""
+    return exc.code if isinstance(exc, FilotError) else type(exc).__name__

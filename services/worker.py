@@ -25,7 +25,7 @@ from services.adapters.queue import Claim
 from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
-from services.errors import DocumentError, FilotError
+from services.errors import DocumentError, error_code
 from services.metrics import GPU_FALLBACKS, GPU_WORKER_NAMESPACE, emit
 from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Verification, verify_document
@@ -216,7 +216,7 @@ class Worker:
             publish_final(self.c, decided)
 
     def _requeue(self, claim: Claim, record: DocumentRecord, exc: Exception, *, to_cpu: bool) -> None:
-        code = exc.code if isinstance(exc, FilotError) else type(exc).__name__
+        code = error_code(exc)
         where = "cpu queue" if to_cpu else f"cpu queue for attempt {claim.attempts + 1}"
         log.warning("%s path failed doc=%s code=%s error=%s; to the %s", self.path, claim.doc_id, code, exc, where)
         moved = self.c.store.transition(
@@ -251,7 +251,7 @@ class Worker:
         log.warning("released doc=%s path=%s at shutdown (redis=%s)", claim.doc_id, self.path, released)
 
     def _fail(self, claim: Claim, record: DocumentRecord, exc: Exception) -> None:
-        code = exc.code if isinstance(exc, FilotError) else type(exc).__name__
+        code = error_code(exc)
         log.error("failed doc=%s path=%s code=%s error=%s", claim.doc_id, self.path, code, exc)
         failed = self.c.store.transition(
             claim.doc_id,
