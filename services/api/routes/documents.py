@@ -15,16 +15,13 @@ from fastapi.responses import JSONResponse
 from services.adapters.database import DocumentRecord
 from services.api.deps import CallerDep, ComponentsDep, LimitedUserDep
 from services.api.errors import ApiError
-from services.api.uploads import check_upload
+from services.api.uploads import STATUS_FOR_CODE, check_upload
 from services.core.lifecycle import Status
 from services.core.model import DocType
 from services.errors import DocumentError
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
-
-_STATUS_FOR_CODE = {"file_too_large": 413, "image_too_large": 413, "unsupported_media_type": 415}
-
 
 @router.post("", status_code=202)
 async def upload_document(
@@ -44,9 +41,15 @@ async def upload_document(
         raise ApiError(422, "invalid_claimed_nik", "claimed_nik must be 16 digits")
     data = await file.read(settings.max_upload_bytes + 1)
     try:
-        checked = check_upload(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
+        checked = check_upload(
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            declared_type=file.content_type,
+        )
     except DocumentError as exc:
-        raise ApiError(_STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
+        raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
+    data = checked.data  # the re-encoded image is what is stored and read
 
     doc_id = uuid.uuid4().hex
     correlation_id = uuid.uuid4().hex

@@ -38,6 +38,12 @@ def png_bytes(size: tuple[int, int] = (320, 200)) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (200, 220, 240)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 def upload(api: httpx.Client, data: bytes, *, type: str = "ktp", headers: dict[str, str] = ALICE, **form: str):  # type: ignore[no-untyped-def]
     return api.post(
         "/v1/documents", files={"file": ("card.png", data, "image/png")}, data={"type": type, **form}, headers=headers
@@ -59,7 +65,8 @@ def test_upload_is_stored_recorded_and_queued(api: httpx.Client, components: Com
     assert queued == [body["id"].encode()]
     record = components.store.get(body["id"])
     assert record is not None and record.owner == "alice" and record.claimed_nik == "3171021708900001"
-    assert components.objects.get(record.object_key) == png_bytes()
+    with Image.open(io.BytesIO(components.objects.get(record.object_key))) as stored:  # re-encoded, same pixels
+        assert stored.format == "PNG" and stored.tobytes() == Image.open(io.BytesIO(png_bytes())).tobytes()
 
     read = api.get(f"/v1/documents/{body['id']}", headers=ALICE)
     assert read.status_code == 200
@@ -102,6 +109,8 @@ def bomb_png() -> bytes:
         ("truncated", {}, 400, "image_undecodable"),
         ("bomb", {}, 413, "image_too_large"),
         ("huge", {}, 413, "file_too_large"),
+        ("jpeg", {}, 415, "content_type_mismatch"),
+        ("polyglot", {}, 400, "polyglot_file"),
     ],
 )
 def test_bad_uploads_get_a_coded_error_and_store_nothing(
@@ -112,6 +121,8 @@ def test_bad_uploads_get_a_coded_error_and_store_nothing(
         "truncated": truncated_png(),
         "bomb": bomb_png(),
         "huge": b"\x89PNG\r\n\x1a\n" + b"\0" * 400_000,
+        "jpeg": jpeg_bytes(),  # sent as image/png
+        "polyglot": png_bytes() + b"PK\x03\x04" + b"\0" * 60,
     }.get(data, data) if not isinstance(data, bytes) else data  # type: ignore[call-overload]
     response = upload(api, payload, **{"type": "ktp", **form})
     assert response.status_code == status, response.text
