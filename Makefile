@@ -4,8 +4,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core
-# Only the tests need a browser: the reviewer page is tested in headless Chromium.
-TEST_APT_PACKAGES := chromium chromium-driver
+# Only the tests need these: the reviewer page is tested in headless Chromium, the Postgres adapter against a
+# real server the fixtures start (production uses Neon).
+TEST_APT_PACKAGES := chromium chromium-driver postgresql
 # One Tesseract thread per process: Debian's OpenMP build is several times slower on few vCPUs.
 export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1

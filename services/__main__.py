@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import demo, ops, serve, verify, workflows
+from services.cli import demo, migrate, ops, serve, verify, workflows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     ops.add_parsers(sub)
     workflows.add_parser(sub)
     demo.add_parser(sub)
+    migrate.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -1,7 +1,8 @@
-"""The durable truth about documents: SQLite by default, any SQLAlchemy URL later (Postgres).
+"""The durable truth about documents: SQLite by default, Postgres (Neon in production) through psycopg 3.
 
 Every status change is a conditional UPDATE (only from the states the lifecycle allows) plus an
-audit event in the same transaction, so two workers can never both move one document.
+audit event in the same transaction, so two workers can never both move one document. The schema is
+versioned (migrations/, Alembic) and brought to head when a store starts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from services.adapters import migrations
 from services.core.lifecycle import ALLOWED_FROM, Status
+from services.errors import FilotError
 
 metadata = sa.MetaData()
 
@@ -98,14 +101,23 @@ def _now() -> datetime:
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    # SQLite hands back naive datetimes even for timezone-aware columns; Postgres hands back aware ones
+    # in the session's time zone. Both become UTC, so records compare and serialise the same.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class DocumentStore:
     def __init__(self, url: str) -> None:
-        self.engine = _make_engine(url)
-        _create_schema(self.engine)
+        """Connect and bring the schema to head; FilotError `invalid_setting` for a URL we cannot use,
+        `database_unavailable` when the database cannot be reached (the message never holds the password)."""
+        self.engine = make_engine(url)
+        try:
+            self.migration = migrate(self.engine)
+        except FilotError:
+            self.engine.dispose()
+            raise
 
     def create(
         self,
@@ -180,7 +192,10 @@ class DocumentStore:
         # Compare-and-set on the status read, so the audit event names the state really left.
         for _ in range(5):
             with self.engine.begin() as conn:
-                current = conn.execute(sa.select(documents.c.status).where(documents.c.id == doc_id)).scalar()
+                # FOR UPDATE: on Postgres a concurrent transition waits here and then reads the status the
+                # winner committed (SQLite ignores it; its single writer serialises the UPDATEs instead).
+                read = sa.select(documents.c.status).where(documents.c.id == doc_id).with_for_update()
+                current = conn.execute(read).scalar()
                 if current not in sources:
                     return False
                 condition = [documents.c.id == doc_id, documents.c.status == current]
@@ -208,7 +223,7 @@ class DocumentStore:
     def history(self, doc_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(events).where(events.c.document_id == doc_id).order_by(events.c.id))
-            return [dict(row) for row in rows.mappings()]
+            return [{**row, "at": _as_utc(row["at"])} for row in rows.mappings()]
 
     def stale(self, statuses: list[Status], *, older_than_s: float, limit: int = 500) -> list[DocumentRecord]:
         """Documents sitting in one of `statuses` without a change for longer than `older_than_s`."""
@@ -244,6 +259,26 @@ class DocumentStore:
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(query).mappings()]
 
+    def owned_by(
+        self, owner: str, *, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[DocumentRecord]:
+        """The owner's documents, newest first; `before` is the (created_at, id) of the last one already seen.
+
+        Keyset paging rather than OFFSET: stable while new uploads arrive, and cheap at any depth.
+        """
+        query = sa.select(documents).where(documents.c.owner == owner)
+        if before is not None:
+            created, doc_id = before
+            query = query.where(
+                sa.or_(
+                    documents.c.created_at < created,
+                    sa.and_(documents.c.created_at == created, documents.c.id < doc_id),
+                )
+            )
+        query = query.order_by(documents.c.created_at.desc(), documents.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
     def mark_published(self, doc_id: str, status: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(documents.update().where(documents.c.id == doc_id).values(published=status))
@@ -256,6 +291,10 @@ class DocumentStore:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
 
+    def close(self) -> None:
+        """Close the pooled connections (a process that ends closes them anyway)."""
+        self.engine.dispose()
+
 
 def _record(row: Any) -> DocumentRecord:
     data = dict(row)
@@ -267,32 +306,85 @@ def _record(row: Any) -> DocumentRecord:
     return DocumentRecord(**data)
 
 
-def _create_schema(engine: Engine) -> None:
-    # Several processes (API, workers) may start at once; the loser of the CREATE race just rechecks.
-    for attempt in range(3):
-        try:
-            metadata.create_all(engine)
-            return
-        except sa.exc.OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == 2:
-                raise
+def migrate(engine: Engine) -> migrations.Migration:
+    """Apply pending migrations; a database that cannot be reached is a FilotError, not a driver trace."""
+    try:
+        return migrations.upgrade(engine)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise _unavailable(engine, exc) from exc
 
 
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+def describe(url: sa.URL) -> str:
+    """The URL as it may be printed or logged: password masked."""
+    return url.render_as_string(hide_password=True)
 
-        @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # WAL lets the API read while a worker writes; several processes share the file.
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
 
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+def _unavailable(engine: Engine, exc: sa.exc.DBAPIError) -> FilotError:
+    reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+    password = engine.url.password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return FilotError(f"cannot use the database {describe(engine.url)}: {reason}", code="database_unavailable")
+
+
+_POSTGRES_DRIVERS = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
+_SQLITE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite"})
+_URL_HELP = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+
+
+def make_engine(url: str) -> Engine:
+    """A SQLite engine (file, WAL) or a pooled Postgres engine through psycopg 3; any other URL is an
+    `invalid_setting` error. Connects lazily: nothing is reached until the first query."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        # SQLAlchemy's own message quotes the whole string, password included.
+        raise FilotError(f"the database URL cannot be parsed: {_URL_HELP}", code="invalid_setting") from None
+    if parsed.drivername in _SQLITE_DRIVERS:
+        return _sqlite_engine(parsed)
+    if parsed.drivername in _POSTGRES_DRIVERS:
+        return _postgres_engine(parsed.set(drivername="postgresql+psycopg"))
+    raise FilotError(f"unsupported database URL scheme {parsed.drivername!r}: {_URL_HELP}", code="invalid_setting")
+
+
+def _postgres_engine(url: sa.URL) -> Engine:
+    # Settings in the URL itself (e.g. ?connect_timeout=5) win over these defaults.
+    defaults: dict[str, Any] = {
+        "connect_timeout": 10,  # an unreachable host fails start-up in seconds, not minutes
+        "application_name": "filot",
+        # No server-side prepared statements: they break behind a transaction-mode pooler (Neon's
+        # -pooler endpoints run PgBouncer), and these queries are too small to gain from them.
+        "prepare_threshold": None,
+    }
+    connect_args = {key: value for key, value in defaults.items() if key not in url.query}
+    return sa.create_engine(
+        url,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=30,
+        # Neon suspends idle computes and closes their connections: test each connection on checkout
+        # and replace a dead one, and retire connections well before a proxy's idle timeout.
+        pool_pre_ping=True,
+        pool_recycle=300,
+        # LIFO reuses the warmest connection and lets the surplus idle out.
+        pool_use_lifo=True,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    path = url.database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # WAL lets the API read while a worker writes; several processes share the file.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
