@@ -11,9 +11,11 @@ import time
 
 from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.adapters.database import DocumentRecord
+from services.adapters.storage import PresigningStore
 from services.core.lifecycle import TERMINAL, Status
 from services.core.masking import mask_fields
 from services.core.signing import sign_url
+from services.logs import bind
 from services.wiring import Components
 
 log = logging.getLogger("filot.effects")
@@ -34,15 +36,23 @@ def publish_final(components: Components, record: DocumentRecord) -> bool:
         "path": record.path,
         "correlationId": record.correlation_id,
     }
-    sent = components.queue.publish_final(record.id, record.status.value, payload)
-    if sent:
-        components.store.mark_published(record.id, record.status.value)
+    with bind(correlation_id=record.correlation_id, doc_id=record.id):
+        sent = components.queue.publish_final(record.id, record.status.value, payload)
+        if sent:
+            components.store.mark_published(record.id, record.status.value)
+            log.info("published doc=%s status=%s", record.id, record.status.value, extra={"status": record.status.value})
     return sent
 
 
 def image_url(components: Components, record: DocumentRecord) -> str:
-    """A short-lived link to the original image for the reviewer (signed; expires after image_url_ttl_s)."""
+    """A short-lived link to the original image for the reviewer (signed; expires after image_url_ttl_s).
+
+    With S3/R2 storage it is a presigned GET on the bucket, so images do not flow through the API; with the
+    local folder, a signed link to GET /v1/review/images/{id}.
+    """
     settings = components.settings
+    if isinstance(components.objects, PresigningStore):
+        return components.objects.presigned_get(record.object_key, ttl_s=settings.image_url_ttl_s)
     path = f"/v1/review/images/{record.id}"
     expires = int(time.time()) + settings.image_url_ttl_s
     return f"{settings.api_url.rstrip('/')}{path}?{sign_url(settings.service_key, path=path, expires=expires)}"
@@ -67,12 +77,14 @@ def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord,
     False when BULI2 cannot be reached: the document stays needs_review, waits in `<prefix>:buli2:queue`,
     and the dispatcher (each reconciler pass) delivers it once BULI2 is back.
     """
-    try:
-        buli2.escalate(escalation_payload(components, record))
-    except Buli2Error as exc:
-        # Nothing is dropped: the escalation waits in the BULI2 retry queue for the dispatcher.
-        components.queue.defer_escalation(record.id)
-        log.error("escalation deferred doc=%s code=%s error=%s", record.id, exc.code, exc)
-        return False
-    components.store.transition(record.id, Status.ESCALATED, actor=actor, correlation_id=record.correlation_id)
+    with bind(correlation_id=record.correlation_id, doc_id=record.id):
+        try:
+            buli2.escalate(escalation_payload(components, record))
+        except Buli2Error as exc:
+            # Nothing is dropped: the escalation waits in the BULI2 retry queue for the dispatcher.
+            components.queue.defer_escalation(record.id)
+            log.error("escalation deferred doc=%s code=%s error=%s", record.id, exc.code, exc, extra={"code": exc.code})
+            return False
+        components.store.transition(record.id, Status.ESCALATED, actor=actor, correlation_id=record.correlation_id)
+        log.info("escalated doc=%s to BULI2 score=%s by=%s", record.id, record.score, actor, extra={"actor": actor})
     return True

@@ -16,6 +16,7 @@ from services.core.lifecycle import Status
 from services.core.model import Decision, Reason
 from services.core.scoring import decide
 from services.effects import escalate, escalation_payload, publish_final
+from services.logs import bind
 from services.wiring import Components
 
 log = logging.getLogger("filot.reconciler")
@@ -72,7 +73,7 @@ class Reconciler:
         report.gpu_to_cpu += len(swept.gpu_to_cpu)
         report.cpu_requeued += len(swept.cpu_requeued)
         for doc_id in swept.gpu_to_cpu:
-            log.warning("doc=%s out of GPU attempts; handed to the cpu path", doc_id)
+            log.warning("doc=%s out of GPU attempts; handed to the cpu path", doc_id, extra={"doc_id": doc_id})
         for doc_id in swept.dead:
             record = self.c.store.get(doc_id)
             moved = self.c.store.transition(
@@ -86,6 +87,12 @@ class Reconciler:
                 + (f"; last error: {record.error}" if record and record.error else ""),
             )
             report.dead_lettered += moved
+            if moved:
+                log.error(
+                    "dead-lettered doc=%s: stalled on every attempt",
+                    doc_id,
+                    extra={"doc_id": doc_id, "correlation_id": record.correlation_id if record else None},
+                )
             failed = self.c.store.get(doc_id)
             if moved and failed is not None:
                 publish_final(self.c, failed)
@@ -119,6 +126,11 @@ class Reconciler:
             if moved:
                 report.reclaimed += 1
                 self.c.queue.enqueue_gpu(record.id)
+                log.warning(
+                    "re-queued doc=%s: processing with no live claim",
+                    record.id,
+                    extra={"doc_id": record.id, "correlation_id": record.correlation_id},
+                )
 
     def _redecide_scored(self, report: ReconcileReport) -> None:
         """Scored but not decided (the worker died between the two writes): decide from the stored score."""
@@ -163,13 +175,14 @@ class Reconciler:
     def _chase_overdue_reviews(self, report: ReconcileReport) -> None:
         """Escalations unanswered past FILOT_REVIEW_SLA_S: send again (BULI2 dedupes on the key) and report."""
         for record in self.c.store.stale([Status.ESCALATED], older_than_s=self.settings.review_sla_s):
-            log.warning("review overdue doc=%s escalated at %s; sent again", record.id, record.updated_at.isoformat())
-            report.review_overdue += 1
-            try:
-                self.buli2.escalate(escalation_payload(self.c, record))
-            except Buli2Error as exc:
-                log.error("overdue escalation not re-sent doc=%s error=%s", record.id, exc)
-            self.c.store.touch(record.id)  # one reminder per SLA period, not one per pass
+            with bind(correlation_id=record.correlation_id, doc_id=record.id):
+                log.warning("review overdue doc=%s escalated at %s; sent again", record.id, record.updated_at.isoformat())
+                report.review_overdue += 1
+                try:
+                    self.buli2.escalate(escalation_payload(self.c, record))
+                except Buli2Error as exc:
+                    log.error("overdue escalation not re-sent doc=%s error=%s", record.id, exc)
+                self.c.store.touch(record.id)  # one reminder per SLA period, not one per pass
 
     def _republish(self, report: ReconcileReport) -> None:
         for record in self.c.store.decided_since(seconds=self.settings.republish_window_s):

@@ -22,8 +22,10 @@ from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
+from services.api.correlation import CorrelationMiddleware
 from services.api.errors import ApiError, install_error_handlers
 from services.core.signing import signed_headers
+from services.logs import bind
 from services.settings import Settings
 
 log = logging.getLogger("filot.reviewer")
@@ -123,6 +125,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="BULI2 local stand-in", lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(CorrelationMiddleware, logger="filot.reviewer")
     app.state.cases = cases
 
     def spawn(coroutine: Any) -> None:
@@ -140,6 +143,11 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
         return "approved" if case.escalation.score >= settings.reviewer_approve_score and not blocked else "rejected"
 
     async def call_back(case: Case) -> None:
+        # Its own task: bind the escalation's ids here, and hand the correlation id back to the API.
+        with bind(correlation_id=case.escalation.correlation_id, doc_id=case.escalation.document_id):
+            await _call_back(case)
+
+    async def _call_back(case: Case) -> None:
         body = json.dumps(
             {"document_id": case.escalation.document_id, "decision": case.decision, "reviewer": case.reviewer}
         ).encode()
@@ -151,11 +159,16 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
                         "X-Service-Key": settings.service_key,
                         "Content-Type": "application/json",
                         **signed_headers(settings.service_key, body=body, now=time.time()),
+                        **({"X-Correlation-Id": cid} if (cid := case.escalation.correlation_id) else {}),
                     }
                     response = await client.post(case.escalation.callback_url, content=body, headers=headers)
                     if response.status_code < 300:
                         case.callback_status = "delivered"
                         cases.save(case.escalation.document_id, case)
+                        log.info(
+                            "callback delivered doc=%s decision=%s attempt=%d",
+                            case.escalation.document_id, case.decision, attempt, extra={"decision": case.decision},
+                        )
                         return
                     # 409: the API has not recorded the escalation yet; 5xx: it is struggling. Both pass.
                     retriable = response.status_code == 409 or response.status_code >= 500
@@ -163,6 +176,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
                     if not retriable:
                         case.callback_status = f"refused ({response.status_code})"
                         cases.save(case.escalation.document_id, case)
+                        log.error("callback refused doc=%s status=%d", case.escalation.document_id, response.status_code)
                         return
                 except httpx.HTTPError as exc:
                     case.history.append(f"attempt {attempt}: {type(exc).__name__}")
@@ -200,12 +214,17 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
         if existing is not None:
             existing.deliveries += 1
             cases.save(key, existing)
+            log.info("escalation repeated doc=%s deliveries=%d", escalation.document_id, existing.deliveries)
             if existing.decision is not None and existing.callback_status != "delivered":
                 spawn(call_back(existing))  # the sender is alive again: so may its callback endpoint be
             return JSONResponse({"case": key, "duplicate": True}, status_code=200)
         case = Case(escalation=escalation, received_at=time.time())
         cases.save(key, case)
-        log.info("escalation received doc=%s score=%.1f", escalation.document_id, escalation.score)
+        with bind(correlation_id=escalation.correlation_id, doc_id=escalation.document_id):
+            log.info(
+                "escalation received doc=%s score=%.1f", escalation.document_id, escalation.score,
+                extra={"score": escalation.score},
+            )
         if settings.reviewer_auto_decide_s is not None:
             spawn(decide_later(case))
         return JSONResponse({"case": key, "duplicate": False}, status_code=202)

@@ -26,6 +26,7 @@ from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
 from services.errors import DocumentError, error_code
+from services.logs import bind
 from services.metrics import GPU_FALLBACKS, GPU_WORKER_NAMESPACE, emit
 from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Verification, verify_document
@@ -82,7 +83,8 @@ class Worker:
         claim = self._claim()
         if claim is None:
             return False
-        self._supervise(claim, stop or threading.Event())
+        with bind(doc_id=claim.doc_id):  # heartbeat and shutdown lines name the document too
+            self._supervise(claim, stop or threading.Event())
         return True
 
     def _claim(self) -> Claim | None:
@@ -126,7 +128,8 @@ class Worker:
 
     def _handle_guarded(self, claim: Claim, done: threading.Event) -> None:
         try:
-            self._handle(claim)
+            with bind(doc_id=claim.doc_id):  # this thread's lines name the document (its context starts empty)
+                self._handle(claim)
         except Exception:
             log.exception("unexpected error doc=%s path=%s; the claim will expire and be retried", claim.doc_id, self.path)
         finally:
@@ -138,6 +141,10 @@ class Worker:
             log.warning("unknown doc=%s dropped from the %s queue", claim.doc_id, self.path)
             self.c.queue.complete(claim)
             return
+        with bind(correlation_id=record.correlation_id):  # the upload's id, through to the escalation
+            self._process(claim, record, started_at=time.monotonic())
+
+    def _process(self, claim: Claim, record: DocumentRecord, *, started_at: float) -> None:
         started = self.c.store.transition(
             claim.doc_id,
             Status.PROCESSING,
@@ -164,7 +171,7 @@ class Worker:
             else:
                 self._fail(claim, record, exc)
         else:
-            self._record(claim, record, verification)
+            self._record(claim, record, verification, started_at=started_at)
 
     def _verify(self, record: DocumentRecord) -> Verification:
         data = self.c.objects.get(record.object_key)
@@ -179,7 +186,7 @@ class Worker:
             prepare=self.prepare,
         )
 
-    def _record(self, claim: Claim, record: DocumentRecord, verification: Verification) -> None:
+    def _record(self, claim: Claim, record: DocumentRecord, verification: Verification, *, started_at: float) -> None:
         store, cid = self.c.store, record.correlation_id
         scored = store.transition(
             claim.doc_id,
@@ -205,6 +212,13 @@ class Worker:
         log.info(
             "decided doc=%s path=%s score=%.1f decision=%s ocr_ms=%.0f",
             claim.doc_id, self.path, verification.score, decision.value, verification.timings_ms.get("ocr", 0.0),
+            extra={
+                "path": self.path,
+                "score": verification.score,
+                "decision": decision.value,
+                "attempt": claim.attempts,
+                "duration_ms": (time.monotonic() - started_at) * 1000,  # claim to decision
+            },
         )
         self.c.queue.complete(claim)
         decided = store.get(claim.doc_id)

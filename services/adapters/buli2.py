@@ -86,7 +86,12 @@ class Buli2Client:
             response = self._client.post(
                 "/v1/escalations",
                 json=payload,
-                headers={"X-Api-Key": self._api_key, "Idempotency-Key": str(payload["document_id"])},
+                headers={
+                    "X-Api-Key": self._api_key,
+                    "Idempotency-Key": str(payload["document_id"]),
+                    # BULI2 logs under the upload's id and sends it back on the callback.
+                    **({"X-Correlation-Id": str(payload["correlation_id"])} if payload.get("correlation_id") else {}),
+                },
             )
         except httpx.HTTPError as exc:
             raise Buli2Error(f"BULI2 unreachable: {type(exc).__name__}: {exc}") from exc

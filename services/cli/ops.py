@@ -9,7 +9,7 @@ import signal
 import threading
 
 from services.core.lifecycle import Status
-from services.logs import configure_logging
+from services.logs import configure_logging, mask_pii
 from services.reconciler import Reconciler
 from services.settings import get_settings
 from services.wiring import build_buli2, build_components
@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def run_reconcile(args: argparse.Namespace) -> int:
     settings = get_settings()
-    configure_logging("reconciler", settings.log_level)
+    configure_logging("reconciler", settings.log_level, settings.log_format)
     buli2 = build_buli2(settings)
     reconciler = Reconciler(build_components(settings), buli2)
     stop = threading.Event()
@@ -43,7 +43,8 @@ def run_reconcile(args: argparse.Namespace) -> int:
                 print(json.dumps(reconciler.run_once().to_json()), flush=True)
             except Exception as exc:  # noqa: BLE001 - Redis or the database is briefly away: try next round
                 if args.every is None:
-                    print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc)}}), flush=True)
+                    # stdout is shipped with the logs: the same masking (a database error quotes its data).
+                    print(json.dumps({"error": {"code": type(exc).__name__, "message": mask_pii(str(exc))}}), flush=True)
                     return 1
                 logging.getLogger("filot.reconciler").warning("pass failed: %s", exc)
             if args.every is None or stop.wait(args.every):

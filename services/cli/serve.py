@@ -40,7 +40,7 @@ def run_api(args: argparse.Namespace) -> int:
     from services.api.app import create_app
 
     settings = get_settings()
-    configure_logging("api", settings.log_level)
+    configure_logging("api", settings.log_level, settings.log_format)
     return _serve(create_app(settings), host=args.host or settings.api_host, port=args.port or settings.api_port)
 
 
@@ -48,7 +48,7 @@ def run_reviewer(args: argparse.Namespace) -> int:
     from services.reviewer import create_reviewer_app
 
     settings = get_settings()
-    configure_logging("reviewer", settings.log_level)
+    configure_logging("reviewer", settings.log_level, settings.log_format)
     return _serve(
         create_reviewer_app(settings),
         host=args.host or settings.reviewer_host,
@@ -59,8 +59,18 @@ def run_reviewer(args: argparse.Namespace) -> int:
 def _serve(app: object, *, host: str, port: int) -> int:
     import uvicorn
 
-    # No server banner: it only tells an attacker what to look up.
-    uvicorn.run(app, host=host, port=port, log_level=get_settings().log_level.lower(), server_header=False)  # type: ignore[arg-type]
+    # No server banner: it only tells an attacker what to look up. log_config=None: uvicorn's own lines go
+    # through the masked JSON handler; its access log is off (it prints query strings, which carry link
+    # signatures): the API writes its own access line (services/api/correlation.py).
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level=get_settings().log_level.lower(),
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -68,7 +78,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from services.worker import Worker
 
     settings = get_settings()
-    configure_logging(f"worker-{args.path}", settings.log_level)
+    configure_logging(f"worker-{args.path}", settings.log_level, settings.log_format)
     try:
         check_tesseract(settings.ocr_lang)
     except FilotError as exc:

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from services.workflows.verification import DocumentVerification
 
     settings = get_settings()
-    configure_logging("workflow-worker", settings.log_level)
+    configure_logging("workflow-worker", settings.log_level, settings.log_format)
     activities = Activities(build_components(settings), build_engine(settings), build_buli2(settings))
 
     async def serve() -> None:
