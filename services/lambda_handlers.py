@@ -2,22 +2,23 @@
 
 Both run from the backend image (entry point `python -m awslambdaric`, handler `services.lambda_handlers.<name>`).
 A Lambda cannot take ECS secrets, so the stack hands it FILOT_SECRETS, JSON `{setting: {"secretArn", "field"}}`,
-and the first call of a container reads those fields from Secrets Manager into the environment.
+and the first call of a container reads those fields from Secrets Manager into the environment
+(services/secrets.py, through `get_settings()`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.metrics import QUEUE_LENGTH, SCHEDULER_NAMESPACE, emf_line
+from services.secrets import SECRETS_VARIABLE, load_secret_settings
 
 if TYPE_CHECKING:
     from services.wiring import Components
 
-SECRETS_VARIABLE = "FILOT_SECRETS"
+__all__ = ["SECRETS_VARIABLE", "api", "load_secret_settings", "scheduled"]
 # lengths() keys -> the Queue dimension values of DESIGN.md.
 PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
 
@@ -25,62 +26,26 @@ _components: Components | None = None
 _api_handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
 
-def load_secret_settings(
-    environ: MutableMapping[str, str] | None = None,
-    *,
-    fetch: Callable[[str], str] | None = None,
-) -> None:
-    """Set each setting named in FILOT_SECRETS from its secret's JSON field; a value already set wins.
-
-    ``fetch(secret_arn) -> SecretString`` defaults to Secrets Manager through boto3 (imported only here).
-    """
-    environ = os.environ if environ is None else environ
-    spec = environ.get(SECRETS_VARIABLE)
-    if not spec:
-        return
-    fetch = fetch or _secrets_manager_fetch()
-    documents: dict[str, dict[str, Any]] = {}
-    for setting, reference in json.loads(spec).items():
-        if environ.get(setting):
-            continue
-        arn, field = reference["secretArn"], reference["field"]
-        if arn not in documents:
-            try:
-                documents[arn] = json.loads(fetch(arn))
-            except json.JSONDecodeError:
-                raise ValueError(
-                    f"{setting}: the secret {arn} does not hold JSON yet; put it there (see docs/infrastructure.md)"
-                ) from None
-        if field not in documents[arn]:
-            raise KeyError(
-                f"{setting}: the secret {arn} has no field {field!r}; put it there (see docs/infrastructure.md)"
-            )
-        environ[setting] = str(documents[arn][field])
-
-
-def _secrets_manager_fetch() -> Callable[[str], str]:
-    client: Any = None
-
-    def fetch(arn: str) -> str:
-        nonlocal client
-        if client is None:
-            import boto3  # type: ignore[import-untyped,import-not-found,unused-ignore]  # only on Lambda
-
-            client = boto3.client("secretsmanager")
-        return str(client.get_secret_value(SecretId=arn)["SecretString"])
-
-    return fetch
-
-
 def _get_components() -> Components:
     global _components
     if _components is None:
         load_secret_settings()
+        _configure_logging("scheduler")
         from services.settings import get_settings
         from services.wiring import build_components
 
         _components = build_components(get_settings())
     return _components
+
+
+def _configure_logging(service: str) -> None:
+    """On Lambda only: swap the runtime's plain-text handler for the masked JSON one (tests keep theirs)."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        from services.logs import configure_logging
+        from services.settings import get_settings
+
+        settings = get_settings()
+        configure_logging(service, settings.log_level, settings.log_format)
 
 
 def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -113,6 +78,7 @@ def api(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _api_handler
     if _api_handler is None:
         load_secret_settings()
+        _configure_logging("api-lambda")
         from mangum import Mangum  # type: ignore[import-not-found,unused-ignore]
 
         from services.api.app import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.scoring import ScoreWeights
@@ -23,6 +23,20 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="filot", pattern=r"^[A-Za-z0-9_.-]+$")
     database_url: str = "sqlite:///./var/filot.db"
     storage_url: str = "file://./var/objects"
+    # S3-API storage (FILOT_STORAGE_URL=s3://bucket/optional-prefix). Endpoint for R2
+    # (https://<account>.r2.cloudflarestorage.com) or another S3 API; None: AWS S3 itself.
+    s3_endpoint_url: str | None = None
+    # None: "auto" with an endpoint (what R2 expects), else boto3's default region (AWS_REGION).
+    s3_region: str | None = None
+    # R2 API token keys; None: boto3's default credential chain (task role, AWS_* variables).
+    r2_access_key_id: SecretStr | None = None
+    r2_secret_access_key: SecretStr | None = None
+    # Server-side encryption requested on every write and presigned upload; None asks for none.
+    s3_server_side_encryption: Literal["AES256"] | None = "AES256"
+    # Lifetime of a presigned upload URL (POST /v1/documents/upload-url); then how much longer the pending
+    # upload may still be submitted (a slow mobile PUT that started just before expiry must finish).
+    upload_url_ttl_s: int = Field(default=300, ge=30, le=3600)
+    upload_submit_grace_s: int = Field(default=600, ge=0, le=86400)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -108,6 +122,8 @@ class Settings(BaseSettings):
     reviewer_database_url: str = "sqlite:///./var/reviewer.db"
 
     log_level: str = "INFO"
+    # json: one object a line for CloudWatch (the default); text: for a person reading a terminal.
+    log_format: Literal["json", "text"] = "json"
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -120,6 +136,8 @@ class Settings(BaseSettings):
             raise ValueError("FILOT_JWT_JWKS_URL needs FILOT_JWT_ISSUER and FILOT_JWT_AUDIENCE")
         if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
             raise ValueError("FILOT_JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA): keys come from a JWKS")
+        if (self.r2_access_key_id is None) != (self.r2_secret_access_key is None):
+            raise ValueError("FILOT_R2_ACCESS_KEY_ID and FILOT_R2_SECRET_ACCESS_KEY go together")
         if self.dev_auth and self.stage != "local":
             raise ValueError("FILOT_DEV_AUTH may only be enabled in the local stage")
         return self
@@ -131,5 +149,12 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests build their own Settings instead of mutating this one."""
+    """The process-wide settings; tests build their own Settings instead of mutating this one.
+
+    Every entry point (API, workers, reconciler, Lambda) comes through here, so FILOT_SECRETS is resolved
+    from Secrets Manager once, before the settings are read.
+    """
+    from services.secrets import load_secret_settings
+
+    load_secret_settings()
     return Settings()

@@ -27,7 +27,7 @@ def build_components(settings: Settings) -> Components:
     return Components(
         settings=settings,
         store=DocumentStore(settings.database_url),
-        objects=open_object_store(settings.storage_url),
+        objects=open_object_store(settings.storage_url, settings),
         queue=OcrQueue(connect(settings.redis_url), keys=QueueKeys.for_prefix(settings.redis_prefix)),
     )
 

@@ -46,7 +46,16 @@ WORKER_SECRETS = (
     "FILOT_BULI2_API_KEY",
 )
 # The scheduled function reads the queues and (with the reconciler) the database and BULI2.
-SCHEDULER_SECRETS = ("FILOT_DATABASE_URL", "FILOT_REDIS_URL", "FILOT_BULI2_URL", "FILOT_BULI2_API_KEY")
+# The reconciler re-sends escalations, whose image links are presigned on the bucket: it needs the R2 keys too.
+SCHEDULER_SECRETS = (
+    "FILOT_DATABASE_URL",
+    "FILOT_REDIS_URL",
+    "FILOT_BULI2_URL",
+    "FILOT_BULI2_API_KEY",
+    "FILOT_S3_ENDPOINT_URL",
+    "FILOT_R2_ACCESS_KEY_ID",
+    "FILOT_R2_SECRET_ACCESS_KEY",
+)
 
 # Plain settings the stacks derive from the stage; the stage config may not override them.
 DERIVED_SETTINGS = frozenset({"FILOT_STAGE", "FILOT_API_URL", "FILOT_STORAGE_URL", "FILOT_API_HOST", "FILOT_API_PORT"})

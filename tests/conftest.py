@@ -17,6 +17,7 @@ import uvicorn
 from services.devservers import free_port, redis_answers, redis_argv, stop, wait_until
 from services.settings import Settings
 
+pytest_plugins = ["tests.postgres", "tests.moto_server"]  # postgres_url: real PostgreSQL; moto: AWS APIs
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 

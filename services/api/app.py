@@ -11,12 +11,14 @@ from fastapi.responses import JSONResponse
 from PIL import Image
 
 from services.api.auth import JwtVerifier
+from services.api.correlation import CorrelationMiddleware
 from services.api.deps import ComponentsDep
 from services.api.errors import install_error_handlers
 from services.api.headers import SecurityHeaders
 from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
-from services.api.routes import documents, review
+from services.api.routes import direct_uploads, document_list, documents, review
+from services.api.schemas import Health
 from services.settings import Settings, get_settings
 from services.wiring import Components, build_components
 
@@ -36,10 +38,12 @@ def create_app(settings: Settings | None = None, components: Components | None =
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Dev-User"],
+            allow_headers=["Authorization", "Content-Type", "X-Dev-User", "X-Correlation-Id"],
+            expose_headers=["X-Correlation-Id", "Retry-After", "Location"],
             max_age=600,
         )
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
+    app.add_middleware(CorrelationMiddleware)  # around everything: every log line of a request has its id
     components = app.state.components
     if settings.jwt_jwks_url:
         app.state.jwt_verifier = JwtVerifier(
@@ -50,9 +54,11 @@ def create_app(settings: Settings | None = None, components: Components | None =
         )
     app.state.rate_limiter = RateLimiter(components.queue.redis, prefix=settings.redis_prefix)
     app.include_router(documents.router)
+    app.include_router(direct_uploads.router)
+    app.include_router(document_list.router)
     app.include_router(review.router)
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], response_model=Health, responses={503: {"model": Health, "description": "a dependency is down"}})
     def health(components: ComponentsDep) -> JSONResponse:
         checks: dict[str, Any] = {}
         try:

@@ -31,8 +31,14 @@ def current_user(
     settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
     x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
+    x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None,
 ) -> str:
-    """A verified JWT's subject; in the local stage with development auth on, X-Dev-User instead."""
+    """A verified JWT's subject; in the local stage with development auth on, X-Dev-User instead.
+
+    A service key is refused here even when valid: services act on documents, never as a user (OWASP API5).
+    """
+    if x_service_key is not None:
+        raise ApiError(403, "user_route", "this route is for users; a service key is not accepted here")
     verifier = getattr(request.app.state, "jwt_verifier", None)
     if authorization is not None and verifier is not None:
         scheme, _, token = authorization.partition(" ")
@@ -53,8 +59,14 @@ def current_user(
 
 
 def calling_service(
-    settings: SettingsDep, x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None
+    settings: SettingsDep,
+    x_service_key: Annotated[str | None, Header(alias="X-Service-Key")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
 ) -> str:
+    """The calling service, by its key; a user's credentials are refused on service routes (OWASP API5)."""
+    if authorization is not None or x_dev_user is not None:
+        raise ApiError(403, "service_route", "this route is for services; user credentials are not accepted here")
     if not x_service_key or not hmac.compare_digest(x_service_key.encode(), settings.service_key.encode()):
         raise ApiError(401, "invalid_service_key", "a valid X-Service-Key header is required")
     return "buli2"
@@ -80,6 +92,8 @@ def any_caller(
     x_dev_user: Annotated[str | None, Header(alias="X-Dev-User")] = None,
 ) -> Caller:
     if x_service_key is not None:
+        if authorization is not None or x_dev_user is not None:
+            raise ApiError(401, "ambiguous_credentials", "send either a service key or a user's credentials, not both")
         return Caller(service=calling_service(settings, x_service_key))
     return Caller(user=current_user(request, settings, authorization, x_dev_user))
 

@@ -12,7 +12,9 @@ import redis
 from services import lambda_handlers
 from services.adapters.queue import QueueKeys
 from services.core.lifecycle import Status
+from services.errors import FilotError
 from services.settings import Settings, get_settings
+from tests.moto_server import MotoServer
 
 
 @pytest.fixture
@@ -83,12 +85,27 @@ def test_secrets_are_read_once_per_secret_and_set_values_win() -> None:
 
 
 @pytest.mark.parametrize(
-    ("secret", "message"), [("random-placeholder", "does not hold JSON yet"), ("{}", "has no field 'url'")]
+    ("secret", "message"),
+    [("random-placeholder", "does not hold a JSON object yet"), ("{}", "has no value in field 'url'")],
 )
 def test_an_unfilled_secret_is_named(secret: str, message: str) -> None:
     env = {"FILOT_SECRETS": json.dumps({"FILOT_DATABASE_URL": {"secretArn": "arn:db", "field": "url"}})}
-    with pytest.raises((ValueError, KeyError), match=message):
+    with pytest.raises(FilotError, match=f"FILOT_DATABASE_URL: the secret arn:db {message}") as caught:
         lambda_handlers.load_secret_settings(env, fetch=lambda arn: secret)
+    assert caught.value.code == "secret_unavailable"
+
+
+def test_cold_start_reads_filot_secrets_from_secrets_manager(
+    fresh: Settings, moto: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack's FILOT_SECRETS, resolved on the first call through the default boto3 client (moto server)."""
+    arn = moto.client("secretsmanager").create_secret(
+        Name="filot-test/service-key", SecretString=json.dumps({"key": "from-secrets-manager"})
+    )["ARN"]
+    monkeypatch.setenv("FILOT_SERVICE_KEY", "")  # unset; the loader's value is removed after the test
+    monkeypatch.setenv("FILOT_SECRETS", json.dumps({"FILOT_SERVICE_KEY": {"secretArn": arn, "field": "key"}}))
+    lambda_handlers.scheduled({}, None)
+    assert get_settings().service_key == "from-secrets-manager"
 
 
 def test_api_serves_an_http_api_event(fresh: Settings) -> None:

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import uuid
 from typing import Annotated, Any
 
-import redis
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.adapters.database import DocumentRecord
+from services.api.correlation import current_or_new_correlation_id
 from services.api.deps import CallerDep, ComponentsDep, LimitedUserDep
 from services.api.errors import ApiError
+from services.api.intake import accepted, document_key, parse_claims, parse_doc_type, record_and_enqueue
+from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
 from services.api.uploads import STATUS_FOR_CODE, check_upload
 from services.core.lifecycle import Status
-from services.core.model import DocType
 from services.errors import DocumentError
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
-@router.post("", status_code=202)
+@router.post(
+    "",
+    status_code=202,
+    response_model=Accepted,
+    responses=error_responses(400, 401, 403, 413, 415, 422, 429, 503),
+    summary="Upload a photo of a KTP or NPWP card; it is checked, stored and queued for verification",
+)
 async def upload_document(
     components: ComponentsDep,
     user: LimitedUserDep,
@@ -33,12 +39,8 @@ async def upload_document(
     claimed_nik: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
     settings = components.settings
-    try:
-        doc_type = DocType(type.strip().lower())
-    except ValueError:
-        raise ApiError(422, "unknown_document_type", "type must be 'ktp' or 'npwp'") from None
-    if claimed_nik is not None and claimed_nik != "" and not re.fullmatch(r"\d{16}", claimed_nik):
-        raise ApiError(422, "invalid_claimed_nik", "claimed_nik must be 16 digits")
+    doc_type = parse_doc_type(type)
+    name, nik = parse_claims(claimed_name, claimed_nik)
     data = await file.read(settings.max_upload_bytes + 1)
     try:
         checked = check_upload(
@@ -49,84 +51,67 @@ async def upload_document(
         )
     except DocumentError as exc:
         raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
-    data = checked.data  # the re-encoded image is what is stored and read
 
     doc_id = uuid.uuid4().hex
-    correlation_id = uuid.uuid4().hex
-    object_key = f"documents/{doc_id}/original.{checked.extension}"
-    components.objects.put(object_key, data)
-    components.store.create(
+    correlation_id = current_or_new_correlation_id()  # the request's, so its log lines and the document's match
+    object_key = document_key(doc_id, checked.extension)
+    components.objects.put(object_key, checked.data)  # the re-encoded image is what is stored and read
+    status = await record_and_enqueue(
+        components,
         doc_id=doc_id,
         owner=user,
-        doc_type=doc_type.value,
+        doc_type=doc_type,
         object_key=object_key,
-        content_type=checked.content_type,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        checked=checked,
+        claimed_name=name,
+        claimed_nik=nik,
         correlation_id=correlation_id,
-        claimed_name=(claimed_name or "").strip() or None,
-        claimed_nik=claimed_nik or None,
     )
-    status = Status.UPLOADED
-    if settings.workflow_engine == "temporal":
-        from services.workflows.client import start_verification
-
-        await start_verification(settings, doc_id)
-        components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
-        return _accepted(doc_id, Status.QUEUED, doc_type, correlation_id)
-    try:
-        components.queue.enqueue_gpu(doc_id)
-    except redis.RedisError as exc:
-        # Stored and recorded: the reconciler queues it once Redis is back; the upload is not lost.
-        log.error("enqueue failed doc=%s error=%s", doc_id, exc)
-    else:
-        components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
-        status = Status.QUEUED
-    return _accepted(doc_id, status, doc_type, correlation_id)
+    return accepted(doc_id, status, doc_type, correlation_id)
 
 
-def _accepted(doc_id: str, status: Status, doc_type: DocType, correlation_id: str) -> JSONResponse:
-    return JSONResponse(
-        {"id": doc_id, "status": status.value, "type": doc_type.value, "correlation_id": correlation_id},
-        status_code=202,
-        headers={"Location": f"/v1/documents/{doc_id}"},
-    )
-
-
-@router.get("/{doc_id}")
-def read_document(doc_id: str, components: ComponentsDep, caller: CallerDep) -> dict[str, Any]:
+@router.get(
+    "/{doc_id}",
+    response_model=OwnerDocument | ServiceDocument,
+    responses=error_responses(401, 403, 404, 422),
+    summary="A document's outcome and history (the owner's own, or any for a service)",
+)
+def read_document(doc_id: str, components: ComponentsDep, caller: CallerDep) -> OwnerDocument | ServiceDocument:
     record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
     # Someone else's document answers exactly like a missing one, so ids cannot be probed.
     if record is None or (caller.service is None and record.owner != caller.user):
         raise ApiError(404, "document_not_found", f"no document {doc_id}")
-    view = document_view(record)
     events = components.store.history(record.id)
-    view["history"] = [_event_in_full(e) for e in events] if caller.service else [_event_for_owner(e) for e in events]
     if caller.service:
-        view["owner"] = record.owner
-        view["correlation_id"] = record.correlation_id
-    return view
+        return ServiceDocument(
+            **document_view(record),
+            history=[_event_in_full(e) for e in events],
+            owner=record.owner,
+            correlation_id=record.correlation_id,
+        )
+    return OwnerDocument(**document_view(record), history=[_event_for_owner(e) for e in events])
 
 
-def _event_in_full(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "at": event["at"].isoformat(),
-        "from": event["from_status"],
-        "to": event["to_status"],
-        "actor": event["actor"],
-        "detail": event["detail"],
-        "correlation_id": event["correlation_id"],
-    }
+def _event_in_full(event: dict[str, Any]) -> ServiceEvent:
+    return ServiceEvent(
+        at=event["at"].isoformat(),
+        from_status=event["from_status"],
+        to=event["to_status"],
+        actor=event["actor"],
+        detail=event["detail"],
+        correlation_id=event["correlation_id"],
+    )
 
 
-def _event_for_owner(event: dict[str, Any]) -> dict[str, Any]:
+def _event_for_owner(event: dict[str, Any]) -> OwnerEvent:
     """The owner sees what happened and whether a person decided, not who, nor internal details."""
     actor = str(event["actor"])
     by = "you" if actor.startswith("user:") else "reviewer" if actor.startswith("buli2:") else "automatic"
-    return {"at": event["at"].isoformat(), "status": event["to_status"], "by": by}
+    return OwnerEvent(at=event["at"].isoformat(), status=event["to_status"], by=by)
 
 
 def document_view(record: DocumentRecord) -> dict[str, Any]:
+    """The fields both the owner and services see (full values: nobody else reads a document)."""
     return {
         "id": record.id,
         "type": record.doc_type,

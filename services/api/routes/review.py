@@ -9,11 +9,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from services.adapters.database import DocumentRecord
 from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
+from services.api.schemas import ReviewResult, error_responses
 from services.core.lifecycle import Status
 from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify, verify_url
 from services.effects import publish_final
+from services.logs import bind
+from services.wiring import Components
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/review", tags=["review"])
@@ -47,15 +51,33 @@ async def signed_decision(request: Request, settings: SettingsDep, service: Serv
         raise ApiError(422, "invalid_request", problems) from None
 
 
-@router.post("/callback")
+@router.post(
+    "/callback",
+    response_model=ReviewResult,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+    summary="BULI2's human decision on an escalated document (service key and HMAC signature required)",
+    # The body is read raw (its exact bytes are signed), so FastAPI cannot infer it: declared here.
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ReviewDecision.model_json_schema()}}}
+    },
+)
 def review_callback(
     body: Annotated[ReviewDecision, Depends(signed_decision)], components: ComponentsDep, service: ServiceDep
 ) -> dict[str, Any]:
-    store = components.store
-    record = store.get(body.document_id)
+    record = components.store.get(body.document_id)
     if record is None:
         raise ApiError(404, "document_not_found", f"no document {body.document_id}")
+    # The document's own correlation id (from its upload), whatever the caller sent in X-Correlation-Id.
+    with bind(correlation_id=record.correlation_id, doc_id=record.id):
+        return _apply_decision(body, record, components=components, service=service)
+
+
+def _apply_decision(
+    body: ReviewDecision, record: DocumentRecord, *, components: Components, service: str
+) -> dict[str, Any]:
+    store = components.store
     if record.status.value == body.decision and record.decision == body.decision:
+        log.info("review decision doc=%s decision=%s repeated; already recorded", record.id, body.decision)
         return {"id": record.id, "status": record.status.value, "duplicate": True}
     if components.settings.workflow_engine == "temporal":
         if record.status not in (Status.NEEDS_REVIEW, Status.ESCALATED):
@@ -65,6 +87,7 @@ def review_callback(
 
         # The workflow records the decision (its update activity); the signal is kept even if it is early.
         signal_human_decision(components.settings, record.id, HumanDecision(body.decision, body.reviewer))
+        log.info("review decision doc=%s decision=%s signalled to the workflow", record.id, body.decision)
         return {"id": record.id, "status": "signalled", "duplicate": False}
     if record.status is Status.NEEDS_REVIEW:
         # BULI2 holds the case, so the escalation happened; our own record of it was lost (e.g. a worker
@@ -85,11 +108,19 @@ def review_callback(
     decided = store.get(record.id)
     if decided is not None:
         publish_final(components, decided)
-    log.info("review decision doc=%s decision=%s", record.id, body.decision)
+    log.info("review decision doc=%s decision=%s", record.id, body.decision, extra={"decision": body.decision})
     return {"id": record.id, "status": body.decision, "duplicate": False}
 
 
-@router.get("/images/{doc_id}")
+@router.get(
+    "/images/{doc_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the stored image"},
+        **error_responses(403, 404, 422),
+    },
+    summary="The stored image behind a signed, expiring link (for BULI2's reviewers)",
+)
 def review_image(doc_id: str, expires: str, signature: str, components: ComponentsDep) -> Response:
     """The original image behind a short-lived signed link (what BULI2's reviewers see)."""
     path = f"/v1/review/images/{doc_id}"

@@ -79,11 +79,22 @@ def test_contradicting_second_decision_is_refused(api: httpx.Client, components:
     assert components.store.get(doc).status is Status.REJECTED  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Service-Key": "wrong"}, {"X-Dev-User": "alice"}])
-def test_callback_needs_the_service_key(api: httpx.Client, components: Components, headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "invalid_service_key"),
+        ({"X-Service-Key": "wrong"}, 401, "invalid_service_key"),
+        ({"X-Dev-User": "alice"}, 403, "service_route"),
+        ({**KEY, "X-Dev-User": "alice"}, 403, "service_route"),
+        ({**KEY, "Authorization": "Bearer user.token.here"}, 403, "service_route"),
+    ],
+)
+def test_callback_needs_the_service_key_and_refuses_users(
+    api: httpx.Client, components: Components, headers: dict[str, str], status: int, code: str
+) -> None:
     doc = escalated_doc(components)
     response = callback(api, {"document_id": doc, "decision": "approved"}, headers)
-    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_service_key"
+    assert response.status_code == status and response.json()["error"]["code"] == code
     assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
 
 
