@@ -1,4 +1,4 @@
-"""Lambda entry points: `scheduled` runs the reconciler and publishes the queue lengths once a minute; `api` serves the API via Mangum.
+"""Lambda entry points: `scheduled` runs the reconciler and publishes the queue lengths and dead letters once a minute; `api` serves the API via Mangum.
 
 Both run from the backend image (entry point `python -m awslambdaric`, handler `services.lambda_handlers.<name>`).
 A Lambda cannot take ECS secrets, so the stack hands it FILOT_SECRETS, JSON `{setting: {"secretArn", "field"}}`,
@@ -8,19 +8,19 @@ and the first call of a container reads those fields from Secrets Manager into t
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from services.metrics import QUEUE_LENGTH, SCHEDULER_NAMESPACE, emf_line
+from services.core.lifecycle import Status
+from services.metrics import DEAD_LETTERS, PUBLISHED_QUEUES, QUEUE, QUEUE_LENGTH, SCHEDULER_NAMESPACE, emit
 from services.secrets import SECRETS_VARIABLE, load_secret_settings
 
 if TYPE_CHECKING:
     from services.wiring import Components
 
-__all__ = ["SECRETS_VARIABLE", "api", "load_secret_settings", "scheduled"]
-# lengths() keys -> the Queue dimension values of DESIGN.md.
-PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
+__all__ = ["PUBLISHED_QUEUES", "SECRETS_VARIABLE", "api", "load_secret_settings", "scheduled"]
 
 _components: Components | None = None
 _api_handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
@@ -49,16 +49,29 @@ def _configure_logging(service: str) -> None:
 
 
 def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Every minute (EventBridge): one reconciler pass, then the GPU and CPU queue lengths as EMF.
+    """Every minute (EventBridge): one reconciler pass (it emits its recoveries), then the GPU, CPU and BULI2
+    queue lengths and the dead letters (documents failed after every attempt) as EMF.
 
-    Returns every length and the reconciler's report.
+    Returns every length, the dead letters and the reconciler's report.
     """
     components = _get_components()
     report = _reconcile(components)
     lengths: dict[str, Any] = components.queue.lengths()
     for key, queue in PUBLISHED_QUEUES.items():
-        print(emf_line(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], unit="Count", dimensions={"Queue": queue}), flush=True)
-    return {**lengths, "reconciled": report}
+        emit(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], dimensions={QUEUE: queue})
+    dead = _dead_letters(components)
+    return {**lengths, "dead_letters": dead, "reconciled": report}
+
+
+def _dead_letters(components: Components) -> int | None:
+    """The failed documents (the dead letters), emitted as a gauge; None when the database did not answer."""
+    try:
+        dead = components.store.count_by_status()[Status.FAILED]
+    except Exception:  # the queue lengths are out already; the next minute tries again
+        logging.getLogger("filot.scheduler").warning("dead letters not counted", exc_info=True)
+        return None
+    emit(SCHEDULER_NAMESPACE, DEAD_LETTERS, dead)
+    return dead
 
 
 def _reconcile(components: Components) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from services.core.model import Decision, Reason
 from services.core.scoring import decide
 from services.effects import escalate, escalation_payload, publish_final
 from services.logs import bind
+from services.metrics import KIND, RECONCILER_RECOVERIES, SCHEDULER_NAMESPACE, emit
 from services.wiring import Components
 
 log = logging.getLogger("filot.reconciler")
@@ -46,6 +47,10 @@ class ReconcileReport:
     def changed(self) -> int:
         return sum(v for v in asdict(self).values() if isinstance(v, int))
 
+    def counts(self) -> dict[str, int]:
+        """The non-zero counters, each a Kind of filot.reconciler.recoveries (services.metrics.RECOVERY_KINDS)."""
+        return {k: v for k, v in asdict(self).items() if isinstance(v, int) and v}
+
 
 class Reconciler:
     def __init__(self, components: Components, buli2: Buli2Client) -> None:
@@ -65,6 +70,8 @@ class Reconciler:
         self._republish(report)
         if report.changed:
             log.info("reconciled %s", {k: v for k, v in report.to_json().items() if v})
+        for kind, count in report.counts().items():  # a quiet pass emits nothing (alarms treat missing as 0)
+            emit(SCHEDULER_NAMESPACE, RECONCILER_RECOVERIES, count, dimensions={KIND: kind})
         return report
 
     def _sweep(self, report: ReconcileReport) -> None:

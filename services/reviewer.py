@@ -125,7 +125,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="BULI2 local stand-in", lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(CorrelationMiddleware, logger="filot.reviewer")
+    app.add_middleware(CorrelationMiddleware, logger="filot.reviewer", timed=False)
     app.state.cases = cases
 
     def spawn(coroutine: Any) -> None:

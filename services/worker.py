@@ -10,10 +10,13 @@ deadletters`). An unusable file (undecodable) fails at once: no path can read it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Literal
 
 import redis
@@ -27,7 +30,19 @@ from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
 from services.errors import DocumentError, error_code
 from services.logs import bind
-from services.metrics import GPU_FALLBACKS, GPU_WORKER_NAMESPACE, emit
+from services.metrics import (
+    BACKEND_NAMESPACE,
+    DECISION,
+    DOCUMENT_DECISION_TIME_MS,
+    DOCUMENTS_DECIDED,
+    GPU_ACTIVE_JOBS,
+    GPU_FALLBACKS,
+    GPU_PROCESSING_TIME_MS,
+    GPU_WORKER_NAMESPACE,
+    OCR_FAILURES,
+    REASON,
+    emit,
+)
 from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Verification, verify_document
 from services.wiring import Components, thresholds
@@ -35,6 +50,30 @@ from services.wiring import Components, thresholds
 log = logging.getLogger("filot.worker")
 
 WorkerPath = Literal["gpu", "cpu"]
+
+
+class _InFlight:
+    """Documents in flight across this process's GPU slots (filot.gpu.active_jobs), whichever slot holds them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @contextlib.contextmanager
+    def job(self) -> Iterator[None]:
+        self._change(1)
+        try:
+            yield
+        finally:
+            self._change(-1)
+
+    def _change(self, by: int) -> None:
+        with self._lock:  # emitted under the lock, so the last line written is the current count
+            self._count += by
+            emit(GPU_WORKER_NAMESPACE, GPU_ACTIVE_JOBS, self._count)
+
+
+_GPU_IN_FLIGHT = _InFlight()
 
 
 class Worker:
@@ -54,6 +93,8 @@ class Worker:
         self.engine = engine
         self.buli2 = buli2
         self.actor = f"worker:{path}"
+        # The CPU path runs in the backend image, so its metrics are the backend's.
+        self.namespace = GPU_WORKER_NAMESPACE if path == "gpu" else BACKEND_NAMESPACE
 
     def run(self, *, stop: threading.Event, burst: bool = False) -> int:
         """Process until `stop` is set (or, with burst, until the queue is empty); returns documents handled."""
@@ -83,7 +124,8 @@ class Worker:
         claim = self._claim()
         if claim is None:
             return False
-        with bind(doc_id=claim.doc_id):  # heartbeat and shutdown lines name the document too
+        in_flight = _GPU_IN_FLIGHT.job() if self.path == "gpu" else contextlib.nullcontext()
+        with bind(doc_id=claim.doc_id), in_flight:  # heartbeat and shutdown lines name the document too
             self._supervise(claim, stop or threading.Event())
         return True
 
@@ -162,8 +204,10 @@ class Worker:
         try:
             verification = self._verify(record)
         except DocumentError as exc:
+            emit(self.namespace, OCR_FAILURES, 1)
             self._fail(claim, record, exc)
         except Exception as exc:  # noqa: BLE001 - engine, GPU or storage trouble: another path or attempt may work
+            emit(self.namespace, OCR_FAILURES, 1)
             if self.path == "gpu":
                 self._requeue(claim, record, exc, to_cpu=True)
             elif claim.attempts < self.settings.max_attempts:
@@ -205,10 +249,13 @@ class Worker:
             log.warning("claim lost before scoring doc=%s path=%s; result dropped", claim.doc_id, self.path)
             return
         decision = verification.decision
-        store.transition(
+        decided_now = store.transition(
             claim.doc_id, Status(decision.value), actor=self.actor, correlation_id=cid, fence=claim.token,
             decision=decision.value,
         )
+        duration_ms = (time.monotonic() - started_at) * 1000  # claim to decision
+        if decided_now:
+            self._emit_decision(record, decision, duration_ms=duration_ms)
         log.info(
             "decided doc=%s path=%s score=%.1f decision=%s ocr_ms=%.0f",
             claim.doc_id, self.path, verification.score, decision.value, verification.timings_ms.get("ocr", 0.0),
@@ -217,7 +264,7 @@ class Worker:
                 "score": verification.score,
                 "decision": decision.value,
                 "attempt": claim.attempts,
-                "duration_ms": (time.monotonic() - started_at) * 1000,  # claim to decision
+                "duration_ms": duration_ms,
             },
         )
         self.c.queue.complete(claim)
@@ -228,6 +275,13 @@ class Worker:
             escalate(self.c, self.buli2, decided, actor="buli2")
         else:
             publish_final(self.c, decided)
+
+    def _emit_decision(self, record: DocumentRecord, decision: Decision, *, duration_ms: float) -> None:
+        emit(self.namespace, DOCUMENTS_DECIDED, 1, dimensions={DECISION: decision.value})
+        since_upload = datetime.now(UTC) - record.created_at
+        emit(self.namespace, DOCUMENT_DECISION_TIME_MS, since_upload.total_seconds() * 1000)
+        if self.path == "gpu":
+            emit(GPU_WORKER_NAMESPACE, GPU_PROCESSING_TIME_MS, duration_ms)
 
     def _requeue(self, claim: Claim, record: DocumentRecord, exc: Exception, *, to_cpu: bool) -> None:
         code = error_code(exc)
@@ -247,7 +301,7 @@ class Worker:
         if moved:
             (self.c.queue.fallback_to_cpu if to_cpu else self.c.queue.retry)(claim)
         if to_cpu:
-            emit(GPU_WORKER_NAMESPACE, GPU_FALLBACKS, 1, dimensions={"Reason": code})
+            emit(GPU_WORKER_NAMESPACE, GPU_FALLBACKS, 1, dimensions={REASON: code})
 
     def _release(self, claim: Claim) -> None:
         """Shutdown deadline passed: hand the document back, as if this worker had never taken it."""

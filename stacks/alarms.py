@@ -1,7 +1,13 @@
-"""ServiceAlarms: CloudWatch alarms on the seed's metrics and the services' health, all notifying one topic."""
+"""ServiceAlarms: an alarm for each failure an operator must act on, all notifying one topic.
+
+Thresholds come from the stage (`filot:alarms`, defaults in stacks/alarm_thresholds.py). Each description is the
+runbook: what the alarm means, what to check first (widgets of the operations dashboard in [brackets], the saved
+Logs Insights queries, commands) and how to resolve it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -12,15 +18,21 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from stacks import alarm_metrics as watch
+from stacks import alarm_thresholds as names
 from stacks.metrics import (
     BREAKER_OPEN,
     BULI2_RETRY_COUNT,
-    CIRCUIT_BREAKER_STATE,
+    DEAD_LETTERS,
+    DOCUMENT_DECISION_TIME_MS,
+    GPU_FALLBACKS,
     GPU_PROCESSING_TIME_MS,
     HTTP_REQUEST_DURATION_MS,
     QUEUE_BULI2,
     QUEUE_CPU,
     QUEUE_GPU,
+    RECONCILER_RECOVERIES,
+    insights_sum,
     metric,
     queue_length,
     summed,
@@ -30,20 +42,40 @@ FIVE_MINUTES = Duration.minutes(5)
 ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 BELOW = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+# The dashboard the runbooks point at (dashboards/operations.json) and the alarms without a tunable threshold.
+DASHBOARD = "operations"
+CIRCUIT_BREAKER_OPEN = "circuit-breaker-open"
+DECISIONS_STALLED = "decisions-stalled"
+API_TASKS_LOW = "api-tasks-low"
+GPU_WORKERS_MISSING = "gpu-workers-missing"
+CPU_WORKERS_MISSING = "cpu-workers-missing"
 
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
-    """One alarm: ``watched`` compared with ``threshold`` over ``minutes`` periods (``datapoints`` of them)."""
+    """One alarm: ``watched`` compared with ``threshold`` over ``periods`` of its period (``datapoints`` of them
+    breaching; all by default); ``description`` is the runbook."""
 
     name: str
     watched: cloudwatch.IMetric
     threshold: float
-    minutes: int
+    periods: int
     description: str
     comparison: cloudwatch.ComparisonOperator = ABOVE
     datapoints: int | None = None
     missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING
+
+
+@dataclass(frozen=True, kw_only=True)
+class Watched:
+    """The AWS resources the alarms read besides the services' own metrics."""
+
+    load_balancer: elbv2.IApplicationLoadBalancer
+    api_tasks: cloudwatch.IMetric
+    api_minimum: int
+    gpu_worker_tasks: cloudwatch.IMetric
+    cpu_worker_tasks: cloudwatch.IMetric
+    scheduler: lambda_.IFunction
 
 
 class ServiceAlarms(Construct):
@@ -56,25 +88,13 @@ class ServiceAlarms(Construct):
         *,
         name_prefix: str,
         topic: sns.ITopic,
-        load_balancer: elbv2.IApplicationLoadBalancer,
-        api_tasks: cloudwatch.IMetric,
-        api_minimum: int,
-        gpu_worker_tasks: cloudwatch.IMetric,
-        cpu_worker_tasks: cloudwatch.IMetric,
-        scheduler: lambda_.IFunction,
+        thresholds: Mapping[str, float],
+        watched: Watched,
     ) -> None:
         super().__init__(scope, id_)
         action = actions.SnsAction(topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        specs = alarm_specs(
-            load_balancer=load_balancer,
-            api_tasks=api_tasks,
-            api_minimum=api_minimum,
-            gpu_worker_tasks=gpu_worker_tasks,
-            cpu_worker_tasks=cpu_worker_tasks,
-            scheduler=scheduler,
-        )
-        for spec in specs:
+        for spec in alarm_specs(name_prefix=name_prefix, thresholds=thresholds, watched=watched):
             alarm = cloudwatch.Alarm(
                 self,
                 spec.name,
@@ -83,8 +103,8 @@ class ServiceAlarms(Construct):
                 metric=spec.watched,
                 threshold=spec.threshold,
                 comparison_operator=spec.comparison,
-                evaluation_periods=spec.minutes,
-                datapoints_to_alarm=spec.datapoints or spec.minutes,
+                evaluation_periods=spec.periods,
+                datapoints_to_alarm=spec.datapoints or spec.periods,
                 treat_missing_data=spec.missing,
             )
             alarm.add_alarm_action(action)
@@ -92,134 +112,283 @@ class ServiceAlarms(Construct):
             self.alarms[spec.name] = alarm
 
 
-def alarm_specs(
-    *,
-    load_balancer: elbv2.IApplicationLoadBalancer,
-    api_tasks: cloudwatch.IMetric,
-    api_minimum: int,
-    gpu_worker_tasks: cloudwatch.IMetric,
-    cpu_worker_tasks: cloudwatch.IMetric,
-    scheduler: lambda_.IFunction,
-) -> list[AlarmSpec]:
+def runbook(what: str, *, check: str, fix: str) -> str:
+    """An alarm description: what it means, what to look at first, how to resolve it."""
+    return f"{what}\nCheck: {check}\nFix: {fix}"
+
+
+def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: Watched) -> list[AlarmSpec]:
+    t = thresholds
+    board = f"dashboard {name_prefix}-{DASHBOARD}"
+
+    def q(name: str) -> str:
+        return f"query {name_prefix}/{name}"
+
     return [
-        # Queues: work piling up faster than the workers (or BULI2's reviewers) take it.
+        # Queues: work piling up faster than the workers take it, escalations BULI2 does not accept.
         AlarmSpec(
-            name="gpu-queue-backlog",
+            name=names.GPU_QUEUE_BACKLOG,
             watched=queue_length(QUEUE_GPU),
-            threshold=100,
-            minutes=10,
-            description="More than 100 documents have waited for the GPU workers for 10 minutes",
+            threshold=t[names.GPU_QUEUE_BACKLOG],
+            periods=10,
+            description=runbook(
+                f"More than {t[names.GPU_QUEUE_BACKLOG]:g} documents have waited for the GPU workers for 10 "
+                "minutes: decisions are late.",
+                check=f"{board} [Queue lengths], [Running tasks] (GPU workers at filot:gpuWorkerMax, or none "
+                "starting?), [GPU processing time (ms)] (each document slower?); the GPU worker service's events.",
+                fix="At the maximum: raise filot:gpuWorkerMax and deploy. Tasks not starting: no g4dn capacity or "
+                "vCPU quota, or an image failing its health check (service events, worker-gpu logs).",
+            ),
         ),
         AlarmSpec(
-            name="cpu-queue-backlog",
+            name=names.CPU_QUEUE_BACKLOG,
             watched=queue_length(QUEUE_CPU),
-            threshold=50,
-            minutes=10,
-            description="More than 50 documents have waited for the CPU fallback workers for 10 minutes",
+            threshold=t[names.CPU_QUEUE_BACKLOG],
+            periods=10,
+            description=runbook(
+                f"More than {t[names.CPU_QUEUE_BACKLOG]:g} documents have waited for the CPU fallback workers for "
+                "10 minutes.",
+                check=f"{board} [Queue lengths], [Running tasks], [OCR failures and GPU fallbacks] (GPU fallbacks "
+                f"fill this queue); {q('errors-by-type')}.",
+                fix="Find why the GPU path hands documents over (the fallback Reason, errors-by-type) and fix that; "
+                "raise filot:cpuWorkerMax if the CPU workers are at their maximum.",
+            ),
         ),
         AlarmSpec(
-            name="buli2-queue-backlog",
+            name=names.BULI2_QUEUE_BACKLOG,
             watched=queue_length(QUEUE_BULI2),
-            threshold=200,
-            minutes=30,
-            description="More than 200 escalations have waited for BULI2 for 30 minutes",
+            threshold=t[names.BULI2_QUEUE_BACKLOG],
+            periods=30,
+            description=runbook(
+                f"More than {t[names.BULI2_QUEUE_BACKLOG]:g} escalations have waited to be sent to BULI2 for 30 "
+                "minutes: documents needing review do not reach the reviewers.",
+                check=f"{board} [BULI2 circuit breaker], [BULI2 retries]; {q('buli2-failures')} (escalation "
+                "deferred lines and their code).",
+                fix="BULI2 down or refusing: 401/403 means the buli2 secret's api_key is wrong (rotate it); 5xx or "
+                "timeouts: contact the BULI2 team. Nothing is lost: the reconciler re-sends every pending escalation.",
+            ),
         ),
-        # OCR on the GPU: a card takes well under a second; seconds mean a sick instance or driver.
         AlarmSpec(
-            name="gpu-processing-time",
-            watched=metric(GPU_PROCESSING_TIME_MS, statistic="p90"),
-            threshold=5000,
-            minutes=5,
-            description="p90 GPU processing time above 5 s for 5 minutes",
+            name=names.DEAD_LETTERS,
+            watched=metric(DEAD_LETTERS, statistic="Maximum", period=FIVE_MINUTES, label="dead letters"),
+            threshold=t[names.DEAD_LETTERS],
+            comparison=AT_LEAST,
+            periods=1,
+            description=runbook(
+                f"At least {t[names.DEAD_LETTERS]:g} document(s) failed after every attempt on both paths (status "
+                "failed); each waits for an operator. The alarm clears when none is left.",
+                check=f"{board} [Reconciler recoveries and dead letters]; `python -m services deadletters list` "
+                "(with the stage's settings, e.g. a one-off task of the API task definition); a document's story "
+                f"in {q('document-story')}.",
+                fix="Fix the cause in each document's error, then `python -m services deadletters redrive ID...` "
+                "(or --all). A document that can never pass (unreadable upload) stays failed; its owner re-uploads.",
+            ),
+        ),
+        AlarmSpec(
+            name=names.RECONCILER_RECOVERIES,
+            watched=insights_sum(RECONCILER_RECOVERIES, label="reconciler recoveries", period=Duration.minutes(15)),
+            threshold=t[names.RECONCILER_RECOVERIES],
+            periods=1,
+            description=runbook(
+                f"The reconciler put more than {t[names.RECONCILER_RECOVERIES]:g} things right in 15 minutes "
+                "(stalled jobs re-queued, stuck documents re-driven): something keeps dying.",
+                check=f"{board} [Reconciler recoveries and dead letters] by Kind (gpu_requeued, reclaimed: workers "
+                "killed mid-document; escalated, review_overdue: BULI2), [Running tasks] for restarts; "
+                f"{q('errors-by-type')}.",
+                fix="Workers dying: look for OOM kills and failed health checks in the ECS service events and fix "
+                "memory or the image; BULI2 kinds: see buli2-queue-backlog. Recoveries are safe (idempotent).",
+            ),
+        ),
+        # Processing: a card takes well under a second on the GPU; seconds mean a sick instance or release.
+        AlarmSpec(
+            name=names.GPU_PROCESSING_TIME,
+            watched=metric(GPU_PROCESSING_TIME_MS, statistic="p95"),
+            threshold=t[names.GPU_PROCESSING_TIME],
+            periods=5,
+            description=runbook(
+                f"p95 GPU processing time (claim to decision) above {t[names.GPU_PROCESSING_TIME]:g} ms for 5 "
+                "minutes; a card normally takes well under a second.",
+                check=f"{board} [GPU processing time (ms)], [GPU jobs in progress]; {q('slowest-documents')} (which "
+                "documents, which path); worker-gpu logs for CUDA errors.",
+                fix="One slow instance: stop its task (ECS starts a fresh one). All slow: unusually large or noisy "
+                "uploads, or a bad release: roll back filot:imageTag.",
+            ),
+        ),
+        AlarmSpec(
+            name=names.DECISION_TIME,
+            watched=summed(
+                DOCUMENT_DECISION_TIME_MS, statistic="p95", label="upload to decision p95", period=FIVE_MINUTES
+            ),
+            threshold=t[names.DECISION_TIME],
+            periods=2,
+            description=runbook(
+                f"p95 time from upload to decision above {t[names.DECISION_TIME]:g} ms for 10 minutes (the worse "
+                "of the GPU and CPU paths).",
+                check=f"{board} [Upload to decision (ms)] against [GPU processing time (ms)]: processing fast means "
+                f"documents wait in [Queue lengths]; {q('slowest-documents')}.",
+                fix="Waiting: scale the workers (filot:gpuWorkerMax, filot:cpuWorkerMax) or find why they do not "
+                "start (gpu-workers-missing). Processing slow: see gpu-processing-time.",
+            ),
+        ),
+        AlarmSpec(
+            name=names.OCR_FAILURE_RATE,
+            watched=watch.ocr_failure_rate(FIVE_MINUTES),
+            threshold=t[names.OCR_FAILURE_RATE],
+            periods=3,
+            description=runbook(
+                f"More than {t[names.OCR_FAILURE_RATE]:g}% of OCR attempts failed in each of the last three "
+                "5-minute windows.",
+                check=f"{board} [OCR failures and GPU fallbacks]; {q('errors-by-type')} (logger filot.worker, by "
+                f"code); a failing document in {q('document-story')}.",
+                fix="One code on every document: a bad release or missing Tesseract models: roll back "
+                "filot:imageTag. invalid_document: a client sends bad files; tell the integrator. Failed "
+                "documents are retried, then dead-lettered (see dead-letters).",
+            ),
+        ),
+        AlarmSpec(
+            name=names.GPU_FALLBACKS,
+            watched=insights_sum(GPU_FALLBACKS, label="GPU fallbacks", period=FIVE_MINUTES),
+            threshold=t[names.GPU_FALLBACKS],
+            periods=1,
+            description=runbook(
+                f"More than {t[names.GPU_FALLBACKS]:g} documents were handed from the GPU path to the CPU path in 5 "
+                "minutes.",
+                check=f"{board} [OCR failures and GPU fallbacks] (by Reason, the error code); worker-gpu lines in "
+                f"{q('errors-by-type')}.",
+                fix="CUDA or driver errors: stop the affected GPU task so a fresh instance replaces it; every "
+                "instance failing: roll back filot:imageTag. The CPU workers carry the load: watch cpu-queue-backlog.",
+            ),
+        ),
+        AlarmSpec(
+            name=DECISIONS_STALLED,
+            watched=watch.decisions_stalled(FIVE_MINUTES),
+            threshold=1,
+            comparison=AT_LEAST,
+            periods=4,
+            description=runbook(
+                "Documents have been queued for 20 minutes while no document was decided.",
+                check=f"{board} [Queue lengths], [Decisions (per 5 minutes)], [Running tasks]; "
+                f"{q('errors-by-type')} for workers failing every claim (Redis, database or storage unreachable).",
+                fix="No workers: see gpu-workers-missing and cpu-workers-missing. Workers failing: fix the dependency "
+                "their error lines name (secrets, network); the reconciler then re-queues the stalled work.",
+            ),
         ),
         # BULI2: retries, and the client's circuit breaker (2 = open: escalations are being held back).
         AlarmSpec(
-            name="buli2-retries",
+            name=names.BULI2_RETRIES,
             watched=summed(BULI2_RETRY_COUNT, statistic="Sum", label="BULI2 retries", period=FIVE_MINUTES),
-            threshold=20,
-            minutes=1,
-            description="More than 20 BULI2 retries in 5 minutes",
+            threshold=t[names.BULI2_RETRIES],
+            periods=1,
+            description=runbook(
+                f"More than {t[names.BULI2_RETRIES]:g} BULI2 calls were retried in 5 minutes (API, CPU and GPU "
+                "workers together): BULI2 is slow or failing.",
+                check=f"{board} [BULI2 retries], [BULI2 circuit breaker]; {q('buli2-failures')} for status codes.",
+                fix="Transient: nothing to do, retries succeed. Persistent: contact the BULI2 team; 401/403 means "
+                "the buli2 secret's api_key is wrong.",
+            ),
         ),
         AlarmSpec(
-            name="circuit-breaker-open",
-            watched=summed(CIRCUIT_BREAKER_STATE, statistic="Maximum", label="circuit breaker state"),
+            name=CIRCUIT_BREAKER_OPEN,
+            watched=watch.breaker_state(),
             threshold=BREAKER_OPEN,
             comparison=AT_LEAST,
-            minutes=5,
-            datapoints=3,
-            description="The BULI2 circuit breaker was open in 3 of the last 5 minutes",
+            periods=1,
+            # The state is emitted on each transition only: missing data keeps the last state (ALARM while open).
+            missing=cloudwatch.TreatMissingData.IGNORE,
+            description=runbook(
+                "A BULI2 circuit breaker opened (state 2; API, CPU or GPU worker): escalations are held back, not "
+                "lost. States are emitted on each change, so the alarm stays on until a breaker reports half-open "
+                "or closed.",
+                check=f"{board} [BULI2 circuit breaker], [Queue lengths] (BULI2); {q('buli2-failures')}.",
+                fix="Restore BULI2 (its team; or the buli2 secret's url/api_key). The breaker half-opens after a "
+                "minute and closes on success; the reconciler then sends the held escalations.",
+            ),
         ),
         # HTTP: latency as the API measures it, errors as the load balancer sees them.
         AlarmSpec(
-            name="http-latency",
+            name=names.HTTP_LATENCY,
             watched=metric(HTTP_REQUEST_DURATION_MS, statistic="p95"),
-            threshold=2000,
-            minutes=5,
-            description="p95 API request duration above 2 s for 5 minutes",
+            threshold=t[names.HTTP_LATENCY],
+            periods=5,
+            description=runbook(
+                f"p95 API request duration above {t[names.HTTP_LATENCY]:g} ms for 5 minutes.",
+                check=f"{board} [API request duration (ms)], [Running tasks] (API at filot:backendMax?); "
+                f"{q('errors-by-type')} (database or Redis timeouts).",
+                fix="At its maximum: raise filot:backendMax. A slow dependency (database, Redis, storage): fix it "
+                "there. Right after a release: roll back filot:imageTag.",
+            ),
         ),
         AlarmSpec(
-            name="http-5xx-rate",
-            watched=_error_rate(load_balancer),
-            threshold=5,
-            minutes=5,
-            description="More than 5% of API requests answered 5xx for 5 minutes",
+            name=names.HTTP_5XX_RATE,
+            watched=watch.error_rate(watched.load_balancer),
+            threshold=t[names.HTTP_5XX_RATE],
+            periods=5,
+            description=runbook(
+                f"More than {t[names.HTTP_5XX_RATE]:g}% of API requests were answered 5xx for 5 minutes.",
+                check=f"{board} [Load balancer: requests and 5xx]: 5xx from the load balancer means no healthy API "
+                f"task; from the API, {q('errors-by-type')} (logger filot.api).",
+                fix="No healthy task: see api-tasks-low and the API service's events. API errors: fix the failing "
+                "dependency, or roll back filot:imageTag.",
+            ),
         ),
         # Task counts: the API below its minimum, or documents queued with no worker to take them.
         AlarmSpec(
-            name="api-tasks-low",
-            watched=api_tasks,
-            threshold=api_minimum,
+            name=API_TASKS_LOW,
+            watched=watched.api_tasks,
+            threshold=watched.api_minimum,
             comparison=BELOW,
-            minutes=5,
+            periods=5,
             missing=cloudwatch.TreatMissingData.BREACHING,
-            description=f"Fewer than {api_minimum} API tasks running for 5 minutes",
+            description=runbook(
+                f"Fewer than {watched.api_minimum} API tasks (filot:backendMin) have been running for 5 minutes.",
+                check=f"{board} [Running tasks]; the API service's events (failed /health checks, image pull, "
+                f"secrets); api lines in {q('errors-by-type')}.",
+                fix="Fix what stops tasks from starting (a secret field missing, database unreachable, a bad image: "
+                "roll back filot:imageTag); the deployment circuit breaker rolls back a failed deployment itself.",
+            ),
         ),
         AlarmSpec(
-            name="gpu-workers-missing",
-            watched=_stranded(queue_length(QUEUE_GPU), gpu_worker_tasks),
+            name=GPU_WORKERS_MISSING,
+            watched=watch.stranded(queue_length(QUEUE_GPU), watched.gpu_worker_tasks),
             threshold=1,
             comparison=AT_LEAST,
-            minutes=15,
-            description="GPU documents queued with no GPU worker running for 15 minutes (no g4dn capacity?)",
+            periods=15,
+            description=runbook(
+                "GPU documents have been queued for 15 minutes with no GPU worker task running.",
+                check=f"{board} [Queue lengths], [Running tasks]; the GPU worker service's events and its Auto "
+                "Scaling group's activity (g4dn.xlarge capacity, the vCPU quota for G instances).",
+                fix="Capacity or quota: request a G-instance vCPU quota increase or add a zone. Tasks failing: "
+                f"worker-gpu lines in {q('errors-by-type')}. Documents stay queued; nothing is lost.",
+            ),
         ),
         AlarmSpec(
-            name="cpu-workers-missing",
-            watched=_stranded(queue_length(QUEUE_CPU), cpu_worker_tasks),
+            name=CPU_WORKERS_MISSING,
+            watched=watch.stranded(queue_length(QUEUE_CPU), watched.cpu_worker_tasks),
             threshold=1,
             comparison=AT_LEAST,
-            minutes=15,
-            description="CPU fallback documents queued with no CPU worker running for 15 minutes",
+            periods=15,
+            description=runbook(
+                "CPU fallback documents have been queued for 15 minutes with no CPU worker task running.",
+                check=f"{board} [Queue lengths], [Running tasks]; the CPU worker service's events; worker-cpu lines "
+                f"in {q('errors-by-type')}.",
+                fix="Fix what stops the tasks (a secret field, a bad image: roll back filot:imageTag). Documents stay "
+                "queued; nothing is lost.",
+            ),
         ),
         # Without the scheduled function the queue metrics stop, and with them the worker scaling.
         AlarmSpec(
-            name="scheduler-errors",
-            watched=scheduler.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
-            threshold=3,
+            name=names.SCHEDULER_ERRORS,
+            watched=watched.scheduler.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+            threshold=t[names.SCHEDULER_ERRORS],
             comparison=AT_LEAST,
-            minutes=1,
-            description="The scheduled function failed 3 or more times in 5 minutes",
+            periods=1,
+            description=runbook(
+                f"The scheduled function failed {t[names.SCHEDULER_ERRORS]:g}+ times in 5 minutes: queue lengths "
+                "stop being published (worker scaling freezes) and the reconciler does not run.",
+                check=f"/ecs/{name_prefix}/scheduler lines in {q('errors-by-type')}; the function's Errors and "
+                "Duration in the Lambda console.",
+                fix="Usually Redis or the database unreachable from the private subnets, or a secret field missing: "
+                "fix that. Meanwhile run `python -m services reconcile` by hand if documents are stuck.",
+            ),
         ),
     ]
-
-
-def _error_rate(load_balancer: elbv2.IApplicationLoadBalancer) -> cloudwatch.MathExpression:
-    lb = load_balancer.metrics
-    return cloudwatch.MathExpression(
-        expression="100 * (FILL(target, 0) + FILL(elb, 0)) / FILL(requests, 1)",
-        using_metrics={
-            "target": lb.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1)),
-            "elb": lb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=Duration.minutes(1)),
-            "requests": lb.request_count(period=Duration.minutes(1)),
-        },
-        label="5xx % of requests",
-        period=Duration.minutes(1),
-    )
-
-
-def _stranded(queued: cloudwatch.IMetric, running: cloudwatch.IMetric) -> cloudwatch.MathExpression:
-    return cloudwatch.MathExpression(
-        expression="IF(queued > 0 AND FILL(running, 0) == 0, 1, 0)",
-        using_metrics={"queued": queued, "running": running},
-        label="documents queued, no worker",
-        period=Duration.minutes(1),
-    )

@@ -14,12 +14,13 @@ from constructs import Construct
 from stacks import observability as logs_of
 from stacks.backend_service import BackendService
 from stacks.config import StageConfig
-from stacks.containers import api_listen_environment, plain_environment
+from stacks.containers import EMF_ON_ECS, EMF_ON_LAMBDA, api_listen_environment, emf_environment, plain_environment
 from stacks.cpu_worker import CpuWorkerService
 from stacks.gpu_capacity import GpuCapacity
 from stacks.gpu_worker import GpuWorkerService
 from stacks.lambda_api import LambdaApi
 from stacks.load_balancer import PublicLoadBalancer
+from stacks.metrics import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER
 from stacks.scheduler_function import ScheduledFunction
 from stacks.secrets import AppSecrets
 from stacks.service_settings import API_SECRETS, GPU_WORKER_ENVIRONMENT, SCHEDULER_SECRETS, WORKER_SECRETS
@@ -67,6 +68,20 @@ class ComputeStack(Stack):
             self, "LoadBalancer", vpc=vpc, domain_name=config.domain_name, certificate_arn=config.certificate_arn
         )
         self.api_url = self.load_balancer.url
+
+        def on_ecs(workload: str, namespace: str) -> dict[str, str]:
+            return emf_environment(
+                environment=EMF_ON_ECS,
+                namespace=namespace,
+                service_name=f"{config.name_prefix}-{workload}",
+                log_group_name=log_groups[workload].log_group_name,
+            )
+
+        def on_lambda(workload: str, namespace: str) -> dict[str, str]:
+            return emf_environment(
+                environment=EMF_ON_LAMBDA, namespace=namespace, service_name=f"{config.name_prefix}-{workload}"
+            )
+
         self.backend = BackendService(
             self,
             "Backend",
@@ -74,7 +89,11 @@ class ComputeStack(Stack):
             image=backend_image,
             listener=self.load_balancer.listener,
             log_group=log_groups[logs_of.API_LOGS],
-            environment=plain_environment(config, api_url=self.api_url, extra=api_listen_environment()),
+            environment=plain_environment(
+                config,
+                api_url=self.api_url,
+                extra={**api_listen_environment(), **on_ecs(logs_of.API_LOGS, NAMESPACE_BACKEND)},
+            ),
             secrets=secrets.ecs_secrets(API_SECRETS),
             scaling=config.backend,
         )
@@ -93,7 +112,11 @@ class ComputeStack(Stack):
             capacity_provider=self.gpu_capacity.capacity_provider,
             image=gpu_image,
             log_group=log_groups[logs_of.GPU_WORKER_LOGS],
-            environment=plain_environment(config, api_url=self.api_url, extra=GPU_WORKER_ENVIRONMENT),
+            environment=plain_environment(
+                config,
+                api_url=self.api_url,
+                extra={**GPU_WORKER_ENVIRONMENT, **on_ecs(logs_of.GPU_WORKER_LOGS, NAMESPACE_GPU_WORKER)},
+            ),
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.gpu_workers,
         )
@@ -103,7 +126,10 @@ class ComputeStack(Stack):
             cluster=self.cluster,
             image=backend_image,
             log_group=log_groups[logs_of.CPU_WORKER_LOGS],
-            environment=plain_environment(config, api_url=self.api_url),
+            # The CPU path runs in the backend image: its metrics are the backend's.
+            environment=plain_environment(
+                config, api_url=self.api_url, extra=on_ecs(logs_of.CPU_WORKER_LOGS, NAMESPACE_BACKEND)
+            ),
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.cpu_workers,
         )
@@ -114,7 +140,9 @@ class ComputeStack(Stack):
             image_tag=config.image_tag,
             vpc=vpc,
             log_group=log_groups[logs_of.SCHEDULER_LOGS],
-            environment=plain_environment(config, api_url=self.api_url),
+            environment=plain_environment(
+                config, api_url=self.api_url, extra=on_lambda(logs_of.SCHEDULER_LOGS, NAMESPACE_SCHEDULER)
+            ),
             secret_references=secrets.references(SCHEDULER_SECRETS),
             secrets=secrets.for_settings(SCHEDULER_SECRETS),
         )
@@ -129,7 +157,9 @@ class ComputeStack(Stack):
                 vpc=vpc,
                 function_log_group=log_groups[logs_of.API_LAMBDA_LOGS],
                 access_log_group=log_groups[logs_of.API_GATEWAY_LOGS],
-                environment=plain_environment(config, api_url=self.api_url),
+                environment=plain_environment(
+                    config, api_url=self.api_url, extra=on_lambda(logs_of.API_LAMBDA_LOGS, NAMESPACE_BACKEND)
+                ),
                 secret_references=secrets.references(API_SECRETS),
                 secrets=secrets.for_settings(API_SECRETS),
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from aws_cdk.region_info import RegionInfo
 
+from stacks.alarm_thresholds import checked_thresholds
 from stacks.context_values import flag, json_value, text, whole_number
 from stacks.observability import RETENTION_BY_DAYS
 from stacks.service_settings import RESERVED_NAMES
@@ -27,6 +28,7 @@ PAGERDUTY_KEY = "filot:pagerDutyEndpoint"
 STORAGE_URL_KEY = "filot:storageUrl"
 API_ON_LAMBDA_KEY = "filot:apiOnLambda"
 ENVIRONMENT_KEY = "filot:environment"
+ALARMS_KEY = "filot:alarms"
 BACKEND_MIN_KEY, BACKEND_MAX_KEY = "filot:backendMin", "filot:backendMax"
 GPU_MIN_KEY, GPU_MAX_KEY = "filot:gpuWorkerMin", "filot:gpuWorkerMax"
 CPU_MIN_KEY, CPU_MAX_KEY = "filot:cpuWorkerMin", "filot:cpuWorkerMax"
@@ -46,6 +48,7 @@ KNOWN_KEYS = frozenset(
         STORAGE_URL_KEY,
         API_ON_LAMBDA_KEY,
         ENVIRONMENT_KEY,
+        ALARMS_KEY,
         BACKEND_MIN_KEY,
         BACKEND_MAX_KEY,
         GPU_MIN_KEY,
@@ -111,6 +114,8 @@ class StageConfig:
     api_on_lambda: bool = False
     # Extra plain (non-secret) FILOT_* settings for every task, e.g. the decision thresholds.
     environment: Mapping[str, str] = field(default_factory=dict)
+    # Alarm thresholds that differ from stacks.alarm_thresholds.DEFAULT_THRESHOLDS, by alarm name.
+    alarms: Mapping[str, float] = field(default_factory=dict)
     backend: ScalingRange = ScalingRange(minimum=2, maximum=6)
     gpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
     cpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
@@ -157,6 +162,7 @@ class StageConfig:
         self._check_endpoints()
         self._check_environment()
         self._check_scaling()
+        checked_thresholds(ALARMS_KEY, self.alarms)
 
     def _check_network(self) -> None:
         zones = self.zones
@@ -285,6 +291,11 @@ class StageConfig:
         return f"filot-{self.stage}"
 
     @property
+    def alarm_thresholds(self) -> dict[str, float]:
+        """Every tunable alarm's threshold: the stage's ``alarms`` over the defaults."""
+        return checked_thresholds(ALARMS_KEY, self.alarms)
+
+    @property
     def storage(self) -> str:
         return self.storage_url or f"s3://{self.name_prefix}-documents"
 
@@ -311,6 +322,7 @@ class StageConfig:
         if zones is not None and not (isinstance(zones, list) and all(isinstance(zone, str) for zone in zones)):
             raise ValueError(f"{AZS_KEY} is {zones!r}: it must be a list of zone names")
         environment = json_value(context, ENVIRONMENT_KEY)
+        alarms = json_value(context, ALARMS_KEY)
         return cls(
             stage=text(context, STAGE_KEY) or "",
             region=text(context, REGION_KEY) or DEFAULT_REGION,
@@ -326,6 +338,7 @@ class StageConfig:
             storage_url=text(context, STORAGE_URL_KEY),
             api_on_lambda=flag(context, API_ON_LAMBDA_KEY),
             environment=environment if environment is not None else {},  # type: ignore[arg-type]
+            alarms=alarms if alarms is not None else {},  # type: ignore[arg-type]
             backend=_range(context, BACKEND_MIN_KEY, BACKEND_MAX_KEY, defaults.backend),
             gpu_workers=_range(context, GPU_MIN_KEY, GPU_MAX_KEY, defaults.gpu_workers),
             cpu_workers=_range(context, CPU_MIN_KEY, CPU_MAX_KEY, defaults.cpu_workers),

@@ -28,6 +28,30 @@ def plain_environment(config: StageConfig, *, api_url: str, extra: Mapping[str, 
     }
 
 
+# aws-embedded-metrics detects Lambda and EC2 but not ECS, and its EC2/agent sinks need a CloudWatch agent we do not
+# run. On ECS (Fargate and the GPU instances alike) "Local" prints EMF to stdout, which the awslogs driver ships to
+# the task's log group, where CloudWatch extracts the metrics; a Lambda's stdout goes to its log group the same way.
+EMF_ON_ECS = "Local"
+EMF_ON_LAMBDA = "Lambda"
+
+
+def emf_environment(
+    *, environment: str, namespace: str, service_name: str, log_group_name: str | None = None
+) -> dict[str, str]:
+    """The aws-embedded-metrics settings of one workload: where EMF goes, the default namespace, and the names its
+    default ServiceName/LogGroup dimensions would take (the services replace those dimensions with their own)."""
+    settings = {
+        "AWS_EMF_ENVIRONMENT": environment,
+        "AWS_EMF_NAMESPACE": namespace,
+        "AWS_EMF_SERVICE_NAME": service_name,
+    }
+    if environment == EMF_ON_ECS:
+        settings["AWS_EMF_SERVICE_TYPE"] = "AWS::ECS::Container"
+    if log_group_name is not None:
+        settings["AWS_EMF_LOG_GROUP_NAME"] = log_group_name
+    return settings
+
+
 def api_listen_environment() -> dict[str, str]:
     return {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT)}
 

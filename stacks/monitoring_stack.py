@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.alarms import ServiceAlarms
+from stacks.alarms import ServiceAlarms, Watched
 from stacks.alert_topic import AlertTopic
 from stacks.config import StageConfig
 from stacks.dashboards import Dashboards, SavedQueries
@@ -35,7 +35,7 @@ class WatchedResources:
 
 
 class MonitoringStack(Stack):
-    """The alarm topic, ``alarms`` on the seed's metrics, the dashboards of dashboards/ and its saved queries."""
+    """The alarm topic, ``alarms`` on the services' metrics, the dashboards of dashboards/ and its saved queries."""
 
     def __init__(self, scope: Construct, id_: str, *, config: StageConfig, watched: WatchedResources) -> None:
         super().__init__(
@@ -60,12 +60,15 @@ class MonitoringStack(Stack):
             "Alarms",
             name_prefix=config.name_prefix,
             topic=self.alert_topic.topic,
-            load_balancer=watched.load_balancer,
-            api_tasks=tasks(watched.api),
-            api_minimum=config.backend.minimum,
-            gpu_worker_tasks=tasks(watched.gpu_workers),
-            cpu_worker_tasks=tasks(watched.cpu_workers),
-            scheduler=watched.scheduler,
+            thresholds=config.alarm_thresholds,
+            watched=Watched(
+                load_balancer=watched.load_balancer,
+                api_tasks=tasks(watched.api),
+                api_minimum=config.backend.minimum,
+                gpu_worker_tasks=tasks(watched.gpu_workers),
+                cpu_worker_tasks=tasks(watched.cpu_workers),
+                scheduler=watched.scheduler,
+            ),
         )
         self.dashboards = Dashboards(
             self,

@@ -34,7 +34,7 @@ class _StateMetric(pybreaker.CircuitBreakerListener):  # type: ignore[misc]
 
     def state_change(self, breaker: pybreaker.CircuitBreaker, old: Any, new: Any) -> None:
         log.warning("BULI2 circuit breaker %s -> %s", old.name, new.name)
-        emit(self.namespace, CIRCUIT_BREAKER_STATE, BREAKER_STATES[new.name], unit="None")
+        emit(self.namespace, CIRCUIT_BREAKER_STATE, BREAKER_STATES[new.name])
 
 
 class Buli2Client:

@@ -259,6 +259,25 @@ class DocumentStore:
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(query).mappings()]
 
+    def count_by_status(self) -> dict[Status, int]:
+        """How many documents are in each state (every state, zeros included): the dead letters gauge and /metrics."""
+        query = sa.select(documents.c.status, sa.func.count().label("n")).group_by(documents.c.status)
+        with self.engine.connect() as conn:
+            found = {str(row["status"]): int(row["n"]) for row in conn.execute(query).mappings()}
+        return {status: found.get(status.value, 0) for status in Status}
+
+    def transition_counts(self, *, into: list[Status]) -> dict[tuple[str | None, str], int]:
+        """Audit events per (from, to) for moves into `into`: decisions since the start, for /metrics
+        (events are never deleted, so these only grow, as Prometheus counters must)."""
+        query = (
+            sa.select(events.c.from_status, events.c.to_status, sa.func.count().label("n"))
+            .where(events.c.to_status.in_([s.value for s in into]))
+            .group_by(events.c.from_status, events.c.to_status)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings()
+            return {(row["from_status"], str(row["to_status"])): int(row["n"]) for row in rows}
+
     def owned_by(
         self, owner: str, *, limit: int, before: tuple[datetime, str] | None = None
     ) -> list[DocumentRecord]:

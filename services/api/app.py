@@ -17,7 +17,7 @@ from services.api.errors import install_error_handlers
 from services.api.headers import SecurityHeaders
 from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
-from services.api.routes import direct_uploads, document_list, documents, review
+from services.api.routes import direct_uploads, document_list, documents, metrics, review
 from services.api.schemas import Health
 from services.settings import Settings, get_settings
 from services.wiring import Components, build_components
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.include_router(direct_uploads.router)
     app.include_router(document_list.router)
     app.include_router(review.router)
+    app.include_router(metrics.router)
 
     @app.get("/health", tags=["health"], response_model=Health, responses={503: {"model": Health, "description": "a dependency is down"}})
     def health(components: ComponentsDep) -> JSONResponse:

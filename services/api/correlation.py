@@ -3,7 +3,8 @@
 The id comes from the caller's X-Correlation-Id when it is well-formed (so a client, a gateway or BULI2
 can follow its own request through our logs), else a fresh one; it is echoed on the response. One access
 line per request names the route template, never the raw path or query string (signed links carry
-their signature there, and a raw path can carry anything a caller typed).
+their signature there, and a raw path can carry anything a caller typed), and one EMF line times it
+(filot.http.request_duration_ms).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.logs import bind_task, current_correlation_id
+from services.metrics import BACKEND_NAMESPACE, HTTP_REQUEST_DURATION_MS, emit
 
 HEADER = "X-Correlation-Id"
 _HEADER_KEY = HEADER.lower().encode()
@@ -34,11 +36,15 @@ def current_or_new_correlation_id() -> str:
 
 
 class CorrelationMiddleware:
-    """Outermost ASGI middleware: binds the correlation id, echoes it, and writes the access line."""
+    """Outermost ASGI middleware: binds the correlation id, echoes it, and writes the access line.
 
-    def __init__(self, app: ASGIApp, *, logger: str = "filot.api") -> None:
+    `timed`: emit the request's duration as the API's metric (off for the local BULI2 stand-in, not ours).
+    """
+
+    def __init__(self, app: ASGIApp, *, logger: str = "filot.api", timed: bool = True) -> None:
         self.app = app
         self.log = logging.getLogger(logger)
+        self.timed = timed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,6 +75,9 @@ class CorrelationMiddleware:
         self._access(scope, status, started)
 
     def _access(self, scope: Scope, status: int, started: float, *, exc_info: bool = False) -> None:
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self.timed:
+            emit(BACKEND_NAMESPACE, HTTP_REQUEST_DURATION_MS, duration_ms)
         route = scope.get("route")
         path = getattr(route, "path", None) or "(no route)"
         level = logging.ERROR if exc_info else logging.WARNING if status >= 500 else logging.INFO
@@ -85,6 +94,6 @@ class CorrelationMiddleware:
                 "method": scope.get("method"),
                 "path": path,
                 "status": status,
-                "duration_ms": (time.perf_counter() - started) * 1000,
+                "duration_ms": duration_ms,
             },
         )

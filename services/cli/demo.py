@@ -1,17 +1,19 @@
 """`python -m services demo` (what `make run` runs): the whole platform on this machine, end to end.
 
 Starts a private redis-server, the API, a GPU-path and a CPU-path worker and the local BULI2, uploads
-generated sample cards over HTTP, follows them to a decision, prints a table, and stops everything.
+generated sample cards over HTTP, follows them to a decision, prints a table, and stops everything; then sums
+up the metrics the services emitted (their EMF lines, in the logs) as CloudWatch would see them.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,26 @@ from services.devservers import (
     redis_answers,
     redis_argv,
     wait_until,
+)
+from services.metrics import (
+    BULI2_RETRY_COUNT,
+    CIRCUIT_BREAKER_STATE,
+    DECISION,
+    DECISIONS,
+    DOCUMENT_DECISION_TIME_MS,
+    DOCUMENTS_DECIDED,
+    GPU_FALLBACKS,
+    GPU_PROCESSING_TIME_MS,
+    GPU_WORKER_NAMESPACE,
+    HTTP_REQUEST_DURATION_MS,
+    KIND,
+    OCR_FAILURES,
+    REASON,
+    RECONCILER_RECOVERIES,
+    REVIEW_DECISIONS,
+    REVIEWS_DECIDED,
+    MetricPoint,
+    read_emf,
 )
 from services.samples.generate import generate_set
 from services.samples.truth import SampleTruth
@@ -84,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print_table(tracked)
     ok = print_summary(tracked, wall_s=time.monotonic() - started)
+    print_metrics(workdir / "logs")
     say(f"logs, database and samples kept in {workdir}")
     return 0 if ok else 1
 
@@ -231,6 +254,57 @@ def print_summary(tracked: list[Tracked], *, wall_s: float) -> bool:
         f"expects; median {p50:.1f}s to decision, max {max(durations, default=0.0):.1f}s; wall {wall_s:.1f}s"
     )
     return decided == len(tracked)
+
+
+def print_metrics(log_dir: Path) -> None:
+    """Documents per decision, time to decision, fallbacks, retries: from the EMF lines the services printed
+    (stdout goes to <workdir>/logs/<service>.log beside their JSON logs), as CloudWatch would extract them."""
+    lines = (line for path in sorted(log_dir.glob("*.log")) for line in path.read_text(errors="replace").splitlines())
+    points: dict[str, list[MetricPoint]] = defaultdict(list)
+    for point in read_emf(lines):
+        points[point.name].append(point)
+
+    def total(name: str, **dimensions: str) -> int:
+        chosen = (p for p in points[name] if dimensions.items() <= p.dimensions.items())
+        return round(sum(p.value for p in chosen))
+
+    def by(name: str, dimension: str) -> str:
+        counts: Counter[str] = Counter()
+        for p in points[name]:
+            counts[p.dimensions[dimension]] += round(p.value)
+        return ", ".join(f"{key} {n}" for key, n in sorted(counts.items())) or "none"
+
+    decided = ", ".join(f"{total(DOCUMENTS_DECIDED, **{DECISION: d})} {d}" for d in DECISIONS)
+    gpu = round(sum(p.value for p in points[DOCUMENTS_DECIDED] if p.namespace == GPU_WORKER_NAMESPACE))
+    cpu = total(DOCUMENTS_DECIDED) - gpu
+    reviewed = ", ".join(f"{total(REVIEWS_DECIDED, **{DECISION: d})} {d}" for d in REVIEW_DECISIONS)
+    to_decision = [p.value / 1000 for p in points[DOCUMENT_DECISION_TIME_MS]]
+    on_gpu = [p.value / 1000 for p in points[GPU_PROCESSING_TIME_MS]]
+    http = [p.value for p in points[HTTP_REQUEST_DURATION_MS]]
+    names = {0: "closed", 1: "half-open", 2: "open"}
+    breaker = " -> ".join(names.get(int(p.value), str(p.value)) for p in points[CIRCUIT_BREAKER_STATE]) or "none"
+    fallbacks = total(GPU_FALLBACKS)
+    print(f"metrics (the services' EMF lines, read back from {log_dir}):")
+    print(f"  decided: {decided} (GPU path {gpu}, CPU path {cpu}); by reviewers: {reviewed}")
+    print(
+        f"  upload to decision: p50 {percentile(to_decision, 50):.2f}s, p95 {percentile(to_decision, 95):.2f}s "
+        f"({len(to_decision)} documents); GPU claim to decision p50 {percentile(on_gpu, 50):.2f}s"
+    )
+    print(
+        f"  OCR failures {total(OCR_FAILURES)}, fallbacks to CPU {fallbacks}"
+        + (f" ({by(GPU_FALLBACKS, REASON)})" if fallbacks else "")
+        + f", BULI2 retries {total(BULI2_RETRY_COUNT)}, breaker transitions {breaker}"
+    )
+    requests = f"API requests {len(http)}, p95 {percentile(http, 95):.0f} ms"
+    print(f"  reconciler recoveries: {by(RECONCILER_RECOVERIES, KIND)}; {requests}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest rank (as CloudWatch's pNN statistics); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def say(message: str) -> None:

@@ -32,6 +32,7 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
+from services.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, read_emf
 from services.samples.generate import generate_set
 
 # Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
@@ -258,13 +259,11 @@ def emitted_metrics(workdir: Path) -> tuple[int, list[int]]:
     """BULI2 retries and circuit-breaker state changes, read back from the EMF lines the services printed."""
     retries, states = 0, []
     for log_file in sorted((workdir / "logs").glob("*.log")):
-        for line in log_file.read_text(errors="replace").splitlines():
-            if not line.startswith('{"_aws"'):
-                continue
-            data = json.loads(line)
-            retries += int(data.get("filot.buli2.retry_count", 0))
-            if "filot.circuit_breaker.state" in data:
-                states.append(int(data["filot.circuit_breaker.state"]))
+        for point in read_emf(log_file.read_text(errors="replace").splitlines()):
+            if point.name == BULI2_RETRY_COUNT:
+                retries += int(point.value)
+            elif point.name == CIRCUIT_BREAKER_STATE:
+                states.append(int(point.value))
     return retries, states
 
 

@@ -30,6 +30,14 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "summary: 13/13 decided" in result.stdout
     assert "reviewer page: rejected ktp-invalid_nik-01" in result.stdout  # decided on the BULI2 page
+    # The metrics block, read back from the services' EMF lines: one automatic decision per document, every
+    # time to decision, and each decision made on the reviewer page.
+    metrics = result.stdout.split("metrics (the services' EMF lines", 1)[1]
+    decided = re.search(r"decided: (\d+) approved, (\d+) rejected, (\d+) needs_review", metrics)
+    assert decided is not None and sum(map(int, decided.groups())) == 13, metrics
+    assert "(13 documents)" in metrics
+    reviewed = re.search(r"by reviewers: (\d+) approved, (\d+) rejected", metrics)
+    assert reviewed is not None and sum(map(int, reviewed.groups())) == result.stdout.count("reviewer page: ")
 
     truths = {}
     for truth_file in (workdir / "samples").glob("*.json"):

@@ -33,31 +33,37 @@ def fresh(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     get_settings.cache_clear()
 
 
-def test_scheduled_prints_one_emf_line_per_queue(fresh: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scheduled_prints_one_emf_line_per_queue_and_the_dead_letters(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     keys = QueueKeys.for_prefix(fresh.redis_prefix)
     client = redis.Redis.from_url(fresh.redis_url)
     client.rpush(keys.gpu_queue, "a", "b", "c")
     client.lpush(keys.cpu_queue, "x")
+    from services.wiring import build_components
+
+    store = build_components(fresh).store
+    store.create(
+        doc_id="d" * 32, owner="u", doc_type="ktp", object_key="k", content_type="image/png",
+        size_bytes=1, sha256="0" * 64, correlation_id="c",
+    )
+    assert store.transition("d" * 32, Status.QUEUED, actor="test")
+    assert store.transition("d" * 32, Status.FAILED, actor="test", error_code="attempts_exhausted")
     lengths = lambda_handlers.scheduled({}, None)
-    assert (lengths["gpu"], lengths["cpu"]) == (3, 1)
+    assert (lengths["gpu"], lengths["cpu"], lengths["dead_letters"]) == (3, 1, 1)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     for line in lines:
         assert isinstance(line["_aws"].pop("Timestamp"), int)
+
+    def emf(name: str, value: int, dimensions: dict[str, str]) -> dict[str, Any]:
+        metric = {"Name": name, "Unit": "Count"}
+        directive = {"Namespace": "FiLot/Scheduler", "Dimensions": [list(dimensions)], "Metrics": [metric]}
+        return {"_aws": {"CloudWatchMetrics": [directive]}, **dimensions, name: value}
+
     assert lines == [
-        {
-            "_aws": {
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": "FiLot/Scheduler",
-                        "Dimensions": [["Queue"]],
-                        "Metrics": [{"Name": "filot.queue_length", "Unit": "Count"}],
-                    }
-                ]
-            },
-            "Queue": queue,
-            "filot.queue_length": length,
-        }
-        for queue, length in (("GPU", 3), ("CPU", 1), ("BULI2", 0))
+        emf("filot.reconciler.recoveries", 1, {"Kind": "republished"}),  # the failure's result was not published yet
+        *(emf("filot.queue_length", n, {"Queue": queue}) for queue, n in (("GPU", 3), ("CPU", 1), ("BULI2", 0))),
+        emf("filot.dead_letters", 1, {}),
     ]
 
 

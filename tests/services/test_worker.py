@@ -24,6 +24,7 @@ from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.core.model import OcrLine
 from services.errors import OcrError
+from services.metrics import read_emf
 from services.reviewer import create_reviewer_app
 from services.samples.generate import load_truths
 from services.settings import Settings
@@ -134,9 +135,8 @@ def test_gpu_failure_falls_back_to_the_cpu_worker(
     components, _ = parts
     doc = submit(components, sample(sample_dir, "clean").read_bytes())
     assert worker("gpu", parts, CrashingEngine()).process_one()
-    metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "FiLot/GpuWorker"
-    assert (metric["filot.gpu.fallbacks"], metric["Reason"]) == (1, "ocr_failed")
+    (fallback,) = [p for p in read_emf(capsys.readouterr().out.splitlines()) if p.name == "filot.gpu.fallbacks"]
+    assert (fallback.namespace, fallback.value, fallback.dimensions) == ("FiLot/GpuWorker", 1, {"Reason": "ocr_failed"})
     assert components.queue.redis.hget("filot:ocr:gpu:attempts", doc) is None  # not the user's attempt
     record = components.store.get(doc)
     assert record is not None and record.status is Status.QUEUED and record.error_code == "ocr_failed"

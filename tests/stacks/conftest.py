@@ -7,6 +7,7 @@ domain, PagerDuty, the API on Lambda, other scaling ranges). Both carry the cdk-
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ VARIANT = StageConfig(
     storage_url="s3://filot-staging-originals",
     api_on_lambda=True,
     environment={"FILOT_APPROVE_AT": "90"},
+    alarms={"dead-letters": 5, "http-latency": 1500.5},
     backend=ScalingRange(minimum=1, maximum=3),
     gpu_workers=ScalingRange(minimum=1, maximum=2),
     cpu_workers=ScalingRange(minimum=0, maximum=1),
@@ -72,11 +74,22 @@ def synthesize(config: StageConfig) -> Synthesized:
     return Synthesized(stage=stage, assembly=app.synth())
 
 
+@functools.cache
+def production_stage() -> Synthesized:
+    """cdk.json's stage, synthesized once per session (tests outside tests/stacks call this directly)."""
+    return synthesize(StageConfig.from_context(CDK_CONTEXT))
+
+
+@functools.cache
+def variant_stage() -> Synthesized:
+    return synthesize(VARIANT)
+
+
 @pytest.fixture(scope="session")
 def production() -> Synthesized:
-    return synthesize(StageConfig.from_context(CDK_CONTEXT))
+    return production_stage()
 
 
 @pytest.fixture(scope="session")
 def variant() -> Synthesized:
-    return synthesize(VARIANT)
+    return variant_stage()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk.assertions import Template
@@ -67,3 +70,82 @@ def named_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
         for query in alarm.get("Metrics", [])
         if "MetricStat" in query
     ]
+
+
+# ---- metrics named by dashboards and alarms, for the consistency checks ---------------------------------------
+
+# SEARCH('{Namespace,Dim,...} MetricName="name"', ...) and Metrics Insights SELECT FN("name") FROM SCHEMA("ns", Dim...)
+_SEARCH = re.compile(r"""SEARCH\(\s*'\{(?P<schema>[^}]*)\}\s+MetricName=\\?"(?P<name>[^"\\]+)\\?\"""")
+_SELECT = re.compile(r'SELECT\s+\w+\(\s*"?(?P<name>[^")]+?)"?\s*\)\s+FROM\s+SCHEMA\((?P<schema>[^)]*)\)', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NamedMetric:
+    """A metric a dashboard or alarm reads: ``dimensions`` maps each name to its value, or to None where an
+    expression (SEARCH, SELECT ... SCHEMA) takes every value of that dimension."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, str | None], ...]
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(sorted(name for name, _ in self.dimensions))
+
+
+def expression_metrics(expression: str) -> list[NamedMetric]:
+    """The metrics a SEARCH or Metrics Insights expression reads (plain metric math reads none by itself)."""
+    found = []
+    for pattern in (_SEARCH, _SELECT):
+        for match in pattern.finditer(expression):
+            namespace, *dimensions = (part.strip().strip('"') for part in match["schema"].split(","))
+            found.append(NamedMetric(namespace, match["name"], tuple((d, None) for d in dimensions)))
+    return found
+
+
+def row_metric(row: list[Any]) -> NamedMetric:
+    """One spelled-out metric row of a dashboard: [namespace, name, (dimension, value)*, {rendering}?]."""
+    labels = [part for part in row if not isinstance(part, dict)]
+    assert all(isinstance(part, str) for part in labels), row
+    assert not any(isinstance(part, dict) for part in row[:-1]), f"the rendering object comes last: {row}"
+    assert "." not in labels[:2], f"spell rows out in full (no '.' shorthand): {row}"
+    assert len(labels) % 2 == 0, f"dimension names and values come in pairs: {row}"
+    return NamedMetric(labels[0], labels[1], tuple(zip(labels[2::2], labels[3::2], strict=True)))
+
+
+def dashboard_metrics(body: dict[str, Any]) -> list[tuple[str, NamedMetric]]:
+    """``(widget title, metric)`` for every metric a dashboard body's metric widgets read."""
+    found = []
+    for widget in body["widgets"]:
+        properties = widget.get("properties", {})
+        title = properties.get("title", widget["type"])
+        for row in properties.get("metrics", []):
+            if len(row) == 1 and isinstance(row[0], dict):
+                found += [(title, metric) for metric in expression_metrics(row[0]["expression"])]
+            else:
+                found.append((title, row_metric(row)))
+    return found
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> list[NamedMetric]:
+    """Every metric an alarm reads: single-metric, metric math and Metrics Insights alike."""
+    found = []
+    for named in named_metrics(alarm):
+        dimensions = tuple((d["Name"], d["Value"]) for d in named["Dimensions"])
+        found.append(NamedMetric(named["Namespace"], named["MetricName"], dimensions))
+    for query in alarm.get("Metrics", []):
+        if "Expression" in query:
+            found += expression_metrics(query["Expression"])
+    return found
+
+
+def dashboard_bodies(template: Template) -> dict[str, dict[str, Any]]:
+    """``{DashboardName: body}`` of a synthesized stack, each deploy-time token replaced by a plain string."""
+    bodies = {}
+    for resource in template.find_resources("AWS::CloudWatch::Dashboard").values():
+        body = resource["Properties"]["DashboardBody"]
+        if isinstance(body, dict):
+            separator, parts = body["Fn::Join"]
+            body = separator.join(part if isinstance(part, str) else "resolved-at-deploy" for part in parts)
+        bodies[resource["Properties"]["DashboardName"]] = json.loads(body)
+    return bodies

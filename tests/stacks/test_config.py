@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from stacks.alarm_thresholds import DEFAULT_THRESHOLDS
 from stacks.config import (
     ACCOUNT_KEY,
+    ALARMS_KEY,
     API_ON_LAMBDA_KEY,
     AZS_KEY,
     BACKEND_MAX_KEY,
@@ -217,6 +219,29 @@ P = {STAGE_KEY: "production"}
         ({**P, GPU_MIN_KEY: -1}, r"filot:gpuWorkerMin is -1"),
         ({**P, GPU_MAX_KEY: "four"}, r"filot:gpuWorkerMax is 'four': it must be a whole number"),
         ({**P, "filot:stag": "x"}, r"unknown context key\(s\) filot:stag; known keys are"),
+        # Alarm thresholds: known alarm names, positive numbers, percentages at most 100.
+        (
+            {**P, ALARMS_KEY: {"gpu-queue-backlogg": 10}},
+            r"filot:alarms names unknown alarm\(s\) gpu-queue-backlogg; the alarms with a threshold are .*dead-letters",
+        ),
+        (
+            {**P, ALARMS_KEY: {"circuit-breaker-open": 1}},
+            r"filot:alarms names unknown alarm\(s\) circuit-breaker-open",
+        ),
+        (
+            {**P, ALARMS_KEY: {"dead-letters": 0}},
+            (
+                r"filot:alarms is \{'dead-letters': 0\}: dead-letters \(documents failed after every attempt\) must "
+                r"be a number above 0"
+            ),
+        ),
+        ({**P, ALARMS_KEY: {"http-latency": -5}}, r"filot:alarms is \{'http-latency': -5\}: .* above 0"),
+        ({**P, ALARMS_KEY: {"http-latency": "2000"}}, r"filot:alarms is \{'http-latency': '2000'\}: .* above 0"),
+        ({**P, ALARMS_KEY: {"http-latency": True}}, r"filot:alarms is \{'http-latency': True\}"),
+        ({**P, ALARMS_KEY: {"http-latency": float("nan")}}, r"filot:alarms is \{'http-latency': nan\}"),
+        ({**P, ALARMS_KEY: {"http-5xx-rate": 150}}, r"http-5xx-rate \(percent of .*\) must be at most 100"),
+        ({**P, ALARMS_KEY: [10]}, r"filot:alarms is \[10\]: it must be an object of alarm names to thresholds"),
+        ({**P, ALARMS_KEY: "{dead-letters: 1}"}, r"filot:alarms is '\{dead-letters: 1\}': it must be JSON"),
     ],
 )
 def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object], message: str) -> None:
@@ -235,3 +260,16 @@ def test_direct_construction_is_validated_too() -> None:
         StageConfig(stage="production", region="mars-1")
     with pytest.raises(ValueError, match=r"filot:cpuWorkerMin \(2\) is greater than filot:cpuWorkerMax \(1\)"):
         StageConfig(stage="production", cpu_workers=ScalingRange(minimum=2, maximum=1))
+
+
+def test_alarm_thresholds_default_and_override_one_by_one() -> None:
+    assert StageConfig(stage="production").alarm_thresholds == DEFAULT_THRESHOLDS
+    config = StageConfig.from_context({**P, ALARMS_KEY: '{"dead-letters": 3, "ocr-failure-rate": 2.5}'})
+    assert dict(config.alarms) == {"dead-letters": 3, "ocr-failure-rate": 2.5}
+    assert config.alarm_thresholds == {**DEFAULT_THRESHOLDS, "dead-letters": 3, "ocr-failure-rate": 2.5}
+
+
+def test_cdk_json_lists_every_tunable_alarm() -> None:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    assert set(context[ALARMS_KEY]) == set(DEFAULT_THRESHOLDS)
+    assert StageConfig.from_context(context).alarm_thresholds == context[ALARMS_KEY]

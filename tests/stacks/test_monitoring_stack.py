@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from stacks.alarm_thresholds import DEFAULT_THRESHOLDS, THRESHOLDS
+from stacks.config import StageConfig
+from stacks.dashboards import dashboard_files, query_files
 from stacks.metrics import (
     BULI2_RETRY_COUNT,
     CIRCUIT_BREAKER_STATE,
+    DEAD_LETTERS,
+    DOCUMENT_DECISION_TIME_MS,
+    DOCUMENTS_DECIDED,
+    GPU_FALLBACKS,
     GPU_PROCESSING_TIME_MS,
     HTTP_REQUEST_DURATION_MS,
+    OCR_FAILURES,
     QUEUE_LENGTH,
+    RECONCILER_RECOVERIES,
 )
-from tests.stacks.conftest import PAGERDUTY_URL, Synthesized
-from tests.stacks.helpers import named_metrics
+from tests.stacks.conftest import CDK_CONTEXT, PAGERDUTY_URL, VARIANT, Synthesized
+from tests.stacks.helpers import alarm_metrics, named_metrics
 
 ALARMS = {
     "gpu-queue-backlog",
     "cpu-queue-backlog",
     "buli2-queue-backlog",
+    "dead-letters",
+    "reconciler-recoveries",
     "gpu-processing-time",
+    "decision-time",
+    "ocr-failure-rate",
+    "gpu-fallbacks",
+    "decisions-stalled",
     "buli2-retries",
     "circuit-breaker-open",
     "http-latency",
@@ -36,7 +55,7 @@ def template(production: Synthesized) -> Template:
     return production.template(production.stage.monitoring)
 
 
-def _alarms(template: Template) -> dict[str, dict[str, object]]:
+def _alarms(template: Template) -> dict[str, dict[str, Any]]:
     return {
         alarm["Properties"]["AlarmName"].removeprefix("filot-production-"): alarm["Properties"]
         for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
@@ -121,9 +140,17 @@ def test_every_alarm_exists_and_notifies_the_topic_on_alarm_and_ok(template: Tem
         ("circuit-breaker-open", CIRCUIT_BREAKER_STATE, []),
         ("http-latency", HTTP_REQUEST_DURATION_MS, []),
         ("gpu-workers-missing", QUEUE_LENGTH, [{"Name": "Queue", "Value": "GPU"}]),
+        ("dead-letters", DEAD_LETTERS, []),
+        ("decision-time", DOCUMENT_DECISION_TIME_MS, []),
+        ("ocr-failure-rate", OCR_FAILURES, []),
+        ("ocr-failure-rate", DOCUMENTS_DECIDED, [{"Name": "Decision", "Value": "needs_review"}]),
+        ("decisions-stalled", DOCUMENTS_DECIDED, [{"Name": "Decision", "Value": "approved"}]),
+        ("decisions-stalled", QUEUE_LENGTH, [{"Name": "Queue", "Value": "CPU"}]),
     ],
 )
-def test_alarms_watch_the_seed_metrics(template: Template, alarm: str, metric: str, dimensions: list[object]) -> None:
+def test_alarms_watch_the_services_metrics(
+    template: Template, alarm: str, metric: str, dimensions: list[object]
+) -> None:
     metrics = named_metrics(_alarms(template)[alarm])
     assert any(m["MetricName"] == metric and m["Dimensions"] == dimensions for m in metrics)
 
@@ -134,9 +161,13 @@ def test_buli2_alarms_cover_every_namespace_that_publishes_them(template: Templa
         assert {m["Namespace"] for m in named_metrics(alarms[name])} == {"FiLot/Backend", "FiLot/GpuWorker"}
 
 
-def test_circuit_breaker_alarm_fires_when_open(template: Template) -> None:
+def test_circuit_breaker_alarm_fires_when_open_and_keeps_its_state_between_transitions(template: Template) -> None:
     alarm = _alarms(template)["circuit-breaker-open"]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (2, "GreaterThanOrEqualToThreshold")
+    # The state is emitted on each transition only: a quiet minute must not turn an open breaker OK.
+    assert alarm["TreatMissingData"] == "ignore"
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert "FILL" not in expression
 
 
 def test_5xx_rate_is_a_share_of_load_balancer_requests(template: Template) -> None:
@@ -178,7 +209,79 @@ def test_dashboard_comes_from_dashboards_operations_json(template: Template) -> 
 def test_saved_queries_come_from_dashboards_queries(template: Template) -> None:
     queries = template.find_resources("AWS::Logs::QueryDefinition")
     names = {query["Properties"]["Name"] for query in queries.values()}
-    assert "filot-production/errors-by-document" in names
+    assert names == {
+        f"filot-production/{name}"
+        for name in ("document-story", "slowest-documents", "errors-by-type", "buli2-failures")
+    }
     for query in queries.values():
         assert query["Properties"]["LogGroupNames"]
         assert not query["Properties"]["QueryString"].startswith("#")
+
+
+def test_open_dimensions_are_alarmed_through_metrics_insights(template: Template) -> None:
+    alarms = _alarms(template)
+    for name, metric, namespace, dimension in (
+        ("gpu-fallbacks", GPU_FALLBACKS, "FiLot/GpuWorker", "Reason"),
+        ("reconciler-recoveries", RECONCILER_RECOVERIES, "FiLot/Scheduler", "Kind"),
+    ):
+        (query,) = alarms[name]["Metrics"]
+        assert query["Expression"] == f'SELECT SUM("{metric}") FROM SCHEMA("{namespace}", {dimension})', name
+        assert query["ReturnData"] is True and query["Period"] in (300, 900)
+
+
+def test_ocr_failure_rate_counts_both_paths_and_every_decision(template: Template) -> None:
+    alarm = _alarms(template)["ocr-failure-rate"]
+    read = {(m.namespace, m.name, m.dimensions) for m in alarm_metrics(alarm)}
+    decided = {
+        (ns, DOCUMENTS_DECIDED, (("Decision", d),))
+        for ns in ("FiLot/Backend", "FiLot/GpuWorker")
+        for d in ("approved", "rejected", "needs_review")
+    }
+    failures = {(ns, OCR_FAILURES, ()) for ns in ("FiLot/Backend", "FiLot/GpuWorker")}
+    assert read == decided | failures
+    assert len(alarm["Metrics"]) <= 10  # CloudWatch's limit on the metrics of one metric-math alarm
+
+
+def test_thresholds_come_from_the_stage_config(template: Template, variant: Synthesized) -> None:
+    production = _alarms(template)
+    configured = StageConfig.from_context(CDK_CONTEXT).alarm_thresholds
+    for name in THRESHOLDS:
+        assert production[name]["Threshold"] == configured[name], name
+    assert configured == DEFAULT_THRESHOLDS  # cdk.json lists the defaults
+    # The variant stage overrides two (tests/stacks/conftest.py VARIANT.alarms).
+    staged = {
+        alarm["Properties"]["AlarmName"].removeprefix("filot-staging-"): alarm["Properties"]
+        for alarm in variant.template(variant.stage.monitoring).find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    for name, threshold in VARIANT.alarms.items():
+        assert staged[name]["Threshold"] == threshold != DEFAULT_THRESHOLDS[name]
+        assert f"{threshold:g}" in staged[name]["AlarmDescription"]  # the runbook quotes the stage's value
+    assert staged["gpu-queue-backlog"]["Threshold"] == DEFAULT_THRESHOLDS["gpu-queue-backlog"]
+
+
+def test_every_description_is_a_runbook_that_points_at_real_widgets_and_queries(template: Template) -> None:
+    titles = {
+        widget["properties"]["title"]
+        for body in dashboard_files().values()
+        for widget in json.loads(body)["widgets"]
+        if "title" in widget["properties"]
+    }
+    queries = {f"filot-production/{spec.name}" for spec in query_files()}
+    for name, alarm in _alarms(template).items():
+        description = alarm["AlarmDescription"]
+        assert len(description) <= 1024, f"{name}: CloudWatch keeps at most 1024 characters"
+        what, check, fix = description.split("\n")
+        assert what and check.startswith("Check: ") and fix.startswith("Fix: "), name
+        assert len(check) > 40 and len(fix) > 40, name
+        widgets = set(re.findall(r"\[([^\]]+)\]", check))
+        assert widgets <= titles, f"{name} names widgets the dashboard lacks: {widgets - titles}"
+        for query in re.findall(r"query (\S+?)[.,;)]?(?:\s|$)", description):
+            assert query in queries, f"{name} names the query {query}, not one of {queries}"
+        assert widgets or "query filot-production/" in description, f"{name}: point at a widget or a query"
+
+
+def test_dead_letters_alarm_names_the_command_that_lists_them(template: Template) -> None:
+    alarm = _alarms(template)["dead-letters"]
+    assert "python -m services deadletters list" in alarm["AlarmDescription"]
+    assert "python -m services deadletters redrive" in alarm["AlarmDescription"]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")

@@ -17,6 +17,7 @@ from services.core.lifecycle import Status
 from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify, verify_url
 from services.effects import publish_final
 from services.logs import bind
+from services.metrics import BACKEND_NAMESPACE, DECISION, REVIEWS_DECIDED, emit
 from services.wiring import Components
 
 log = logging.getLogger("filot.api")
@@ -105,6 +106,7 @@ def _apply_decision(
     )
     if not moved:
         raise ApiError(409, "invalid_transition", "document changed state concurrently; retry")
+    emit(BACKEND_NAMESPACE, REVIEWS_DECIDED, 1, dimensions={DECISION: body.decision})
     decided = store.get(record.id)
     if decided is not None:
         publish_final(components, decided)

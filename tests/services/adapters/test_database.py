@@ -221,6 +221,26 @@ def test_by_status_oldest_change_first(store: DocumentStore) -> None:
     store.ping()
 
 
+def test_counts_by_status_and_by_transition_for_the_metrics(store: DocumentStore) -> None:
+    assert store.count_by_status() == {status: 0 for status in Status}
+    approved, reviewed, failed = new_doc(store, "1" * 32), new_doc(store, "2" * 32), new_doc(store, "3" * 32)
+    new_doc(store, "4" * 32)
+    for doc, path in (
+        (approved, (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.APPROVED)),
+        (reviewed, (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED,
+                    Status.REJECTED)),
+        (failed, (Status.QUEUED, Status.FAILED)),
+    ):
+        for status in path:
+            assert store.transition(doc, status, actor="test")
+    counts = store.count_by_status()
+    assert {s: n for s, n in counts.items() if n} == {
+        Status.UPLOADED: 1, Status.APPROVED: 1, Status.REJECTED: 1, Status.FAILED: 1
+    }
+    moves = store.transition_counts(into=[Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW])
+    assert moves == {("scored", "approved"): 1, ("scored", "needs_review"): 1, ("escalated", "rejected"): 1}
+
+
 def test_owned_by_pages_newest_first(store: DocumentStore) -> None:
     """Keyset paging compares timestamps the database stored with ones a record handed back."""
     docs = [new_doc(store, digit * 32) for digit in "123"]

@@ -1,0 +1,112 @@
+"""What the alarms watch beyond a single metric: metric-math expressions over the services' metrics and the ALB's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+from stacks.metrics import (
+    CIRCUIT_BREAKER_STATE,
+    DECISION_DIMENSION,
+    DECISIONS,
+    DOCUMENTS_DECIDED,
+    METRICS,
+    OCR_FAILURES,
+    QUEUE_CPU,
+    QUEUE_GPU,
+    metric,
+    queue_length,
+)
+
+ONE_MINUTE = Duration.minutes(1)
+
+
+def _filled_sum(keys: Iterable[str]) -> str:
+    return "(" + " + ".join(f"FILL({key}, 0)" for key in keys) + ")"
+
+
+def decided(period: Duration) -> dict[str, cloudwatch.IMetric]:
+    """``d0..d5``: documents decided per namespace and decision (every value listed, so no SEARCH is needed)."""
+    pairs = [(namespace, decision) for namespace in METRICS[DOCUMENTS_DECIDED].namespaces for decision in DECISIONS]
+    return {
+        f"d{index}": metric(
+            DOCUMENTS_DECIDED,
+            statistic="Sum",
+            namespace=namespace,
+            dimensions={DECISION_DIMENSION: decision},
+            period=period,
+        )
+        for index, (namespace, decision) in enumerate(pairs)
+    }
+
+
+def ocr_failure_rate(period: Duration) -> cloudwatch.MathExpression:
+    """Failed OCR attempts as a percentage of attempts (failures plus decisions), both paths; 0 when idle."""
+    failures = {
+        f"f{index}": metric(OCR_FAILURES, statistic="Sum", namespace=namespace, period=period)
+        for index, namespace in enumerate(METRICS[OCR_FAILURES].namespaces)
+    }
+    decisions = decided(period)
+    failed = _filled_sum(failures)
+    attempts = f"({failed} + {_filled_sum(decisions)})"
+    return cloudwatch.MathExpression(
+        expression=f"IF({attempts} > 0, 100 * {failed} / {attempts}, 0)",
+        using_metrics={**failures, **decisions},
+        label="OCR failures, % of attempts",
+        period=period,
+    )
+
+
+def decisions_stalled(period: Duration) -> cloudwatch.MathExpression:
+    """1 for a period in which the GPU or CPU queue held documents and nothing at all was decided."""
+    decisions = decided(period)
+    return cloudwatch.MathExpression(
+        expression=f"IF((FILL(gpu, 0) + FILL(cpu, 0)) > 0 AND {_filled_sum(decisions)} == 0, 1, 0)",
+        using_metrics={
+            "gpu": queue_length(QUEUE_GPU, period=period),
+            "cpu": queue_length(QUEUE_CPU, period=period),
+            **decisions,
+        },
+        label="documents queued, none decided",
+        period=period,
+    )
+
+
+def breaker_state() -> cloudwatch.MathExpression:
+    """The highest circuit-breaker state any publisher reported in a minute. No FILL: the state is emitted on each
+    transition only, so a minute without one must stay missing for the alarm to keep its state."""
+    parts = {
+        f"m{index}": metric(CIRCUIT_BREAKER_STATE, statistic="Maximum", namespace=namespace)
+        for index, namespace in enumerate(METRICS[CIRCUIT_BREAKER_STATE].namespaces)
+    }
+    return cloudwatch.MathExpression(
+        expression=f"MAX([{', '.join(parts)}])", using_metrics=parts, label="circuit breaker state", period=ONE_MINUTE
+    )
+
+
+def error_rate(load_balancer: elbv2.IApplicationLoadBalancer) -> cloudwatch.MathExpression:
+    """5xx answers (from the API or the load balancer itself) as a percentage of requests."""
+    lb = load_balancer.metrics
+    return cloudwatch.MathExpression(
+        expression="100 * (FILL(target, 0) + FILL(elb, 0)) / FILL(requests, 1)",
+        using_metrics={
+            "target": lb.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=ONE_MINUTE),
+            "elb": lb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=ONE_MINUTE),
+            "requests": lb.request_count(period=ONE_MINUTE),
+        },
+        label="5xx % of requests",
+        period=ONE_MINUTE,
+    )
+
+
+def stranded(queued: cloudwatch.IMetric, running: cloudwatch.IMetric) -> cloudwatch.MathExpression:
+    """1 for a minute in which documents were queued and no task of their worker service ran."""
+    return cloudwatch.MathExpression(
+        expression="IF(queued > 0 AND FILL(running, 0) == 0, 1, 0)",
+        using_metrics={"queued": queued, "running": running},
+        label="documents queued, no worker",
+        period=ONE_MINUTE,
+    )
