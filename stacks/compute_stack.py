@@ -119,6 +119,7 @@ class ComputeStack(Stack):
             ),
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.gpu_workers,
+            backlog_per_worker=config.backlog.gpu_per_worker,
         )
         self.cpu_worker = CpuWorkerService(
             self,
@@ -132,6 +133,7 @@ class ComputeStack(Stack):
             ),
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.cpu_workers,
+            backlog_per_worker=config.backlog.cpu_per_worker,
         )
         self.scheduler = ScheduledFunction(
             self,

@@ -32,6 +32,9 @@ ALARMS_KEY = "filot:alarms"
 BACKEND_MIN_KEY, BACKEND_MAX_KEY = "filot:backendMin", "filot:backendMax"
 GPU_MIN_KEY, GPU_MAX_KEY = "filot:gpuWorkerMin", "filot:gpuWorkerMax"
 CPU_MIN_KEY, CPU_MAX_KEY = "filot:cpuWorkerMin", "filot:cpuWorkerMax"
+# The workers' scaling targets, written by the capacity model (`python -m services.capacity`, docs/capacity.md).
+SCALING_KEY = "filot:scaling"
+GPU_BACKLOG_FIELD, CPU_BACKLOG_FIELD = "gpuBacklogPerWorker", "cpuBacklogPerWorker"
 KNOWN_KEYS = frozenset(
     {
         STAGE_KEY,
@@ -55,6 +58,7 @@ KNOWN_KEYS = frozenset(
         GPU_MAX_KEY,
         CPU_MIN_KEY,
         CPU_MAX_KEY,
+        SCALING_KEY,
     }
 )
 
@@ -64,6 +68,7 @@ DEFAULT_KEEP_IMAGES = 20
 DEFAULT_IMAGE_TAG = "0.1.0"
 MAX_KEEP_IMAGES = 1000
 MAX_TASKS = 100
+MAX_BACKLOG_PER_WORKER = 1_000_000
 
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 # Commercial, GovCloud, China and ISO partitions: ap-southeast-2, us-gov-west-1, cn-north-1, us-isob-east-1.
@@ -94,6 +99,17 @@ class ScalingRange:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BacklogTargets:
+    """Documents one worker task clears within the target wait (docs/capacity.md): the workers' scaling step.
+
+    No defaults here on purpose: the figures come from the capacity model through cdk.json (``filot:scaling``).
+    """
+
+    gpu_per_worker: int
+    cpu_per_worker: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StageConfig:
     """One deployable stage (production, staging, a developer's sandbox); invalid values raise ValueError."""
 
@@ -119,6 +135,7 @@ class StageConfig:
     backend: ScalingRange = ScalingRange(minimum=2, maximum=6)
     gpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
     cpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
+    backlog: BacklogTargets
 
     def __post_init__(self) -> None:
         _check(
@@ -280,6 +297,22 @@ class StageConfig:
                     f"{min_key} ({scaling.minimum}) is greater than {max_key} ({scaling.maximum}): "
                     "the minimum task count must not exceed the maximum"
                 )
+        _check(
+            isinstance(self.backlog, BacklogTargets),
+            SCALING_KEY,
+            self.backlog,
+            f"it must be BacklogTargets (from {SCALING_KEY} in cdk.json)",
+        )
+        for name, value in (
+            (GPU_BACKLOG_FIELD, self.backlog.gpu_per_worker),
+            (CPU_BACKLOG_FIELD, self.backlog.cpu_per_worker),
+        ):
+            _check(
+                _is_whole(value) and 1 <= value <= MAX_BACKLOG_PER_WORKER,
+                f"{SCALING_KEY}.{name}",
+                value,
+                f"it must be a whole number of documents from 1 to {MAX_BACKLOG_PER_WORKER}",
+            )
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -317,7 +350,8 @@ class StageConfig:
             )
         if context.get(STAGE_KEY) in (None, ""):
             raise ValueError(f"{STAGE_KEY} is missing: set it in cdk.json or pass `-c {STAGE_KEY}=<name>`")
-        defaults = cls(stage="default")
+        # For the ranges' defaults; the backlog has none and is read from the context below.
+        defaults = cls(stage="default", backlog=BacklogTargets(gpu_per_worker=1, cpu_per_worker=1))
         zones = json_value(context, AZS_KEY)
         if zones is not None and not (isinstance(zones, list) and all(isinstance(zone, str) for zone in zones)):
             raise ValueError(f"{AZS_KEY} is {zones!r}: it must be a list of zone names")
@@ -342,6 +376,7 @@ class StageConfig:
             backend=_range(context, BACKEND_MIN_KEY, BACKEND_MAX_KEY, defaults.backend),
             gpu_workers=_range(context, GPU_MIN_KEY, GPU_MAX_KEY, defaults.gpu_workers),
             cpu_workers=_range(context, CPU_MIN_KEY, CPU_MAX_KEY, defaults.cpu_workers),
+            backlog=_backlog(context),
         )
 
 
@@ -364,3 +399,21 @@ def _range(context: Mapping[str, object], min_key: str, max_key: str, default: S
         minimum=whole_number(context, min_key, default=default.minimum),
         maximum=whole_number(context, max_key, default=default.maximum),
     )
+
+
+def _backlog(context: Mapping[str, object]) -> BacklogTargets:
+    """``filot:scaling``: an object with both fields and nothing else (a stage overriding it gives both)."""
+    value = json_value(context, SCALING_KEY)
+    regenerate = "`python -m services.capacity` writes it into cdk.json (docs/capacity.md)"
+    if value is None or value == "":
+        raise ValueError(f"{SCALING_KEY} is missing: the workers' scaling targets; {regenerate}")
+    fields = (GPU_BACKLOG_FIELD, CPU_BACKLOG_FIELD)
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{SCALING_KEY} is {value!r}: it must be an object with {' and '.join(fields)}")  # noqa: TRY004
+    unknown = sorted(str(key) for key in value if key not in fields)
+    if unknown:
+        raise ValueError(f"{SCALING_KEY} has unknown field(s) {', '.join(unknown)}; its fields are {', '.join(fields)}")
+    for name in fields:
+        if name not in value:
+            raise ValueError(f"{SCALING_KEY}.{name} is missing: {regenerate}, or give it in the stage's override")
+    return BacklogTargets(gpu_per_worker=value[GPU_BACKLOG_FIELD], cpu_per_worker=value[CPU_BACKLOG_FIELD])

@@ -37,6 +37,7 @@ class CpuWorkerService(Construct):
         environment: Mapping[str, str],
         secrets: Mapping[str, ecs.Secret],
         scaling: ScalingRange,
+        backlog_per_worker: int,
     ) -> None:
         super().__init__(scope, id_)
         self.task_definition = linux_fargate_task(self, cpu=CPU_UNITS, memory_mib=MEMORY_MIB)
@@ -64,5 +65,10 @@ class CpuWorkerService(Construct):
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
         self.scaling = QueueScaling(
-            self, "Scaling", service=self.service, scaling=scaling, queue_length=queue_length(QUEUE_CPU)
+            self,
+            "Scaling",
+            service=self.service,
+            scaling=scaling,
+            backlog_per_worker=backlog_per_worker,
+            queue_length=queue_length(QUEUE_CPU),
         )

@@ -37,6 +37,7 @@ class GpuWorkerService(Construct):
         environment: Mapping[str, str],
         secrets: Mapping[str, ecs.Secret],
         scaling: ScalingRange,
+        backlog_per_worker: int,
     ) -> None:
         super().__init__(scope, id_)
         self.task_definition = ecs.Ec2TaskDefinition(self, "Task", network_mode=ecs.NetworkMode.AWS_VPC)
@@ -74,6 +75,7 @@ class GpuWorkerService(Construct):
             "Scaling",
             service=self.service,
             scaling=scaling,
+            backlog_per_worker=backlog_per_worker,
             queue_length=queue_length(QUEUE_GPU),
             running_tasks=running_tasks(cluster_name=cluster.cluster_name, service_name=self.service.service_name),
             busy_ms=metric(GPU_PROCESSING_TIME_MS, statistic="Sum"),

@@ -2,7 +2,7 @@
 
 jsii's start and a synthesis cost seconds, so every test module reads the same two synthesized stages:
 ``production`` (cdk.json as committed) and ``variant`` (every optional feature on: an account, HTTPS with a
-domain, PagerDuty, the API on Lambda, other scaling ranges). Both carry the cdk-nag AWS Solutions checks.
+domain, PagerDuty, the API on Lambda, other scaling ranges and backlog targets). Both carry the cdk-nag AWS Solutions checks.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from aws_cdk import (
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import ScalingRange, StageConfig
+from stacks.config import BacklogTargets, ScalingRange, StageConfig
 from stacks.stages import Stage, build_stage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +53,8 @@ VARIANT = StageConfig(
     backend=ScalingRange(minimum=1, maximum=3),
     gpu_workers=ScalingRange(minimum=1, maximum=2),
     cpu_workers=ScalingRange(minimum=0, maximum=1),
+    # Not cdk.json's figures, so the tests see the configured backlog reach the scaling policies.
+    backlog=BacklogTargets(gpu_per_worker=123, cpu_per_worker=7),
 )
 
 

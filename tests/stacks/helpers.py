@@ -51,6 +51,11 @@ def scaling_alarms(template: Template) -> list[dict[str, Any]]:
     ]
 
 
+def expression(alarm: dict[str, Any]) -> str | None:
+    """The metric-math expression an alarm evaluates, or None for a single-metric alarm."""
+    return next((query["Expression"] for query in alarm.get("Metrics", []) if "Expression" in query), None)
+
+
 def named_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     """Every metric an alarm reads, single-metric or metric-math alike: {Namespace, MetricName, Dimensions}."""
     if "MetricName" in alarm:

@@ -27,13 +27,18 @@ from stacks.config import (
     NAT_GATEWAYS_KEY,
     PAGERDUTY_KEY,
     REGION_KEY,
+    SCALING_KEY,
     STAGE_KEY,
     STORAGE_URL_KEY,
+    BacklogTargets,
     ScalingRange,
     StageConfig,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The workers' scaling targets have no defaults: every context names them (cdk.json does, from the capacity model).
+SCALING = {SCALING_KEY: {"gpuBacklogPerWorker": 1000, "cpuBacklogPerWorker": 260}}
+BACKLOG = BacklogTargets(gpu_per_worker=1000, cpu_per_worker=260)
 CERT = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
 
 
@@ -50,10 +55,14 @@ def test_cdk_json_context_is_production_in_sydney() -> None:
     )
     assert config.api_on_lambda is False
     assert config.https is False
+    assert config.backlog == BacklogTargets(
+        gpu_per_worker=context[SCALING_KEY]["gpuBacklogPerWorker"],
+        cpu_per_worker=context[SCALING_KEY]["cpuBacklogPerWorker"],
+    )
 
 
 def test_defaults_apply_when_only_the_stage_is_given() -> None:
-    config = StageConfig.from_context({STAGE_KEY: "staging"})
+    config = StageConfig.from_context({STAGE_KEY: "staging", **SCALING})
     assert (config.region, config.account, config.log_retention_days, config.keep_images) == (
         "ap-southeast-2",
         None,
@@ -85,6 +94,7 @@ def test_command_line_strings_are_accepted() -> None:
             GPU_MIN_KEY: "1",
             GPU_MAX_KEY: "3",
             ENVIRONMENT_KEY: '{"FILOT_APPROVE_AT": "90"}',
+            SCALING_KEY: '{"gpuBacklogPerWorker": 500, "cpuBacklogPerWorker": 40}',
         }
     )
     assert config == StageConfig(
@@ -98,27 +108,30 @@ def test_command_line_strings_are_accepted() -> None:
         api_on_lambda=True,
         gpu_workers=ScalingRange(minimum=1, maximum=3),
         environment={"FILOT_APPROVE_AT": "90"},
+        backlog=BacklogTargets(gpu_per_worker=500, cpu_per_worker=40),
     )
 
 
 def test_https_needs_a_certificate_and_a_domain() -> None:
-    config = StageConfig.from_context({STAGE_KEY: "production", DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: CERT})
+    config = StageConfig.from_context(
+        {STAGE_KEY: "production", DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: CERT, **SCALING}
+    )
     assert config.https
     assert config.certificate_arn == CERT
 
 
 def test_unrelated_context_keys_are_ignored() -> None:
-    config = StageConfig.from_context({STAGE_KEY: "production", "@aws-cdk/core:checkSecretUsage": True})
+    config = StageConfig.from_context({STAGE_KEY: "production", "@aws-cdk/core:checkSecretUsage": True, **SCALING})
     assert config.stage == "production"
 
 
 def test_config_is_frozen() -> None:
-    config = StageConfig(stage="production")
+    config = StageConfig(stage="production", backlog=BACKLOG)
     with pytest.raises(AttributeError):
         config.stage = "other"  # type: ignore[misc]
 
 
-P = {STAGE_KEY: "production"}
+P = {STAGE_KEY: "production", **SCALING}
 
 
 @pytest.mark.parametrize(
@@ -126,13 +139,13 @@ P = {STAGE_KEY: "production"}
     [
         ({}, r"filot:stage is missing"),
         ({STAGE_KEY: ""}, r"filot:stage is missing"),
-        ({STAGE_KEY: "Production"}, r"filot:stage is 'Production': it must match"),
-        ({STAGE_KEY: "1prod"}, r"filot:stage is '1prod'"),
-        ({STAGE_KEY: "p"}, r"filot:stage is 'p'"),
-        ({STAGE_KEY: "a" * 22}, r"filot:stage is 'a{22}'"),
-        ({STAGE_KEY: "prod_1"}, r"filot:stage is 'prod_1'"),
-        ({STAGE_KEY: "prod\n"}, r"filot:stage is 'prod\\n'"),
-        ({STAGE_KEY: 7}, r"filot:stage is 7 \(int\): it must be a string"),
+        ({**P, STAGE_KEY: "Production"}, r"filot:stage is 'Production': it must match"),
+        ({**P, STAGE_KEY: "1prod"}, r"filot:stage is '1prod'"),
+        ({**P, STAGE_KEY: "p"}, r"filot:stage is 'p'"),
+        ({**P, STAGE_KEY: "a" * 22}, r"filot:stage is 'a{22}'"),
+        ({**P, STAGE_KEY: "prod_1"}, r"filot:stage is 'prod_1'"),
+        ({**P, STAGE_KEY: "prod\n"}, r"filot:stage is 'prod\\n'"),
+        ({**P, STAGE_KEY: 7}, r"filot:stage is 7 \(int\): it must be a string"),
         # Unknown regions: not a region code at all, or a well-formed code AWS does not have.
         ({**P, REGION_KEY: "sydney"}, r"filot:region is 'sydney': it must be a known AWS region"),
         ({**P, REGION_KEY: "AP-SOUTHEAST-2"}, r"filot:region is 'AP-SOUTHEAST-2'"),
@@ -219,6 +232,37 @@ P = {STAGE_KEY: "production"}
         ({**P, GPU_MIN_KEY: -1}, r"filot:gpuWorkerMin is -1"),
         ({**P, GPU_MAX_KEY: "four"}, r"filot:gpuWorkerMax is 'four': it must be a whole number"),
         ({**P, "filot:stag": "x"}, r"unknown context key\(s\) filot:stag; known keys are"),
+        # The workers' scaling targets: present, an object of exactly two whole numbers from 1.
+        ({STAGE_KEY: "production"}, r"filot:scaling is missing: .*python -m services.capacity"),
+        ({**P, SCALING_KEY: None}, r"filot:scaling is missing"),
+        ({**P, SCALING_KEY: [1000, 260]}, r"filot:scaling is \[1000, 260\]: it must be an object with"),
+        ({**P, SCALING_KEY: "{gpu: 1}"}, r"filot:scaling is '\{gpu: 1\}': it must be JSON"),
+        (
+            {**P, SCALING_KEY: {"gpuBacklogPerWorker": 1000}},
+            r"filot:scaling.cpuBacklogPerWorker is missing",
+        ),
+        (
+            {**P, SCALING_KEY: {"gpuBacklogPerWorker": 1000, "cpuBacklogPerWorker": 260, "gpuBacklog": 5}},
+            r"filot:scaling has unknown field\(s\) gpuBacklog; its fields are gpuBacklogPerWorker, cpuBacklogPerWorker",
+        ),
+        *(
+            (
+                {**P, SCALING_KEY: {"gpuBacklogPerWorker": bad, "cpuBacklogPerWorker": 260}},
+                rf"filot:scaling.gpuBacklogPerWorker is {shown}: it must be a whole number of documents from 1",
+            )
+            for bad, shown in (
+                (0, "0"),
+                (-5, "-5"),
+                (2.5, "2.5"),
+                ("300", "'300'"),
+                (True, "True"),
+                (10**7, "10000000"),
+            )
+        ),
+        (
+            {**P, SCALING_KEY: {"gpuBacklogPerWorker": 1000, "cpuBacklogPerWorker": None}},
+            r"filot:scaling.cpuBacklogPerWorker is None",
+        ),
         # Alarm thresholds: known alarm names, positive numbers, percentages at most 100.
         (
             {**P, ALARMS_KEY: {"gpu-queue-backlogg": 10}},
@@ -257,13 +301,15 @@ def test_the_pagerduty_key_is_never_echoed() -> None:
 
 def test_direct_construction_is_validated_too() -> None:
     with pytest.raises(ValueError, match=r"filot:region is 'mars-1'"):
-        StageConfig(stage="production", region="mars-1")
+        StageConfig(stage="production", region="mars-1", backlog=BACKLOG)
     with pytest.raises(ValueError, match=r"filot:cpuWorkerMin \(2\) is greater than filot:cpuWorkerMax \(1\)"):
-        StageConfig(stage="production", cpu_workers=ScalingRange(minimum=2, maximum=1))
+        StageConfig(stage="production", cpu_workers=ScalingRange(minimum=2, maximum=1), backlog=BACKLOG)
+    with pytest.raises(ValueError, match=r"filot:scaling.cpuBacklogPerWorker is 0"):
+        StageConfig(stage="production", backlog=BacklogTargets(gpu_per_worker=10, cpu_per_worker=0))
 
 
 def test_alarm_thresholds_default_and_override_one_by_one() -> None:
-    assert StageConfig(stage="production").alarm_thresholds == DEFAULT_THRESHOLDS
+    assert StageConfig(stage="production", backlog=BACKLOG).alarm_thresholds == DEFAULT_THRESHOLDS
     config = StageConfig.from_context({**P, ALARMS_KEY: '{"dead-letters": 3, "ocr-failure-rate": 2.5}'})
     assert dict(config.alarms) == {"dead-letters": 3, "ocr-failure-rate": 2.5}
     assert config.alarm_thresholds == {**DEFAULT_THRESHOLDS, "dead-letters": 3, "ocr-failure-rate": 2.5}

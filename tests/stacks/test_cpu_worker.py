@@ -7,7 +7,7 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.metrics import NAMESPACE_SCHEDULER, QUEUE_LENGTH
 from tests.stacks.conftest import Synthesized
-from tests.stacks.helpers import container, named_metrics, scaling_alarms, task_of
+from tests.stacks.helpers import container, expression, named_metrics, scaling_alarms, task_of
 
 CPU_QUEUE = {
     "Namespace": NAMESPACE_SCHEDULER,
@@ -36,11 +36,13 @@ def test_service_starts_at_zero(template: Template) -> None:
     )
 
 
-def test_scales_out_on_the_cpu_queue_and_in_when_it_stays_empty(template: Template) -> None:
+def test_scales_out_on_the_cpu_queue_and_in_when_it_stays_empty(template: Template, production: Synthesized) -> None:
     alarms = [alarm for alarm in scaling_alarms(template) if CPU_QUEUE in named_metrics(alarm)]
-    backlog = [alarm for alarm in alarms if "MetricName" in alarm or len(alarm["Metrics"]) == 1]
+    backlog = [alarm for alarm in alarms if (expression(alarm) or "").startswith("CEIL(")]
     idle = [alarm for alarm in alarms if alarm not in backlog]
     assert len(backlog) == 1 and len(idle) == 1
+    per_worker = production.stage.config.backlog.cpu_per_worker
+    assert expression(backlog[0]) == f"CEIL(queue / {per_worker}) - FILL(tasks, 0)"
     assert backlog[0]["EvaluationPeriods"] == 2
     assert idle[0]["EvaluationPeriods"] == 15
-    assert next(q["Expression"] for q in idle[0]["Metrics"] if "Expression" in q) == "IF(queue == 0, 1, 0)"
+    assert expression(idle[0]) == "IF(queue == 0, 1, 0)"

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from stacks.config import LOG_RETENTION_DAYS, StageConfig
+from stacks.config import LOG_RETENTION_DAYS, BacklogTargets, StageConfig
 from stacks.foundation_stack import FoundationStack
 from stacks.observability import SERVICE_LOGS, retention_for_days
 from stacks.registry import IMAGE_NAMES
@@ -196,7 +196,12 @@ def test_every_configurable_retention_maps_to_a_cdk_period() -> None:
 
 
 def test_retention_and_image_count_follow_the_stage_config() -> None:
-    config = StageConfig(stage="dev-ana", log_retention_days=7, keep_images=3)
+    config = StageConfig(
+        stage="dev-ana",
+        log_retention_days=7,
+        keep_images=3,
+        backlog=BacklogTargets(gpu_per_worker=100, cpu_per_worker=10),
+    )
     template = Template.from_stack(FoundationStack(App(), "Dev", config=config))
     template.has_resource_properties(
         "AWS::Logs::LogGroup", {"LogGroupName": "/ecs/filot-dev-ana/api", "RetentionInDays": 7}

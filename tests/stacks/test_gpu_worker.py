@@ -7,7 +7,7 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.metrics import GPU_PROCESSING_TIME_MS, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER, QUEUE_LENGTH
 from tests.stacks.conftest import Synthesized
-from tests.stacks.helpers import container, named_metrics, scaling_alarms, task_of
+from tests.stacks.helpers import container, expression, named_metrics, scaling_alarms, task_of
 
 GPU_QUEUE = {
     "Namespace": NAMESPACE_SCHEDULER,
@@ -111,41 +111,42 @@ def test_service_runs_on_the_gpu_capacity_provider_from_zero(template: Template)
     )
 
 
-def test_scales_out_on_the_gpu_queue_length(template: Template) -> None:
-    backlog = [alarm for alarm in scaling_alarms(template) if named_metrics(alarm) == [GPU_QUEUE]]
+def test_scales_out_by_the_gpu_queue_over_the_configured_backlog_per_worker(
+    template: Template, production: Synthesized
+) -> None:
+    backlog = [alarm for alarm in scaling_alarms(template) if (expression(alarm) or "").startswith("CEIL(")]
+    backlog = [alarm for alarm in backlog if GPU_QUEUE in named_metrics(alarm)]
     assert len(backlog) == 1
-    assert (backlog[0]["Threshold"], backlog[0]["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-    template.has_resource_properties(
-        "AWS::ApplicationAutoScaling::ScalingPolicy",
-        {
-            "PolicyType": "StepScaling",
-            "StepScalingPolicyConfiguration": Match.object_like(
-                {
-                    "AdjustmentType": "ChangeInCapacity",
-                    "StepAdjustments": [
-                        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 19, "ScalingAdjustment": 1},
-                        {"MetricIntervalLowerBound": 19, "MetricIntervalUpperBound": 99, "ScalingAdjustment": 2},
-                        {"MetricIntervalLowerBound": 99, "ScalingAdjustment": 4},
-                    ],
-                }
-            ),
-        },
-    )
+    alarm = backlog[0]
+    per_worker = production.stage.config.backlog.gpu_per_worker
+    assert expression(alarm) == f"CEIL(queue / {per_worker}) - FILL(tasks, 0)"
+    assert any(m["MetricName"] == "DesiredTaskCount" for m in named_metrics(alarm))
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
+    (policy_id,) = [action["Ref"] for action in alarm["AlarmActions"]]
+    policy = template.to_json()["Resources"][policy_id]["Properties"]
+    assert policy["PolicyType"] == "StepScaling"
+    # A shortfall of 1 task adds 1, of 2-3 adds 2, of 4 or more adds 4 (gpuWorkerMax is 4); offsets from 1.
+    assert policy["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
+    assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 1, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 1, "MetricIntervalUpperBound": 3, "ScalingAdjustment": 2},
+        {"MetricIntervalLowerBound": 3, "ScalingAdjustment": 4},
+    ]
 
 
 def test_scales_in_one_task_at_a_time_when_idle_down_to_zero(template: Template) -> None:
     idle = [
         alarm
         for alarm in scaling_alarms(template)
-        if GPU_QUEUE in named_metrics(alarm) and len(named_metrics(alarm)) > 1
+        if GPU_QUEUE in named_metrics(alarm) and (expression(alarm) or "").startswith("IF(")
     ]
     assert len(idle) == 1
     alarm = idle[0]
     metrics = named_metrics(alarm)
     assert {"Namespace": NAMESPACE_GPU_WORKER, "MetricName": GPU_PROCESSING_TIME_MS, "Dimensions": []} in metrics
     assert any(m["Namespace"] == "ECS/ContainerInsights" and m["MetricName"] == "RunningTaskCount" for m in metrics)
-    expression = next(query["Expression"] for query in alarm["Metrics"] if "Expression" in query)
-    assert expression.startswith("IF(queue == 0 AND")
+    assert (expression(alarm) or "").startswith("IF(queue == 0 AND")
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (15, 15)
     (policy_id,) = [action["Ref"] for action in alarm["AlarmActions"]]
     policy = template.to_json()["Resources"][policy_id]["Properties"]["StepScalingPolicyConfiguration"]
