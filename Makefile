@@ -12,7 +12,7 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test lint chaos bench eval setup system-deps venv synth clean help
+.PHONY: run test lint chaos bench eval capacity setup system-deps venv synth clean help
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
@@ -20,6 +20,7 @@ help:
 	@echo "make chaos   200 documents through kills, a Redis restart and flush, a reviewer outage"
 	@echo "make bench   benchmarks under tests/bench (figures go to BENCHMARKS.md)"
 	@echo "make eval    OCR accuracy with vs without preprocessing on 320 synthetic cards (~3 min on 2 cores)"
+	@echo "make capacity  pipeline bench, then docs/capacity.md and the scaling targets in cdk.json from it"
 	@echo "make lint    ruff over the whole tree"
 	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
@@ -41,6 +42,13 @@ bench: setup
 	$(PY) -m tests.bench.bench_claim
 	$(PY) -m tests.bench.bench_ocr
 	$(PY) -m tests.bench.bench_kernels
+	$(PY) -m tests.bench.bench_pipeline --sweep
+
+# The capacity model (docs/capacity.md) and the workers' scaling targets (cdk.json filot:scaling) from a fresh
+# pipeline bench; the bench results are copied to docs/capacity-bench.json so the document regenerates offline.
+capacity: setup
+	$(PY) -m tests.bench.bench_pipeline
+	$(PY) -m services.capacity --bench var/bench/pipeline.json --out docs/capacity.md --context cdk.json
 
 lint: venv
 	$(PY) -m ruff check .

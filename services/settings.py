@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     ocr_engine: Literal["auto", "tesserocr", "pytesseract"] = "auto"
     # 0: OCR in the worker's own process; N: a pool of N warm engine processes (one per vCPU).
     ocr_processes: int = Field(default=0, ge=0, le=64)
-    # Documents a worker process handles at once (preprocessing of one overlaps OCR of the others).
-    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    # Documents a worker process holds at once (preprocessing of one overlaps OCR of the others); None: one per
+    # engine process plus one (1 with the in-process engine). A bound: a long queue never fills a worker's memory.
+    worker_concurrency: int | None = Field(default=None, ge=1, le=64)
     # Preprocessing: the normalised card width the OCR sees.
     card_width_px: int = Field(default=1000, ge=320, le=4000)
     # GPU-path preprocessing kernels: auto = CUDA when a GPU is present, else the Numba CPU twins.

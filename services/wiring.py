@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from services.adapters.buli2 import Buli2Client
 from services.adapters.database import DocumentStore
-from services.adapters.ocr import EngineSpec, OcrEngine, PooledEngine
+from services.adapters.ocr import EngineSpec, OcrEngine
+from services.adapters.ocr_pool import PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
 from services.adapters.storage import ObjectStore, open_object_store
 from services.core.scoring import ScoreWeights

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -45,11 +46,15 @@ from services.metrics import (
 )
 from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Verification, verify_document
+from services.settings import Settings
 from services.wiring import Components, thresholds
 
 log = logging.getLogger("filot.worker")
 
 WorkerPath = Literal["gpu", "cpu"]
+# How long a claimed document still `uploaded` may take to become `queued` (the API's next write).
+UPLOAD_SETTLE_S = 5.0
+_STARTABLE = (Status.UPLOADED, Status.QUEUED)  # a claim may start the document from these
 
 
 class _InFlight:
@@ -74,6 +79,41 @@ class _InFlight:
 
 
 _GPU_IN_FLIGHT = _InFlight()
+
+
+def in_flight_window(settings: Settings, engine: object) -> int:
+    """Documents one worker process holds at once: FILOT_WORKER_CONCURRENCY when set, else one per engine
+    process plus one, so that while every engine reads, the next document is claimed, fetched, decoded and
+    preprocessed (an in-process engine reads one document at a time: a window of one)."""
+    if settings.worker_concurrency is not None:
+        return settings.worker_concurrency
+    return int(getattr(engine, "processes", 0)) + 1
+
+
+def engines_fill_the_cpus(engine: object) -> bool:
+    """True when the engine pool has a process per vCPU: then the engines keep every core busy, and threads
+    inside preprocessing would only take turns with them (OpenCV's and Numba's pools also spin while waiting)."""
+    return int(getattr(engine, "processes", 0)) >= len(os.sched_getaffinity(0))
+
+
+def run_window(workers: Sequence[Worker], *, stop: threading.Event, burst: bool = False) -> int:
+    """Run each worker as one slot of the in-flight window, in its own thread; documents handled in all.
+
+    A slot claims its next document only when its last one is finished, so however long the queue, this
+    process never holds more than len(workers) documents (no prefetch: memory stays flat, and what is not
+    claimed stays in Redis for other workers)."""
+    handled = [0] * len(workers)
+
+    def slot(index: int) -> None:
+        handled[index] = workers[index].run(stop=stop, burst=burst)
+
+    threads = [threading.Thread(target=slot, args=(n,), name=f"slot-{n}") for n in range(len(workers))]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(0.2)
+    return sum(handled)
 
 
 class Worker:
@@ -186,19 +226,38 @@ class Worker:
         with bind(correlation_id=record.correlation_id):  # the upload's id, through to the escalation
             self._process(claim, record, started_at=time.monotonic())
 
+    def _start(self, claim: Claim, record: DocumentRecord) -> bool:
+        """Move the document to processing under this claim; False when this queue entry is not to be worked on.
+
+        The API queues a document in Redis first and records `queued` just after, so an idle worker can claim
+        it in between and find it still `uploaded`: it waits a moment for that write rather than drop the
+        entry (which would leave the document to the reconciler's stale sweep, minutes later)."""
+        deadline = time.monotonic() + UPLOAD_SETTLE_S
+        while True:
+            started = self.c.store.transition(
+                claim.doc_id,
+                Status.PROCESSING,
+                actor=self.actor,
+                correlation_id=record.correlation_id,
+                detail=f"attempt {claim.attempts} claim {claim.token}",
+                claim_id=claim.token,
+                path=self.path,
+            )
+            if started:
+                return True
+            current = self.c.store.get(claim.doc_id)
+            if current is None or current.status not in _STARTABLE or time.monotonic() >= deadline:
+                return False
+            if current.status is Status.UPLOADED:
+                time.sleep(0.02)  # else it became `queued` since the attempt above: try again at once
+
     def _process(self, claim: Claim, record: DocumentRecord, *, started_at: float) -> None:
-        started = self.c.store.transition(
-            claim.doc_id,
-            Status.PROCESSING,
-            actor=self.actor,
-            correlation_id=record.correlation_id,
-            detail=f"attempt {claim.attempts} claim {claim.token}",
-            claim_id=claim.token,
-            path=self.path,
-        )
-        if not started:
-            # Already decided, or being handled through another claim: this queue entry was a duplicate.
-            log.warning("skipping doc=%s status=%s path=%s", claim.doc_id, record.status.value, self.path)
+        if not self._start(claim, record):
+            # Already decided, or being handled through another claim: this queue entry was a duplicate. (Still
+            # `uploaded` after the wait: the API died before recording it; the reconciler queues it again.)
+            current = self.c.store.get(claim.doc_id)
+            status = current.status.value if current else "gone"
+            log.warning("skipping doc=%s status=%s path=%s", claim.doc_id, status, self.path)
             self.c.queue.complete(claim)
             return
         try:

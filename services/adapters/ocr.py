@@ -1,17 +1,19 @@
-"""The OCR engine seam: Tesseract through pytesseract today; a warm engine can sit behind the same Protocol."""
+"""The OCR engine seam: a warm tesserocr engine fed raw pixels, pytesseract as the portable fallback.
+
+A pool of engine processes behind the same Protocol is in services.adapters.ocr_pool.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import pytesseract
+from PIL import Image
 
 from services.core.model import OcrLine
 from services.errors import OcrError
@@ -43,7 +45,7 @@ class TesseractEngine:
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
         try:
             data = pytesseract.image_to_data(
-                gray,
+                _uncompressed(gray),
                 lang=self._lang,
                 config=self._config,
                 output_type=pytesseract.Output.DICT,
@@ -59,11 +61,24 @@ class TesseractEngine:
         config = f"--psm 7 --dpi {self._dpi} -c tessedit_char_whitelist={charset}"
         try:
             data = pytesseract.image_to_data(
-                gray, lang=self._lang, config=config, output_type=pytesseract.Output.DICT, timeout=self._timeout_s
+                _uncompressed(gray),
+                lang=self._lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=self._timeout_s,
             )
         except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
             raise OcrError(f"tesseract failed on a field: {exc}", code="ocr_failed") from exc
         return _group_lines(data)
+
+
+def _uncompressed(image: np.ndarray) -> Image.Image:
+    """The pixels as pytesseract hands them over (PIL's fromarray), tagged PPM so that its temp file is an
+    uncompressed PNM instead of a PNG: no compression on the way out (DESIGN.md: up to half the time on a large
+    noisy card). The resolution goes separately, as --dpi."""
+    pil = Image.fromarray(image)
+    pil.format = "PPM"  # pytesseract writes the temp file in the image's own format
+    return pil
 
 
 # Where Debian (and Ubuntu) keep the traineddata files; the tesserocr wheel's own Tesseract reads them.
@@ -171,66 +186,6 @@ class EngineSpec:
         if kind == "tesserocr":
             return WarmTesseractEngine(lang=self.lang, psm=self.psm, timeout_s=self.timeout_s)
         return TesseractEngine(lang=self.lang, psm=self.psm, timeout_s=self.timeout_s)
-
-
-_process_engine: OcrEngine | None = None
-
-
-def _init_pool_process(spec: EngineSpec) -> None:
-    global _process_engine
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    _process_engine = spec.build()
-
-
-def _read_in_pool(gray: np.ndarray) -> list[OcrLine]:
-    assert _process_engine is not None
-    return _process_engine.read_lines(gray)
-
-
-def _read_line_in_pool(gray: np.ndarray, charset: str) -> list[OcrLine]:
-    assert _process_engine is not None
-    return _process_engine.read_line(gray, charset=charset)  # type: ignore[attr-defined]
-
-
-class PooledEngine:
-    """One warm engine per process, `processes` of them (one per vCPU): OCR runs in parallel while the
-    calling threads preprocess. A crashed engine process is replaced; its document gets an OcrError
-    and is retried by the queue, never lost."""
-
-    def __init__(self, spec: EngineSpec, *, processes: int) -> None:
-        self._spec = spec
-        self._processes = processes
-        self._lock = threading.Lock()
-        self._pool = self._new_pool()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self._processes, initializer=_init_pool_process, initargs=(self._spec,))
-
-    def warm_up(self) -> None:
-        """Start every engine process (models loaded) before the first claim."""
-        blank = np.full((32, 32), 255, np.uint8)
-        futures: list[Future[list[OcrLine]]] = [self._pool.submit(_read_in_pool, blank) for _ in range(self._processes)]
-        for future in futures:
-            future.result(timeout=120)
-
-    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
-        return self._submit(_read_line_in_pool, gray, charset)
-
-    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
-        return self._submit(_read_in_pool, gray)
-
-    def _submit(self, function: Any, *args: Any) -> list[OcrLine]:
-        pool = self._pool
-        try:
-            return pool.submit(function, *args).result(timeout=self._spec.timeout_s + 30)  # type: ignore[no-any-return]
-        except BrokenProcessPool as exc:
-            with self._lock:
-                if self._pool is pool:  # the first thread to notice replaces the pool
-                    self._pool = self._new_pool()
-            raise OcrError("an OCR engine process died; it was replaced", code="ocr_engine_crashed") from exc
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _group_lines(data: dict[str, list]) -> list[OcrLine]:

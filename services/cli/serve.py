@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
+import time
 
 from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
@@ -14,6 +16,8 @@ from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
 from services.pipeline.preprocess import preprocess
 from services.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
+
+log = logging.getLogger("filot.worker")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     worker.add_argument("--path", choices=["gpu", "cpu"], required=True, help="which queue to serve")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.add_argument(
-        "--concurrency", type=int, metavar="N", help="documents in flight at once (default FILOT_WORKER_CONCURRENCY)"
+        "--concurrency", type=int, metavar="N", help="documents in flight at once (default FILOT_WORKER_CONCURRENCY, else engine processes + 1)"
     )
     worker.set_defaults(func=run_worker)
 
@@ -75,7 +79,7 @@ def _serve(app: object, *, host: str, port: int) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from services.worker import Worker
+    from services.worker import Worker, engines_fill_the_cpus, in_flight_window, run_window
 
     settings = get_settings()
     configure_logging(f"worker-{args.path}", settings.log_level, settings.log_format)
@@ -88,10 +92,15 @@ def run_worker(args: argparse.Namespace) -> int:
     # ECS stops and scale-in send SIGTERM: finish the current documents, then leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    engine = build_engine(settings)
-    warm_up = getattr(engine, "warm_up", None)
-    if warm_up is not None:
-        warm_up()  # engines loaded before the first claim: a new worker's first document is not slow
+    started = time.monotonic()
+    engine = build_engine(settings)  # a pool's engine processes start loading their models now, in parallel
+    # One slot per document in flight: by default one per engine process plus one (services/worker.py).
+    window = args.concurrency or in_flight_window(settings, engine)
+    single_threaded = engines_fill_the_cpus(engine)
+    if single_threaded:
+        import cv2
+
+        cv2.setNumThreads(1)  # preprocessing runs beside the engines, not across every core
     prepare = preprocess
     if args.path == "gpu":
         from services.kernels.dispatch import KernelPreprocessor
@@ -100,29 +109,22 @@ def run_worker(args: argparse.Namespace) -> int:
         kernels = KernelPreprocessor(backend=settings.kernel_backend, card_width=settings.card_width_px)
         kernels.warm_up()
         prepare = kernels
-        if (args.concurrency or settings.worker_concurrency) > 1:
+        if window > 1:
             from services.pipeline.batching import BatchingPreprocessor
 
             # Slots preprocessing at the same moment share one launch per kernel step.
-            prepare = BatchingPreprocessor(kernels, max_batch=args.concurrency or settings.worker_concurrency)
+            prepare = BatchingPreprocessor(kernels, max_batch=window, cpu_threads=1 if single_threaded else None)
     buli2 = build_buli2(settings, namespace=GPU_WORKER_NAMESPACE if args.path == "gpu" else BACKEND_NAMESPACE)
     components = build_components(settings)
-    concurrency = args.concurrency or settings.worker_concurrency
-    # Each slot handles one document at a time; while one waits on OCR, another preprocesses.
-    slots = [
-        threading.Thread(
-            target=Worker(path=args.path, components=components, engine=engine, buli2=buli2, prepare=prepare).run,
-            kwargs={"stop": stop, "burst": args.burst},
-            name=f"slot-{n}",
-        )
-        for n in range(concurrency)
+    warm_up = getattr(engine, "warm_up", None)
+    if warm_up is not None:
+        warm_up()  # every engine loaded before the first claim: a new worker's first document is not slow
+    log.info("worker ready in %.2fs: %d documents in flight", time.monotonic() - started, window)
+    workers = [
+        Worker(path=args.path, components=components, engine=engine, buli2=buli2, prepare=prepare) for _ in range(window)
     ]
     try:
-        for slot in slots:
-            slot.start()
-        while any(slot.is_alive() for slot in slots):
-            for slot in slots:
-                slot.join(0.2)
+        run_window(workers, stop=stop, burst=args.burst)
     finally:
         buli2.close()
         close = getattr(engine, "close", None)

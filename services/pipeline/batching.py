@@ -27,8 +27,12 @@ class _Request:
 class BatchingPreprocessor:
     """Callable like `preprocess`; waits at most `window_s` for other slots' images to share a batch."""
 
-    def __init__(self, kernels: KernelPreprocessor, *, max_batch: int, window_s: float = 0.005) -> None:
+    def __init__(
+        self, kernels: KernelPreprocessor, *, max_batch: int, window_s: float = 0.005, cpu_threads: int | None = None
+    ) -> None:
+        """`cpu_threads`: Numba threads for the CPU twins (None: Numba's default, one per vCPU)."""
         self.kernels = kernels
+        self.cpu_threads = cpu_threads
         self.max_batch = max_batch
         self.window_s = window_s
         self.batch_sizes: list[int] = []  # what was launched, for tests and logs
@@ -41,6 +45,10 @@ class BatchingPreprocessor:
         return request.result.result()
 
     def _serve(self) -> None:
+        if self.cpu_threads is not None:
+            import numba
+
+            numba.set_num_threads(self.cpu_threads)  # per calling thread: this one launches every batch
         while True:
             batch = [self._requests.get()]
             deadline = time.monotonic() + self.window_s

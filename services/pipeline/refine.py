@@ -34,6 +34,11 @@ def well_formed(name: str, value: str) -> bool:
     return re.fullmatch(r"\d{15,16}", value) is not None
 
 
+def needs_second_look(doc_type: DocType, fields: Mapping[str, ExtractedField]) -> list[str]:
+    """The number fields the whole-card read missed or garbled: each costs one more (single-line) read."""
+    return [name for name, _ in _LABELS[doc_type] if name not in fields or not well_formed(name, fields[name].value)]
+
+
 def refine_numbers(
     doc_type: DocType,
     lines: Sequence[OcrLine],
@@ -46,8 +51,9 @@ def refine_numbers(
     read_line = getattr(engine, "read_line", None)
     if read_line is None:
         return refined
+    missing = needs_second_look(doc_type, fields)
     for name, label in _LABELS[doc_type]:
-        if name in fields and well_formed(name, fields[name].value):
+        if name not in missing:
             continue
         line = next((line for line in lines if line.box is not None and label.match(line.text.strip())), None)
         if line is None or line.box is None:

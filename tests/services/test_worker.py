@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import threading
 import time
 import uuid
@@ -17,9 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import redis
+import sqlalchemy as sa
 
 from services.adapters.buli2 import Buli2Client
-from services.adapters.ocr import TesseractEngine
+from services.adapters.database import documents
+from services.adapters.ocr import EngineSpec, TesseractEngine
+from services.adapters.ocr_pool import PooledEngine
 from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.core.model import OcrLine
@@ -29,7 +34,7 @@ from services.reviewer import create_reviewer_app
 from services.samples.generate import load_truths
 from services.settings import Settings
 from services.wiring import Components, build_components
-from services.worker import Worker
+from services.worker import Worker, in_flight_window, run_window
 from tests.conftest import ServerThread
 
 ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
@@ -280,3 +285,154 @@ def test_shutdown_within_the_grace_period_finishes_the_document(
     engine.go_on.set()
     runner.join(20)
     assert components.store.get(doc).status is Status.APPROVED  # type: ignore[union-attr]
+
+
+# --- the engine pool under a worker: crashes, and the in-flight window ---------------------------------------
+
+POOL_SPEC = EngineSpec(kind="tesserocr", lang="ind+eng", psm=6, timeout_s=60)
+
+
+def kill_engine_when_busy(pool: PooledEngine) -> int:
+    """SIGKILL the engine process reading a document (polled every millisecond; a read takes ~200 ms)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        busy = pool.busy_pids()
+        if busy:
+            os.kill(busy[0], signal.SIGKILL)
+            return busy[0]
+        time.sleep(0.001)
+    raise AssertionError("no engine process ever took the document")
+
+
+def test_engine_process_killed_mid_document_the_document_is_read_again_and_decided(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    components, _ = parts
+    pool = PooledEngine(POOL_SPEC, processes=2)
+    try:
+        pool.warm_up()
+        doc = submit(components, sample(sample_dir, "clean").read_bytes())
+        gpu = worker("gpu", parts, pool)
+        runner = threading.Thread(target=gpu.process_one)
+        runner.start()
+        killed = kill_engine_when_busy(pool)
+        runner.join(60)
+        record = components.store.get(doc)
+        assert record is not None and record.status is Status.APPROVED and record.path == "gpu"
+        assert killed not in pool.pids() and pool.replaced == 1
+        assert components.queue.lengths()["cpu"] == 0  # read again in place: no detour through the CPU path
+    finally:
+        pool.close()
+
+
+def test_engine_crash_past_the_pool_retries_sends_the_document_to_the_cpu_path_not_to_the_void(
+    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    components, _ = parts
+    pool = PooledEngine(POOL_SPEC, processes=1, crash_retries=0)
+    try:
+        pool.warm_up()
+        doc = submit(components, sample(sample_dir, "clean").read_bytes())
+        runner = threading.Thread(target=worker("gpu", parts, pool).process_one)
+        runner.start()
+        kill_engine_when_busy(pool)
+        runner.join(60)
+        record = components.store.get(doc)
+        assert record is not None and record.status is Status.QUEUED and record.error_code == "ocr_engine_crashed"
+        (fallback,) = [p for p in read_emf(capsys.readouterr().out.splitlines()) if p.name == "filot.gpu.fallbacks"]
+        assert fallback.dimensions == {"Reason": "ocr_engine_crashed"}
+
+        assert worker("cpu", parts, pool).process_one()  # the replacement engine reads it on the CPU path
+        record = components.store.get(doc)
+        assert record is not None and record.status is Status.APPROVED and record.path == "cpu"
+    finally:
+        pool.close()
+
+
+def test_in_flight_window_defaults_to_one_per_engine_process_plus_one(settings: Settings) -> None:
+    class Pool:
+        processes = 4
+
+    assert in_flight_window(settings, Pool()) == 5
+    assert in_flight_window(settings, ENGINE) == 1  # in-process engine: one document at a time
+    assert in_flight_window(settings.model_copy(update={"worker_concurrency": 2}), Pool()) == 2
+
+
+def test_a_long_queue_never_puts_more_than_the_window_in_flight_and_keeps_every_engine_busy(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    """Real engines and cards: the window (engines + 1) is what the worker claims, never more, however many
+    documents wait; and the engines all read at once. Sampled every few milliseconds while the queue drains."""
+    components, _ = parts
+    variants = ("clean", "noise", "blur", "jpeg", "low_contrast", "rotate")
+    docs = [submit(components, sample(sample_dir, variants[n % len(variants)]).read_bytes()) for n in range(18)]
+    pool = PooledEngine(POOL_SPEC, processes=2)
+    try:
+        pool.warm_up()
+        window = in_flight_window(components.settings, pool)
+        assert window == 3
+        claimed: list[int] = []
+        reading: list[int] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                claimed.append(components.queue.lengths()["gpu_processing"])
+                reading.append(len(pool.busy_pids()))
+                time.sleep(0.003)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        handled = run_window([worker("gpu", parts, pool) for _ in range(window)], stop=threading.Event(), burst=True)
+        done.set()
+        watcher.join()
+        assert handled == len(docs)
+        assert max(claimed) == window  # the window is used ...
+        assert max(reading) == pool.processes  # ... every engine reads at once ...
+        statuses = {components.store.get(d).status for d in docs}  # type: ignore[union-attr]
+        assert statuses <= {Status.APPROVED, Status.NEEDS_REVIEW, Status.ESCALATED, Status.REJECTED}
+    finally:
+        pool.close()
+    assert components.queue.lengths()["gpu"] == 0
+
+
+def test_a_document_claimed_before_the_api_recorded_it_queued_is_processed_not_dropped(
+    parts: tuple[Components, Buli2Client], sample_dir: Path
+) -> None:
+    """The API puts the id in Redis, then records `queued`: an idle worker can claim in between."""
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+    with components.store.engine.begin() as conn:  # back to the moment between the API's two writes
+        conn.execute(sa.update(documents).where(documents.c.id == doc).values(status="uploaded"))
+    gpu = threading.Thread(target=worker("gpu", parts).process_one)
+    gpu.start()
+    time.sleep(0.3)
+    assert components.store.transition(doc, Status.QUEUED, actor="api")  # the API's second write lands
+    gpu.join(30)
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.APPROVED
+    assert components.queue.lengths()["gpu_processing"] == 0
+
+
+def test_a_document_that_became_queued_just_after_a_failed_start_is_started_on_the_next_try(
+    parts: tuple[Components, Buli2Client], sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's `queued` write lands between the worker's refused start and its look at the status."""
+    components, _ = parts
+    doc = submit(components, sample(sample_dir, "clean").read_bytes())
+    with components.store.engine.begin() as conn:
+        conn.execute(sa.update(documents).where(documents.c.id == doc).values(status="uploaded"))
+    real = components.store.transition
+    raced: list[bool] = []
+
+    def transition(doc_id: str, target: Status, **kwargs: object) -> bool:
+        moved = real(doc_id, target, **kwargs)  # type: ignore[arg-type]
+        if target is Status.PROCESSING and not moved and not raced:
+            raced.append(real(doc_id, Status.QUEUED, actor="api"))
+        return moved
+
+    monkeypatch.setattr(components.store, "transition", transition)
+    assert worker("gpu", parts).process_one()
+    assert raced == [True]
+    record = components.store.get(doc)
+    assert record is not None and record.status is Status.APPROVED
