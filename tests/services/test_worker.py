@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import threading
 import time
 import uuid
@@ -36,6 +34,7 @@ from services.settings import Settings
 from services.wiring import Components, build_components
 from services.worker import Worker, in_flight_window, run_window
 from tests.conftest import ServerThread
+from tests.services.adapters.test_ocr import kill_when_busy
 
 ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
 
@@ -293,15 +292,8 @@ POOL_SPEC = EngineSpec(kind="tesserocr", lang="ind+eng", psm=6, timeout_s=60)
 
 
 def kill_engine_when_busy(pool: PooledEngine) -> int:
-    """SIGKILL the engine process reading a document (polled every millisecond; a read takes ~200 ms)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        busy = pool.busy_pids()
-        if busy:
-            os.kill(busy[0], signal.SIGKILL)
-            return busy[0]
-        time.sleep(0.001)
-    raise AssertionError("no engine process ever took the document")
+    """A worker's read also waits for its claim and preprocessing: allow longer than the bare pool test."""
+    return kill_when_busy(pool, timeout_s=60)
 
 
 def test_engine_process_killed_mid_document_the_document_is_read_again_and_decided(

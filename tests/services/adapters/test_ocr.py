@@ -88,9 +88,9 @@ def nik_of(lines: list) -> str:  # type: ignore[type-arg]
     return "".join(line.text for line in lines).replace(" ", "")
 
 
-def kill_when_busy(pool: PooledEngine) -> int:
+def kill_when_busy(pool: PooledEngine, *, timeout_s: float = 30) -> int:
     """SIGKILL the engine process that is reading a document (polled: the read takes a few hundred ms)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         busy = pool.busy_pids()
         if busy:
