@@ -34,6 +34,10 @@ _ACTIVE_CONTENT = re.compile(rb"<(?:script|html|body|svg|iframe|object|embed|\?p
 # Bytes after the image's end that are only padding are tolerated (some cameras pad files).
 _PADDING = re.compile(rb"[\x00\s]*")
 _JPEG_QUALITY = 95
+# Every upload is re-encoded on the request path, so encoding speed is throughput: zlib level 1 writes a
+# card ~10% larger than level 6 in ~30% less time, and JPEG's optimised Huffman pass (-15% bytes) costs
+# +40% encode time; storage is the cheaper of the two (BENCHMARKS.md, "Pipeline vs bare engine").
+_PNG_COMPRESS_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def _reencoded(data: bytes, content_type: str) -> bytes:
         upright = upright.convert("RGB")
     buffer = io.BytesIO()
     if content_type == "image/jpeg":
-        upright.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=True)
+        upright.save(buffer, format="JPEG", quality=_JPEG_QUALITY)
     else:
-        upright.save(buffer, format="PNG", optimize=False, compress_level=6)
+        upright.save(buffer, format="PNG", compress_level=_PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from numba import cuda, prange
 
 from services.kernels._jit import as_batch, finish, grid_3d, pixel, to_device, twin
 
-AREA, LINEAR = 0, 1
+AREA, LINEAR, BLOCK, HALF = 0, 1, 2, 3  # HALF: a 2x2 BLOCK, with literal factors the compiler unrolls (10x)
 
 
 @pixel
@@ -36,6 +36,19 @@ def area_pixel(src, k, y, x, sy, sx):  # type: ignore[no-untyped-def]
         acc += wy * row
     value = int(acc / ((fy1 - fy0) * (fx1 - fx0)) + 0.5)
     return min(max(value, 0), 255)
+
+
+@pixel
+def block_pixel(src, k, y, x, fy, fx):  # type: ignore[no-untyped-def]
+    """area_pixel for whole-number factors: the rounded mean of an fy x fx block, summed in integers. The
+    skew estimate halves every 1000-px card to 500 px, so this is the common case; the result is identical
+    (area_pixel's sum is an exact integer too, and its rounding boundary is exact in both)."""
+    acc = 0
+    for iy in range(y * fy, (y + 1) * fy):
+        for ix in range(x * fx, (x + 1) * fx):
+            acc += src[k, iy, ix]
+    area = fy * fx
+    return (acc + area // 2) // area
 
 
 @pixel
@@ -63,7 +76,11 @@ def _resize_twin(src, out, sy, sx, mode):  # type: ignore[no-untyped-def]
     for i in prange(n * h):
         k, y = i // h, i % h
         for x in range(w):
-            if mode == AREA:
+            if mode == HALF:
+                out[k, y, x] = block_pixel(src, k, y, x, 2, 2)
+            elif mode == BLOCK:
+                out[k, y, x] = block_pixel(src, k, y, x, int(sy), int(sx))
+            elif mode == AREA:
                 out[k, y, x] = area_pixel(src, k, y, x, sy, sx)
             else:
                 out[k, y, x] = linear_pixel(src, k, y, x, sy, sx)
@@ -73,7 +90,11 @@ def _resize_twin(src, out, sy, sx, mode):  # type: ignore[no-untyped-def]
 def _resize_kernel(src, out, sy, sx, mode):  # type: ignore[no-untyped-def]
     x, y, k = cuda.grid(3)
     if k < out.shape[0] and y < out.shape[1] and x < out.shape[2]:
-        if mode == AREA:
+        if mode == HALF:
+            out[k, y, x] = block_pixel(src, k, y, x, 2, 2)
+        elif mode == BLOCK:
+            out[k, y, x] = block_pixel(src, k, y, x, int(sy), int(sx))
+        elif mode == AREA:
             out[k, y, x] = area_pixel(src, k, y, x, sy, sx)
         else:
             out[k, y, x] = linear_pixel(src, k, y, x, sy, sx)
@@ -91,7 +112,10 @@ def _plan(h: int, w: int, out_h: int, out_w: int, interpolation: str) -> tuple[f
         mode = AREA if out_w < w else LINEAR
     else:
         mode = AREA if interpolation == "area" else LINEAR
-    return h / out_h, w / out_w, mode
+    sy, sx = h / out_h, w / out_w
+    if mode == AREA and sy.is_integer() and sx.is_integer():
+        mode = HALF if sy == sx == 2.0 else BLOCK
+    return sy, sx, mode
 
 
 def resize_cpu(gray: np.ndarray, *, width: int, height: int | None = None, interpolation: str = "auto") -> np.ndarray:

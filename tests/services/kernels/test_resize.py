@@ -31,6 +31,17 @@ def test_card_shrinks_like_opencv_area(card_gray: np.ndarray) -> None:
     assert diff(resize_cpu(card_gray, width=500), expected).max() <= 1
 
 
+@pytest.mark.parametrize(("shape", "factor"), [((630, 1000), 2), ((64, 64), 2), ((90, 120), 3), ((8, 12), 4)])
+def test_whole_number_shrinks_are_exact_block_means(shape: tuple[int, int], factor: int) -> None:
+    """The skew estimate halves every card: that path sums blocks in integers and must equal the rounded
+    block mean exactly (and so the general area path, which computes the same mean in floating point)."""
+    image = noise(shape, seed=factor)
+    h, w = shape[0] // factor, shape[1] // factor
+    sums = image.reshape(h, factor, w, factor).astype(np.int64).sum(axis=(1, 3))
+    expected = (sums + factor * factor // 2) // (factor * factor)
+    assert (resize_cpu(image, width=w) == expected).all()
+
+
 def test_same_width_is_a_copy_and_one_pixel_scales() -> None:
     image = noise((5, 9))
     assert (resize_cpu(image, width=9) == image).all()

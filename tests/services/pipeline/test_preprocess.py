@@ -42,6 +42,12 @@ def test_quality_tells_sharp_from_blurred(card_gray: np.ndarray) -> None:
     assert blurred.sharpness < sharp.sharpness / 5
 
 
+def test_sharpness_is_the_variance_of_the_laplacian(card_gray: np.ndarray) -> None:
+    """Scores were calibrated on numpy's variance of the float64 Laplacian; the cheaper int16 pass must agree."""
+    expected = float(cv2.Laplacian(card_gray, cv2.CV_64F).var())
+    assert measure_quality(card_gray).sharpness == pytest.approx(expected, rel=1e-9)
+
+
 def test_normalise_width_keeps_aspect_ratio() -> None:
     assert normalise_width(np.zeros((300, 500), np.uint8), width=1000).shape == (600, 1000)
 
