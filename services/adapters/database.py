@@ -402,6 +402,10 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         # WAL lets the API read while a worker writes; several processes share the file.
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints instead of every commit: a process crash still loses
+        # nothing committed, a power cut may lose the last commits (SQLite's advice for WAL). SQLite is the
+        # single-machine store; deployments that must survive a power cut run Postgres.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

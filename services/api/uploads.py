@@ -145,11 +145,23 @@ def _jpeg_layout(data: bytes) -> tuple[int, bytes] | None:
         metadata += data[offset + 4 : offset + 2 + length]
         offset += 2 + length
         if marker == 0xDA:  # start of scan: entropy-coded data runs to the next real marker
-            while offset + 1 < size:
-                if data[offset] == 0xFF and data[offset + 1] != 0x00 and not 0xD0 <= data[offset + 1] <= 0xD7:
-                    break
-                offset += 1
+            offset = _next_marker(data, offset)
     return None
+
+
+def _next_marker(data: bytes, offset: int) -> int:
+    """Offset of the first FF that starts a marker at or after offset (not a stuffed FF 00 or a restart
+    marker inside the scan), or len(data). bytes.find jumps between FF bytes: a byte-by-byte Python loop
+    over a card's scan cost more than re-encoding it."""
+    size = len(data)
+    while True:
+        offset = data.find(b"\xff", offset)
+        if offset < 0 or offset + 1 >= size:
+            return size
+        following = data[offset + 1]
+        if following != 0x00 and not 0xD0 <= following <= 0xD7:
+            return offset
+        offset += 1
 
 
 def _reencoded(data: bytes, content_type: str) -> bytes:

@@ -43,6 +43,11 @@ def rotated_pixel(src, k, y, x, m0, m1, m2, m3, m4, m5, replicate, border):  # t
     fy = sy - fy0
     ix = int(fx0)
     iy = int(fy0)
+    if 0 <= iy and iy + 1 < h and 0 <= ix and ix + 1 < w:
+        # All four neighbours inside (most pixels): the loop below without its border tests, same sums.
+        top = (1.0 - fx) * float(src[k, iy, ix]) + fx * float(src[k, iy, ix + 1])
+        bottom = (1.0 - fx) * float(src[k, iy + 1, ix]) + fx * float(src[k, iy + 1, ix + 1])
+        return min(max(int((1.0 - fy) * top + fy * bottom + 0.5), 0), 255)
     total = 0.0
     for dy in range(2):
         yy = iy + dy
