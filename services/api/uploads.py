@@ -35,7 +35,7 @@ _ACTIVE_CONTENT = re.compile(rb"<(?:script|html|body|svg|iframe|object|embed|\?p
 _PADDING = re.compile(rb"[\x00\s]*")
 _JPEG_QUALITY = 95
 # Every upload is re-encoded on the request path, so encoding speed is throughput: zlib level 1 writes a
-# card ~10% larger than level 6 in ~30% less time, and JPEG's optimised Huffman pass (-15% bytes) costs
+# card ~11% larger than level 6 in ~20% less time, and JPEG's optimised Huffman pass (-15% bytes) costs
 # +40% encode time; storage is the cheaper of the two (BENCHMARKS.md, "Pipeline vs bare engine").
 _PNG_COMPRESS_LEVEL = 1
 

@@ -95,7 +95,7 @@ def area_spans(n_in, n_out, scale):  # type: ignore[no-untyped-def]
     starts = np.empty(n_out, dtype=np.int64)
     counts = np.empty(n_out, dtype=np.int64)
     lengths = np.empty(n_out, dtype=np.float64)
-    weights = np.zeros((n_out, int(math.ceil(scale)) + 2), dtype=np.float64)
+    weights = np.zeros((n_out, int(math.ceil(scale)) + 2), dtype=np.float64)  # noqa: RUF046 (numba)
     for o in range(n_out):
         f0 = o * scale
         f1 = min(f0 + scale, float(n_in))
