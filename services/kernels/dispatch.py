@@ -1,7 +1,8 @@
 """Backend choice and the kernel preprocessing chain (same contract as services.pipeline.preprocess.preprocess).
 
 `choose_backend("auto")` takes CUDA when numba sees a GPU, else the CPU twins with one logged warning.
-`KernelPreprocessor` chains gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold];
+`KernelPreprocessor` chains gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold]
+(on the CPU the deskew's rotation is OpenCV's warpAffine, which rotate_cpu mirrors);
 the default steps are the baseline's (gray, resize, deskew), the chain that kept OCR accuracy.
 """
 
@@ -16,12 +17,12 @@ import numpy as np
 
 from services.core.model import ImageQuality
 from services.kernels.denoise import gaussian_cpu, gaussian_cuda
-from services.kernels.deskew import deskew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
+from services.kernels.deskew import deskew_cpu, estimate_skew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
 from services.kernels.gray import gray_cpu, gray_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
-from services.pipeline.preprocess import measure_quality
+from services.pipeline.preprocess import measure_quality, rotate
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,10 @@ class KernelPreprocessor:
         quality = measure_quality(gray)
         skew = 0.0
         if "deskew" in steps:
-            gray, skew = deskew_cpu(gray)
+            skew = estimate_skew_cpu(gray)
+            # The rotation itself through OpenCV's warpAffine, which rotate_cpu mirrors within one grey level, at
+            # a fifth of its time (BENCHMARKS.md, kernels): rotate_cpu remains the CUDA kernel's reference in tests.
+            gray = rotate(gray, skew)
         if "threshold" in steps:
             gray = adaptive_threshold_cpu(gray, inverse=False)
         return gray, quality, skew
@@ -139,8 +143,8 @@ def warm_up(backend: str = "cpu") -> None:
     """Runs every step once on an 8x8 image so that the first real document pays no JIT time."""
     tiny = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     gray = gray_cpu(tiny)
-    resize_cpu(gray, width=4)
-    resize_cpu(gray, width=16)
+    for width in (4, 3, 2, 16):  # each resize path: 2x2 block, separable area, whole-number block, bilinear
+        resize_cpu(gray, width=width)
     gaussian_cpu(gray)
     normalise_cpu(gray)
     adaptive_threshold_cpu(gray)

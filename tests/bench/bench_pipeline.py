@@ -3,8 +3,9 @@
 The cards are uploaded as JPEG (quality 92: what the mobile app sends from a phone camera; `--upload-format
 png` for the generator's PNG, which costs the API and the worker a slower decode and re-encode).
 
-1. floor (measured before and after the pipeline, the mean reported: a shared VM drifts): a PooledEngine of P warm engines (one per vCPU, OMP_THREAD_LIMIT=1) reading the cards' preprocessed
-   grey images directly, kept saturated: what Tesseract alone can do on this machine;
+1. floor: a PooledEngine of P warm engines (one per vCPU, OMP_THREAD_LIMIT=1) reading the cards' preprocessed
+   grey images directly, kept saturated: what Tesseract alone can do on this machine (measured before and after
+   the pipeline and the mean used: a shared VM drifts);
 2. pipeline: redis-server, the API, the local BULI2 and one GPU-path worker (FILOT_OCR_PROCESSES=P, the default
    in-flight window of P + 1); every card uploaded over HTTP, timed from the first upload to the last decision
    in the database; upload-to-decision from the database's own timestamps; peak RSS of the worker's process
@@ -12,7 +13,9 @@ png` for the generator's PNG, which costs the API and the worker a slower decode
 3. naive: the obvious code, one process calling pytesseract with Tesseract's default OpenMP threading, on a
    subset (it is several times slower);
 4. cold start: a new worker process, started with a document waiting, until it claims that document;
-5. sweep (--sweep): batches of 50 and 200 queued documents (1000 with --sweep-large) through 1, 2 and 4 worker
+5. split (unless --no-split): the worker and its engines alone on all vCPUs but one, everything else on that
+   one, against as many bare engines on the same vCPUs: the worker's own overhead, as deployed;
+6. sweep (--sweep): batches of 50 and 200 queued documents (1000 with --sweep-large) through 1, 2 and 4 worker
    processes (P // workers engines each, at least one): time should grow with documents, memory should not.
 
 Prints a table and writes var/bench/pipeline.json (the capacity model reads it; keep its keys).
@@ -94,10 +97,15 @@ def preprocessed(cards: Sequence[Path], *, backend: str) -> list[np.ndarray]:
 # --- floor and naive -------------------------------------------------------------------------------------
 
 
-def measure_floor(grays: Sequence[np.ndarray], *, processes: int) -> tuple[float, float, list[list[OcrLine]]]:
+def measure_floor(
+    grays: Sequence[np.ndarray], *, processes: int, cpus: set[int] | None = None
+) -> tuple[float, float, list[list[OcrLine]]]:
     """docs/s of P warm engines kept busy (2P callers), the median engine time per document in ms, and what
-    each card read."""
+    each card read. With `cpus`, the engine processes run only on those vCPUs."""
     pool = PooledEngine(EngineSpec(kind="tesserocr", lang=LANG, psm=PSM, timeout_s=60), processes=processes)
+    if cpus:
+        for pid in pool.pids():
+            os.sched_setaffinity(pid, cpus)
     try:
         pool.warm_up()
         with ThreadPoolExecutor(2 * processes) as callers, OtherLoad([psutil.Process()]) as load:
@@ -168,6 +176,47 @@ def measure_pipeline(
         return run_batch(platform_, cards, [worker]), cold_start
 
 
+def measure_split(cards: Sequence[Path], grays: Sequence[np.ndarray], *, workdir: Path) -> dict[str, object] | None:
+    """The deployed split on one machine: the worker and its engines alone on every vCPU but the first, and
+    redis-server, the API, the reviewer and the uploaders on the first (in production the API runs on its own
+    Fargate tasks and the phones are elsewhere). Compared with the same number of bare engines on the same
+    vCPUs, measured before and after. None on a machine with one vCPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    service_cpus, worker_cpus = {cpus[0]}, set(cpus[1:])
+    engines = len(worker_cpus)
+    own = os.sched_getaffinity(0)
+    # This process stays off the worker's vCPUs throughout: in the floor it only feeds the engines (its threads
+    # must not take the engines' time), in the pipeline it uploads, standing in for the phones.
+    os.sched_setaffinity(0, service_cpus)
+    try:
+        floor_before, _, _ = measure_floor(grays, processes=engines, cpus=worker_cpus)
+        with platform_running(workdir, service_cpus=service_cpus) as platform_:
+            worker = platform_.start_worker("worker", engine_processes=engines, cpus=worker_cpus)
+            warm, _ = platform_.upload(cards[0])
+            platform_.wait_decided([warm], timeout_s=120)
+            batch = run_batch(platform_, cards, [worker])
+        floor_after, _, _ = measure_floor(grays, processes=engines, cpus=worker_cpus)
+    finally:
+        os.sched_setaffinity(0, own)
+    floor = (floor_before + floor_after) / 2
+    return {
+        "worker_cpus": sorted(worker_cpus),
+        "service_cpus": sorted(service_cpus),
+        "engine_processes": engines,
+        "floor_docs_per_s": round(floor, 3),
+        "floor_runs_docs_per_s": [round(floor_before, 3), round(floor_after, 3)],
+        "pipeline_docs_per_s": round(batch.docs_per_s, 3),
+        "pipeline_over_floor": round(batch.docs_per_s / floor, 3),
+        # Drift-free cross-check of the ratio: the engines' share of the CPU the worker's vCPUs spent.
+        "engine_share_of_worker_cpus": round(
+            batch.cpu_s_per_doc["ocr engines"] / (batch.cpu_s_per_doc["ocr engines"] + batch.cpu_s_per_doc["worker main"]), 3
+        ),
+        "cpu_ms_per_doc": {name: round(seconds * 1000, 1) for name, seconds in batch.cpu_s_per_doc.items()},
+    }
+
+
 def measure_sweep(
     cards: Sequence[Path], *, processes: int, sizes: Sequence[int], worker_counts: Sequence[int], workdir: Path
 ) -> list[dict[str, float | int]]:
@@ -212,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--sweep", action="store_true", help="also the scaling sweep: 50 and 200 documents x 1, 2, 4 workers")
     parser.add_argument("--sweep-large", action="store_true", help="add 1000-document batches to the sweep (minutes)")
+    parser.add_argument(
+        "--no-split", action="store_true", help="skip the run with the worker on its own vCPUs (about 1.5 minutes)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("var/bench/pipeline"))
     parser.add_argument("--out", type=Path, default=Path("var/bench/pipeline.json"))
     parser.add_argument("--naive-child", type=Path, help=argparse.SUPPRESS)
@@ -242,6 +294,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     floor_after, _, _ = measure_floor(grays, processes=args.processes)
     floor = (floor_before + floor_after) / 2
     say(f"floor again: {floor_after:.2f} docs/s (mean {floor:.2f})")
+    split = None
+    if not args.no_split:
+        say("split: worker + engines on their own vCPUs, the API, Redis, BULI2 and uploaders on another")
+        split = measure_split(cards, grays, workdir=workdir / "split")
+        if split is None:
+            say("split: skipped, this machine has one vCPU")
+        else:
+            say(
+                f"split: floor {split['floor_docs_per_s']:.2f}, pipeline {split['pipeline_docs_per_s']:.2f} docs/s "
+                f"({split['pipeline_over_floor']:.3f})"
+            )
     naive_cards = min(args.naive_cards, len(grays))
     say(f"naive: one pytesseract process, default OpenMP threads, {naive_cards} cards")
     naive = measure_naive(grays[:naive_cards], workdir=workdir)
@@ -275,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cold_start_s": round(cold_start, 3),
         "ocr_ms_per_doc_p50": round(ocr_ms, 1),
         "sweep": sweep,
+        "split": split,
     }
     print_report(result, batch, rereads=rereads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -312,6 +376,16 @@ def print_report(result: dict, batch: Batch, *, rereads: int) -> None:  # type: 
         f"  engine time per card (median): {result['ocr_ms_per_doc_p50']:.0f} ms; NIK/NPWP line read again on "
         f"{rereads} of {result['cards']} cards"
     )
+    split = result["split"]
+    if split:
+        cpu_ms = split["cpu_ms_per_doc"]
+        print(
+            f"  worker on its own vCPU(s) {split['worker_cpus']} with {split['engine_processes']} engine(s), the API, "
+            f"Redis, BULI2 and uploaders on {split['service_cpus']} (as deployed): floor {split['floor_docs_per_s']:.2f}, "
+            f"pipeline {split['pipeline_docs_per_s']:.2f} docs/s, pipeline / floor {split['pipeline_over_floor']:.3f}; "
+            f"CPU per document on the worker's vCPUs: engines {cpu_ms['ocr engines']:.0f} ms, worker main "
+            f"{cpu_ms['worker main']:.1f} ms (engines' share {split['engine_share_of_worker_cpus']:.3f})"
+        )
     print(f"  peak RSS, worker process tree: {result['peak_rss_mb_per_worker']:.0f} MB")
     print(f"  cold start (worker process start -> first document claimed): {result['cold_start_s']:.2f} s")
     total = sum(batch.cpu_s_per_doc.values())

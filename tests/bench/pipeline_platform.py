@@ -152,8 +152,10 @@ class RssSampler:
 class Platform:
     """redis-server, the API and the local BULI2 on loopback in `workdir`; workers started and stopped on demand."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, service_cpus: set[int] | None = None) -> None:
+        """`service_cpus`: pin redis-server, the API and the reviewer to these vCPUs (None: anywhere)."""
         self.workdir = workdir
+        self.service_cpus = service_cpus
         (workdir / "logs").mkdir(parents=True, exist_ok=True)
         self.ports = {name: free_port() for name in ("redis", "api", "reviewer")}
         self.env = local_environment(workdir, ports=self.ports, review_delay_s=0.0)
@@ -171,16 +173,18 @@ class Platform:
         self.py = [sys.executable, "-m", "services"]
         self.pids: dict[str, int] = {}
 
-    def _start(self, name: str, argv: list[str], env: dict[str, str]) -> psutil.Process:
+    def _start(self, name: str, argv: list[str], env: dict[str, str], cpus: set[int] | None = None) -> psutil.Process:
+        if cpus:
+            argv = ["taskset", "--cpu-list", ",".join(str(cpu) for cpu in sorted(cpus)), *argv]  # taskset execs: same pid
         self.pids[name] = self.processes.start(name, argv, env).pid
         return psutil.Process(self.pids[name])
 
     def start(self) -> None:
         alive = self.processes.check_alive
-        self._start("redis", redis_argv(self.ports["redis"], workdir=self.workdir), self.env)
+        self._start("redis", redis_argv(self.ports["redis"], workdir=self.workdir), self.env, self.service_cpus)
         wait_until(lambda: redis_answers(self.ports["redis"]), timeout=20, what="redis-server", alive=alive)
-        self._start("api", [*self.py, "api"], self.env)
-        self._start("reviewer", [*self.py, "reviewer"], self.env)
+        self._start("api", [*self.py, "api"], self.env, self.service_cpus)
+        self._start("reviewer", [*self.py, "reviewer"], self.env, self.service_cpus)
         wait_until(lambda: http_answers(f"{self.env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
         reviewer = f"{self.env['FILOT_BULI2_URL']}/health"
         wait_until(lambda: http_answers(reviewer), timeout=60, what="the reviewer", alive=alive)
@@ -188,9 +192,17 @@ class Platform:
     def stop(self) -> None:
         self.processes.stop_all()
 
-    def start_worker(self, name: str, *, engine_processes: int, extra_env: dict[str, str] | None = None) -> psutil.Process:
+    def start_worker(
+        self,
+        name: str,
+        *,
+        engine_processes: int,
+        extra_env: dict[str, str] | None = None,
+        cpus: set[int] | None = None,
+    ) -> psutil.Process:
+        """A GPU-path worker; with `cpus`, it and the engine processes it starts run only on those vCPUs."""
         env = {**self.env, "FILOT_OCR_PROCESSES": str(engine_processes), **(extra_env or {})}
-        return self._start(name, [*self.py, "worker", "--path", "gpu"], env)
+        return self._start(name, [*self.py, "worker", "--path", "gpu"], env, cpus)
 
     def process(self, name: str) -> psutil.Process:
         return psutil.Process(self.pids[name])
@@ -349,10 +361,10 @@ def run_batch(platform_: Platform, cards: Sequence[Path], workers: Sequence[psut
 
 
 @contextmanager
-def platform_running(workdir: Path) -> Iterator[Platform]:
+def platform_running(workdir: Path, *, service_cpus: set[int] | None = None) -> Iterator[Platform]:
     if workdir.exists():
         shutil.rmtree(workdir)
-    running = Platform(workdir)
+    running = Platform(workdir, service_cpus=service_cpus)
     running.start()
     try:
         yield running
