@@ -14,10 +14,10 @@ from services.adapters.ocr import OcrEngine
 from services.core.fields import detect_doc_type, extract_fields
 from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
 from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
-from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.preprocess import decode_for_ocr, preprocess
 from services.pipeline.refine import refine_numbers
 
-# (decoded BGR image, card width) -> (image for the OCR, quality of the photo, skew removed in degrees)
+# (decoded image: BGR, or grey for a JPEG (decode_for_ocr); card width) -> (image for the OCR, quality of the photo, skew removed in degrees)
 PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
 
 
@@ -77,7 +77,7 @@ def verify_document(
         timings[step] = (now - started) * 1000
         started = now
 
-    image = decode_image(data, max_pixels=max_pixels)
+    image = decode_for_ocr(data, max_pixels=max_pixels)
     lap("decode")
     gray, quality, skew = prepare(image, card_width=card_width)
     lap("preprocess")

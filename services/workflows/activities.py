@@ -17,7 +17,7 @@ from services.core.model import Claims, DocType, ImageQuality, OcrLine
 from services.core.scoring import decide, score_document
 from services.effects import escalate, publish_final
 from services.errors import DocumentError
-from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.preprocess import decode_for_ocr, preprocess
 from services.wiring import Components, thresholds
 
 
@@ -61,7 +61,7 @@ class Activities:
             return OcrResult(doc_id=doc_id, doc_type="ktp", lines=[], quality={}, error="document_not_found")
         self.c.store.transition(doc_id, Status.PROCESSING, actor="workflow", correlation_id=record.correlation_id)
         try:
-            image = decode_image(self.c.objects.get(record.object_key), max_pixels=self.c.settings.max_image_pixels)
+            image = decode_for_ocr(self.c.objects.get(record.object_key), max_pixels=self.c.settings.max_image_pixels)
         except DocumentError as exc:
             return OcrResult(doc_id=doc_id, doc_type=record.doc_type, lines=[], quality={}, error=exc.code)
         gray, quality, _ = preprocess(image, card_width=self.c.settings.card_width_px)

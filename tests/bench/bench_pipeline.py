@@ -44,7 +44,7 @@ from services.adapters.ocr import EngineSpec
 from services.adapters.ocr_pool import PooledEngine, timed_read_lines_in_engine
 from services.core.fields import extract_fields
 from services.core.model import DocType, OcrLine
-from services.pipeline.preprocess import decode_image
+from services.pipeline.preprocess import decode_for_ocr
 from services.pipeline.refine import needs_second_look
 from services.samples.generate import generate_set
 from services.samples.truth import DEGRADED_VARIANTS, DOC_TYPES
@@ -91,7 +91,7 @@ def preprocessed(cards: Sequence[Path], *, backend: str) -> list[np.ndarray]:
 
     kernels = KernelPreprocessor(backend=backend, card_width=CARD_WIDTH)
     kernels.warm_up()
-    return [kernels(decode_image(p.read_bytes(), max_pixels=40_000_000), card_width=CARD_WIDTH)[0] for p in cards]
+    return [kernels(decode_for_ocr(p.read_bytes(), max_pixels=40_000_000), card_width=CARD_WIDTH)[0] for p in cards]
 
 
 # --- floor and naive -------------------------------------------------------------------------------------

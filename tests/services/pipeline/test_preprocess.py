@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import io
 import random
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from services.errors import DocumentError
-from services.pipeline.preprocess import decode_image, estimate_skew, measure_quality, normalise_width, preprocess
+from services.pipeline.preprocess import (
+    decode_for_ocr,
+    decode_image,
+    estimate_skew,
+    measure_quality,
+    normalise_width,
+    preprocess,
+)
 from services.samples.identity import random_ktp_fields
 from services.samples.render import render_ktp
 
 
 @pytest.fixture(scope="module")
-def card_gray() -> np.ndarray:
+def card_bgr() -> np.ndarray:
     image = render_ktp(random_ktp_fields(random.Random(3)))
-    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
+
+
+@pytest.fixture(scope="module")
+def card_gray(card_bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(card_bgr, cv2.COLOR_BGR2GRAY)
 
 
 @pytest.mark.parametrize("angle", [-8.0, -3.5, 0.0, 2.0, 6.0])
@@ -52,19 +67,46 @@ def test_normalise_width_keeps_aspect_ratio() -> None:
     assert normalise_width(np.zeros((300, 500), np.uint8), width=1000).shape == (600, 1000)
 
 
+@pytest.mark.parametrize("decode", [decode_image, decode_for_ocr])
 @pytest.mark.parametrize(
     ("data", "code"),
-    [(b"", "empty_file"), (b"%PDF-1.7 not an image", "image_undecodable"), (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image_undecodable")],
+    [
+        (b"", "empty_file"),
+        (b"%PDF-1.7 not an image", "image_undecodable"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image_undecodable"),
+        (b"\xff\xd8\xff\xe0" + b"\0" * 40, "image_undecodable"),
+    ],
 )
-def test_undecodable_bytes_are_refused_with_a_code(data: bytes, code: str) -> None:
+def test_undecodable_bytes_are_refused_with_a_code(decode: Callable[..., np.ndarray], data: bytes, code: str) -> None:
     with pytest.raises(DocumentError) as caught:
-        decode_image(data, max_pixels=10_000_000)
+        decode(data, max_pixels=10_000_000)
     assert caught.value.code == code
 
 
-def test_oversized_image_is_refused() -> None:
-    ok, png = cv2.imencode(".png", np.zeros((200, 200), np.uint8))
+@pytest.mark.parametrize("decode", [decode_image, decode_for_ocr])
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_oversized_image_is_refused(decode: Callable[..., np.ndarray], ext: str) -> None:
+    ok, encoded = cv2.imencode(ext, np.zeros((200, 200), np.uint8))
     assert ok
     with pytest.raises(DocumentError) as caught:
-        decode_image(png.tobytes(), max_pixels=10_000)
+        decode(encoded.tobytes(), max_pixels=10_000)
     assert caught.value.code == "image_too_large"
+
+
+def test_ocr_decode_reads_a_jpeg_as_its_luma_and_a_png_in_colour(card_bgr: np.ndarray) -> None:
+    """A JPEG's luma plane is the grey the camera encoded: compared with Pillow's luma-only JPEG decode (its own
+    libjpeg), and within a few levels of decoding colour and greying it (chroma subsampling makes the two
+    differ); a PNG comes back exactly as decode_image gives it."""
+    ok, jpeg = cv2.imencode(".jpg", card_bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    grey = decode_for_ocr(jpeg.tobytes(), max_pixels=10_000_000)
+    with Image.open(io.BytesIO(jpeg.tobytes())) as pillow:
+        pillow.draft("L", pillow.size)
+        luma = np.asarray(pillow.convert("L"))
+    assert grey.ndim == 2 and grey.shape == card_bgr.shape[:2]
+    assert np.abs(grey.astype(int) - luma).max() <= 1
+    via_colour = cv2.cvtColor(decode_image(jpeg.tobytes(), max_pixels=10_000_000), cv2.COLOR_BGR2GRAY)
+    assert np.abs(grey.astype(int) - via_colour).mean() < 0.5
+    ok, png = cv2.imencode(".png", card_bgr)
+    assert ok
+    assert (decode_for_ocr(png.tobytes(), max_pixels=10_000_000) == card_bgr).all()
