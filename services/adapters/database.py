@@ -68,6 +68,16 @@ events = sa.Table(
 
 _JSON_COLUMNS = ("reasons", "fields")
 
+# The per-document statements, built once: SQLAlchemy builds and cache-keys a statement on every call otherwise,
+# which tripled a transition's CPU (0.34 ms vs 0.12 ms on SQLite; every document takes four). Bound names start
+# with b_ so they never clash with the columns an UPDATE sets from its parameters.
+_GET = sa.select(documents).where(documents.c.id == sa.bindparam("b_id"))
+_READ_STATUS = sa.select(documents.c.status).where(documents.c.id == sa.bindparam("b_id")).with_for_update()
+_MOVE = documents.update().where(documents.c.id == sa.bindparam("b_id"), documents.c.status == sa.bindparam("b_current"))
+_MOVE_FENCED = _MOVE.where(documents.c.claim_id == sa.bindparam("b_fence"))
+_SET = documents.update().where(documents.c.id == sa.bindparam("b_id"))
+_ADD_EVENT = events.insert()
+
 
 @dataclass(frozen=True)
 class DocumentRecord:
@@ -168,7 +178,7 @@ class DocumentStore:
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).mappings().first()
+            row = conn.execute(_GET, {"b_id": doc_id}).mappings().first()
         return _record(row) if row else None
 
     def transition(
@@ -194,29 +204,28 @@ class DocumentStore:
             with self.engine.begin() as conn:
                 # FOR UPDATE: on Postgres a concurrent transition waits here and then reads the status the
                 # winner committed (SQLite ignores it; its single writer serialises the UPDATEs instead).
-                read = sa.select(documents.c.status).where(documents.c.id == doc_id).with_for_update()
-                current = conn.execute(read).scalar()
+                current = conn.execute(_READ_STATUS, {"b_id": doc_id}).scalar()
                 if current not in sources:
                     return False
-                condition = [documents.c.id == doc_id, documents.c.status == current]
+                where = {"b_id": doc_id, "b_current": current}
+                move = _MOVE if fence is None else _MOVE_FENCED
                 if fence is not None:
-                    condition.append(documents.c.claim_id == fence)
-                result = conn.execute(documents.update().where(*condition).values(status=target.value, updated_at=now, **values))
+                    where["b_fence"] = fence
+                result = conn.execute(move, {**where, "status": target.value, "updated_at": now, **values})
                 if result.rowcount != 1 and fence is not None:
                     return False
                 if result.rowcount != 1:
                     continue
-                conn.execute(
-                    events.insert().values(
-                        document_id=doc_id,
-                        from_status=current,
-                        to_status=target.value,
-                        actor=actor,
-                        correlation_id=correlation_id,
-                        detail=detail,
-                        at=now,
-                    )
-                )
+                event = {
+                    "document_id": doc_id,
+                    "from_status": current,
+                    "to_status": target.value,
+                    "actor": actor,
+                    "correlation_id": correlation_id,
+                    "detail": detail,
+                    "at": now,
+                }
+                conn.execute(_ADD_EVENT, event)
                 return True
         return False
 
@@ -300,7 +309,7 @@ class DocumentStore:
 
     def mark_published(self, doc_id: str, status: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(documents.update().where(documents.c.id == doc_id).values(published=status))
+            conn.execute(_SET, {"b_id": doc_id, "published": status})
 
     def touch(self, doc_id: str) -> None:
         with self.engine.begin() as conn:
