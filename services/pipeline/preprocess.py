@@ -28,8 +28,8 @@ def decode_for_ocr(data: bytes, *, max_pixels: int) -> np.ndarray:
     and the luma the camera encoded rather than one rebuilt from subsampled colour); a PNG as BGR, greyed by
     the chain as before (libpng's own grey conversion rounds differently and is no faster). Same refusals as
     decode_image."""
-    colour = cv2.IMREAD_GRAYSCALE if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_COLOR
-    return _decoded(data, colour, max_pixels=max_pixels)
+    flags = cv2.IMREAD_GRAYSCALE if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_COLOR
+    return _decoded(data, flags, max_pixels=max_pixels)
 
 
 def _decoded(data: bytes, flags: int, *, max_pixels: int) -> np.ndarray:
