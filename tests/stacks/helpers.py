@@ -22,6 +22,17 @@ def container(template: Template, name: str) -> dict[str, Any]:
     return found[0]
 
 
+def lambda_function(template: Template, handler: str) -> dict[str, Any]:
+    """Properties of the one Lambda function whose image runs `handler`."""
+    found = [
+        function["Properties"]
+        for function in template.find_resources("AWS::Lambda::Function").values()
+        if function["Properties"].get("ImageConfig", {}).get("Command") == [handler]
+    ]
+    assert len(found) == 1, f"{len(found)} functions run {handler}"
+    return found[0]
+
+
 def task_of(template: Template, container_name: str) -> dict[str, Any]:
     """The task definition's properties that hold the container ``container_name``."""
     found = [

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from tests.stacks.conftest import Synthesized
-from tests.stacks.helpers import container, environment
+from tests.stacks.helpers import container, environment, lambda_function
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +23,7 @@ def variant_template(variant: Synthesized) -> Template:
 
 
 def _lambda_variables(template: Template, handler: str) -> dict[str, Any]:
-    (function,) = [
-        function["Properties"]
-        for function in template.find_resources("AWS::Lambda::Function").values()
-        if function["Properties"].get("ImageConfig", {}).get("Command") == [handler]
-    ]
-    return function["Environment"]["Variables"]
+    return lambda_function(template, handler)["Environment"]["Variables"]
 
 
 def _import_name(value: Any) -> str:

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.service_settings import API_SECRETS, LAMBDA_SECRETS_VARIABLE, SCHEDULER_SECRETS, SECRET_SETTINGS
 from tests.stacks.conftest import Synthesized
+from tests.stacks.helpers import lambda_function
 
 ENTRYPOINT = ["python", "-m", "awslambdaric"]
 
@@ -24,16 +25,6 @@ def variant_template(variant: Synthesized) -> Template:
     return variant.template(variant.stage.compute)
 
 
-def _function(template: Template, handler: str) -> dict[str, Any]:
-    found = [
-        function["Properties"]
-        for function in template.find_resources("AWS::Lambda::Function").values()
-        if function["Properties"].get("ImageConfig", {}).get("Command") == [handler]
-    ]
-    assert len(found) == 1, f"{len(found)} functions run {handler}"
-    return found[0]
-
-
 def _secret_references(function: dict[str, Any]) -> dict[str, str]:
     """FILOT_SECRETS resolved as far as the template allows: {setting: field}, the ARNs checked to be imports."""
     joined = function["Environment"]["Variables"][LAMBDA_SECRETS_VARIABLE]["Fn::Join"][1]
@@ -43,7 +34,7 @@ def _secret_references(function: dict[str, Any]) -> dict[str, str]:
 
 
 def test_scheduled_function_runs_the_backend_image_by_tag_in_the_private_subnets(template: Template) -> None:
-    function = _function(template, "services.lambda_handlers.scheduled")
+    function = lambda_function(template, "services.lambda_handlers.scheduled")
     assert function["PackageType"] == "Image"
     assert function["ImageConfig"] == {
         "Command": ["services.lambda_handlers.scheduled"],
@@ -74,7 +65,7 @@ def test_scheduled_function_runs_every_minute_without_retries(template: Template
 
 
 def test_scheduled_function_reads_its_secrets_at_cold_start_never_from_plain_environment(template: Template) -> None:
-    function = _function(template, "services.lambda_handlers.scheduled")
+    function = lambda_function(template, "services.lambda_handlers.scheduled")
     variables = function["Environment"]["Variables"]
     assert not set(variables) & set(SECRET_SETTINGS)
     assert _secret_references(function) == {name: SECRET_SETTINGS[name].field for name in SCHEDULER_SECRETS}
@@ -111,7 +102,7 @@ def _custom_resource_functions(template: Template) -> int:
 
 
 def test_api_on_lambda_runs_mangum_behind_an_http_api(variant_template: Template) -> None:
-    function = _function(variant_template, "services.lambda_handlers.api")
+    function = lambda_function(variant_template, "services.lambda_handlers.api")
     assert function["ImageConfig"]["EntryPoint"] == ENTRYPOINT
     assert function["Timeout"] <= 29  # HTTP APIs stop waiting at 30 s
     assert _secret_references(function) == {name: SECRET_SETTINGS[name].field for name in API_SECRETS}
