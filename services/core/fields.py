@@ -69,7 +69,7 @@ _NPWP_LABELS: tuple[_Label, ...] = (
     _label("registered", r"Terdaftar"),
 )
 _DATE_RE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
-_BLOOD_IN_LINE_RE = re.compile(r"Gol\.?\s*Darah\s*[:;=]?\s*(?P<value>AB|A|B|O|0|-)\b", re.IGNORECASE)
+_BLOOD_IN_LINE_RE = re.compile(r"Gol\.?\s*Darah\s*[:;=]?\s*(?P<value>AB|A|B|O|0|-)(?![A-Za-z0-9])", re.IGNORECASE)
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1"})
 _VALUE_JUNK_RE = re.compile(r"[^A-Za-z0-9 .,'/()\-]")
 
@@ -135,48 +135,63 @@ def format_npwp(digits: str) -> str:
 def _normalise(doc_type: DocType, raw: dict[str, ExtractedField]) -> dict[str, ExtractedField]:
     out: dict[str, ExtractedField] = {}
     for name, found in raw.items():
-        value, conf = found.value, found.confidence
-        if name == "nik":
-            digits = _nik_digits(value)
-            if digits:
-                out["nik"] = ExtractedField(digits, conf)
-        elif name == "npwp":
-            digits = re.sub(r"[.\-\s]", "", value.translate(_DIGIT_LOOKALIKES))
-            digits = re.match(r"[0-9A-Za-z]*", digits).group(0)  # type: ignore[union-attr]
-            if digits:
-                out["npwp"] = ExtractedField(digits, conf)
-        elif name == "birth":
-            place, _, rest = value.partition(",")
-            parsed = parse_card_date(rest or value)
-            if place.strip() and rest:
-                out["birth_place"] = ExtractedField(_clean(place), conf)
-            if parsed:
-                out["birth_date"] = ExtractedField(parsed.strftime("%d-%m-%Y"), conf)
-        elif name == "gender":
-            head = re.split(r"Gol", value, maxsplit=1, flags=re.IGNORECASE)[0]
-            _put_vocab(out, "gender", head, GENDERS, conf)
-        elif name == "religion":
-            _put_vocab(out, "religion", value, RELIGIONS, conf)
-        elif name == "marital_status":
-            _put_vocab(out, "marital_status", value, MARITAL_STATUSES, conf)
-        elif name == "rt_rw":
-            match = re.search(r"(\d{1,3})\s*/\s*(\d{1,3})", value)
-            if match:
-                out["rt_rw"] = ExtractedField(f"{int(match[1]):03d}/{int(match[2]):03d}", conf)
-        elif name in ("registered",):
-            parsed = parse_card_date(value)
-            if parsed:
-                out[name] = ExtractedField(parsed.strftime("%d-%m-%Y"), conf)
-        elif name == "blood_type":
-            blood = re.match(r"\s*(AB|A|B|O|0|-)(?![A-Za-z0-9])", value.upper())
-            if blood:
-                out[name] = ExtractedField(blood.group(1).replace("0", "O"), conf)
-        else:
-            cleaned = _clean(value)
-            if cleaned:
-                out[name] = ExtractedField(cleaned, conf)
+        out.update(normalise_field(name, found.value, found.confidence))
     if doc_type is DocType.NPWP and "npwp" in out and len(out["npwp"].value) == 15 and out["npwp"].value.isdigit():
         out["npwp_formatted"] = ExtractedField(format_npwp(out["npwp"].value), out["npwp"].confidence)
+    return out
+
+
+def normalise_field(name: str, value: str, conf: float) -> dict[str, ExtractedField]:
+    """The field(s) one raw value makes, normalised: `birth` gives birth_place and birth_date, `blood` (the whole
+    "Gol. Darah : O" segment) gives blood_type; a value that makes nothing valid gives nothing."""
+    out: dict[str, ExtractedField] = {}
+    if name == "nik":
+        digits = _nik_digits(value)
+        if digits:
+            out["nik"] = ExtractedField(digits, conf)
+    elif name == "npwp":
+        digits = re.sub(r"[.\-\s]", "", value.translate(_DIGIT_LOOKALIKES))
+        digits = re.match(r"[0-9A-Za-z]*", digits).group(0)  # type: ignore[union-attr]
+        if digits:
+            out["npwp"] = ExtractedField(digits, conf)
+    elif name == "birth":
+        place, _, rest = value.partition(",")
+        parsed = parse_card_date(rest or value)
+        if place.strip() and rest:
+            out["birth_place"] = ExtractedField(_clean(place), conf)
+        if parsed:
+            out["birth_date"] = ExtractedField(parsed.strftime("%d-%m-%Y"), conf)
+    elif name == "gender":
+        head = re.split(r"Gol", value, maxsplit=1, flags=re.IGNORECASE)[0]
+        _put_vocab(out, "gender", head, GENDERS, conf)
+    elif name == "religion":
+        _put_vocab(out, "religion", value, RELIGIONS, conf)
+    elif name == "marital_status":
+        _put_vocab(out, "marital_status", value, MARITAL_STATUSES, conf)
+    elif name == "rt_rw":
+        match = re.search(r"(\d{1,3})\s*/\s*(\d{1,3})", value)
+        if match:
+            out["rt_rw"] = ExtractedField(f"{int(match[1]):03d}/{int(match[2]):03d}", conf)
+    elif name == "registered":
+        parsed = parse_card_date(value)
+        if parsed:
+            out[name] = ExtractedField(parsed.strftime("%d-%m-%Y"), conf)
+    elif name == "blood_type":
+        blood = re.match(r"\s*(AB|A|B|O|0|-)(?![A-Za-z0-9])", value.upper())
+        if blood:
+            out[name] = ExtractedField(blood.group(1).replace("0", "O"), conf)
+    elif name == "blood":
+        blood = _BLOOD_IN_LINE_RE.search(value)
+        if blood:
+            out["blood_type"] = ExtractedField(blood.group("value").upper().replace("0", "O"), conf)
+    elif name == "province":
+        cleaned = re.sub(r"^PROVINSI\s+", "", _clean(value))
+        if cleaned:
+            out[name] = ExtractedField(cleaned, conf)
+    else:
+        cleaned = _clean(value)
+        if cleaned:
+            out[name] = ExtractedField(cleaned, conf)
     return out
 
 

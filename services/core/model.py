@@ -35,6 +35,23 @@ class ExtractedField:
 
 
 @dataclass(frozen=True)
+class CardEvidence:
+    """What the reader saw beyond the text, for the score to weigh.
+
+    layout: "ektp" when the national e-KTP layout was registered on the card (a card was found, so a poor read
+    goes to a person, never to an automatic rejection); None for a layout the reader does not know.
+    nik_font_fit: how well the worst NIK glyph fits OCR-A (0-1), and nik_font_matches whether that is as well as
+    genuine cards fit; None where the NIK's typeface was not checked.
+    nik_resolved_digits: NIK digits the image left between two candidates, decided by the rest of the card.
+    """
+
+    layout: str | None = None
+    nik_font_fit: float | None = None
+    nik_font_matches: bool | None = None
+    nik_resolved_digits: int = 0
+
+
+@dataclass(frozen=True)
 class Claims:
     """What the uploader said about themselves; compared with the card, never trusted."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import product
 
-# Province codes in use by Dukcapil (incl. the Papua provinces created in 2022).
-PROVINCE_CODES: frozenset[str] = frozenset(
-    ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96"]
-)
+from services.core.provinces import PROVINCE_CODES
+
 _NIK_RE = re.compile(r"^\d{16}$")
 FEMALE_DAY_OFFSET = 40
 
@@ -34,6 +34,8 @@ def parse_nik(nik: str | None) -> NikFacts:
     """Decode a NIK; an unusable one yields problem codes instead of an exception."""
     if not nik:
         return NikFacts(problems=("nik_missing",))
+    if "?" in nik:  # the reader could not decide these digits from the image
+        return NikFacts(problems=("nik_unreadable",))
     if not _NIK_RE.match(nik):
         return NikFacts(problems=("nik_malformed",))
     problems: list[str] = []
@@ -65,7 +67,7 @@ def parse_nik(nik: str | None) -> NikFacts:
 def check_nik_against_card(nik: str | None, *, birth_date: date | None, gender: str | None) -> tuple[str, ...]:
     """All problems of the NIK itself plus its disagreements with the printed birth date and gender."""
     facts = parse_nik(nik)
-    if facts.problems and ("nik_missing" in facts.problems or "nik_malformed" in facts.problems):
+    if facts.problems and set(facts.problems) & {"nik_missing", "nik_malformed", "nik_unreadable"}:
         return facts.problems
     problems = list(facts.problems)
     encoded = (facts.birth_day, facts.birth_month, facts.birth_year_2)
@@ -84,3 +86,32 @@ def _is_calendar_date(day: int, month: int, year_2: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+MAX_HYPOTHESES = 64
+
+
+def resolve_ambiguous_nik(
+    candidates: Sequence[tuple[str, ...]], *, birth_date: date | None, gender: str | None
+) -> tuple[str, int] | None:
+    """The one NIK the image and the card agree on, and how many digits the card decided; None when there is not
+    exactly one.
+
+    candidates holds, per digit, what the image supports: one digit when it decides, two when it cannot tell them
+    apart, none when it reads nothing. Only the ambiguous digits are open: a digit the image decides is never
+    changed to fit the card (a contradiction stays a contradiction). A cell with no candidate leaves the NIK
+    unresolved, as do too many open digits or two hypotheses that both agree with the card.
+    """
+    if any(not options for options in candidates):
+        return None
+    open_digits = sum(1 for options in candidates if len(options) > 1)
+    if 2**open_digits > MAX_HYPOTHESES:
+        return None
+    agreeing = [
+        "".join(digits)
+        for digits in product(*candidates)
+        if not check_nik_against_card("".join(digits), birth_date=birth_date, gender=gender)
+    ]
+    if len(agreeing) != 1:
+        return None
+    return agreeing[0], open_digits

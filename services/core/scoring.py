@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.core.fields import GENDERS, MARITAL_STATUSES, RELIGIONS, REQUIRED_FIELDS, parse_card_date
-from services.core.model import Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
+from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
 from services.core.nik import check_nik_against_card, parse_nik
+from services.core.provinces import PROVINCES, match_province
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class ScoreWeights:
     format_valid: float = 35.0
     image_quality: float = 15.0
     claim_mismatch_penalty: float = 15.0
+    # A NIK issued in another province than the card's header: people keep their NIK when they move, so this
+    # costs points but does not block approval (services/core/provinces.py).
+    province_mismatch_penalty: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ def score_document(
     today: date,
     weights: ScoreWeights = DEFAULT_WEIGHTS,
     targets: QualityTargets = DEFAULT_TARGETS,
+    evidence: CardEvidence | None = None,
 ) -> tuple[float, tuple[Reason, ...]]:
     """Score and the reasons behind every point; `today` is passed in so the core stays pure."""
     required = REQUIRED_FIELDS[doc_type]
@@ -63,7 +68,8 @@ def score_document(
         _confidence_reason(required, fields, weights.ocr_confidence),
     ]
     if doc_type is DocType.KTP:
-        reasons.extend(_ktp_format_reasons(fields, weights.format_valid, today))
+        reasons.extend(_ktp_format_reasons(fields, weights, today))
+        reasons.extend(_evidence_reasons(fields, evidence or CardEvidence(), weights))
     else:
         reasons.extend(_npwp_format_reasons(fields, weights.format_valid))
     reasons.append(_quality_reason(quality, weights.image_quality, targets))
@@ -72,9 +78,15 @@ def score_document(
     return total, tuple(reasons)
 
 
-def decide(score: float, reasons: tuple[Reason, ...], *, approve_at: float, reject_below: float) -> Verdict:
-    """Thresholds decide, except that a blocking reason sends an approvable score to a human."""
-    if score < reject_below:
+def decide(
+    score: float, reasons: tuple[Reason, ...], *, approve_at: float, reject_below: float, card_found: bool = False
+) -> Verdict:
+    """Thresholds decide, except that a blocking reason sends an approvable score to a human, and a card that was
+    found but read poorly goes to a human rather than to an automatic rejection (bad light is not fraud)."""
+    if score < reject_below and card_found:
+        decision = Decision.NEEDS_REVIEW
+        reasons = (*reasons, Reason("card_read_poorly", 0.0, 0.0, "a card was found but read poorly: a person decides"))
+    elif score < reject_below:
         decision = Decision.REJECTED
     elif score >= approve_at and not any(reason.blocking for reason in reasons):
         decision = Decision.APPROVED
@@ -89,17 +101,34 @@ def _confidence_reason(required: tuple[str, ...], fields: Mapping[str, Extracted
     return Reason("ocr_confidence", weight * max(0.0, min(mean, 100.0)) / 100.0, weight, f"mean {mean:.0f}/100")
 
 
-def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weight: float, today: date) -> list[Reason]:
+def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weights: ScoreWeights, today: date) -> list[Reason]:
+    """The NIK's own rules, then each thing it says about the holder checked against the card: an agreement earns
+    its points, a contradiction blocks approval, what could not be compared (a field not read) earns nothing."""
+    weight = weights.format_valid
     nik_share, date_share, vocab_share = weight * 5 / 7, weight * 1 / 7, weight * 1 / 7
+    structure_share, agreement_share = nik_share * 3 / 5, nik_share / 5
     birth_date = parse_card_date(fields["birth_date"].value) if "birth_date" in fields else None
     gender = fields["gender"].value if "gender" in fields else None
     nik = fields["nik"].value if "nik" in fields else None
-    problems = check_nik_against_card(nik, birth_date=birth_date, gender=gender)
+    facts = parse_nik(nik)
     reasons = [
-        Reason("nik_valid", nik_share, nik_share, "NIK consistent with province, birth date and gender")
-        if not problems
-        else Reason("nik_invalid", 0.0, nik_share, ", ".join(problems), blocking=True)
+        Reason("nik_valid", structure_share, structure_share, "16 digits, known province, a real birth date")
+        if facts.valid
+        else Reason("nik_invalid", 0.0, structure_share, ", ".join(facts.problems), blocking=True)
     ]
+    problems = check_nik_against_card(nik, birth_date=birth_date, gender=gender) if facts.valid else ()
+    for subject, printed, mismatch in (
+        ("birth_date", birth_date, "nik_birth_date_mismatch"),
+        ("gender", gender, "nik_gender_mismatch"),
+    ):
+        if not facts.valid or printed is None:
+            reasons.append(Reason(f"nik_{subject}_unchecked", 0.0, agreement_share, f"no {subject} to compare"))
+        elif mismatch in problems:
+            reasons.append(
+                Reason(f"nik_{subject}_contradicts", 0.0, agreement_share, f"the NIK's {subject} differs", blocking=True)
+            )
+        else:
+            reasons.append(Reason(f"nik_{subject}_agrees", agreement_share, agreement_share))
     if birth_date is None:
         reasons.append(Reason("birth_date_unreadable", 0.0, date_share))
     else:
@@ -118,6 +147,30 @@ def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weight: float, tod
             f"{len(recognised)}/{len(vocab)} of gender, religion, marital status",
         )
     )
+    return reasons
+
+
+def _evidence_reasons(fields: Mapping[str, ExtractedField], evidence: CardEvidence, weights: ScoreWeights) -> list[Reason]:
+    """The NIK's province against the card's header, its typeface, and digits the card had to decide."""
+    reasons: list[Reason] = []
+    facts = parse_nik(fields["nik"].value if "nik" in fields else None)
+    printed = match_province(fields["province"].value) if "province" in fields else None
+    if facts.valid and printed is not None:
+        issued = PROVINCES.get(facts.province or "", "")
+        if printed == facts.province:
+            reasons.append(Reason("nik_province_agrees", 0.0, 0.0, issued))
+        else:
+            detail = f"NIK issued in {issued or facts.province}, card from {PROVINCES[printed]} (a holder who moved keeps the NIK)"
+            reasons.append(Reason("nik_province_differs", -weights.province_mismatch_penalty, 0.0, detail))
+    if evidence.nik_font_matches is not None:
+        fit = f"worst digit fits OCR-A at {evidence.nik_font_fit:.2f}" if evidence.nik_font_fit is not None else ""
+        if evidence.nik_font_matches:
+            reasons.append(Reason("nik_font_ocr_a", 0.0, 0.0, fit))
+        else:
+            reasons.append(Reason("nik_font_mismatch", 0.0, 0.0, f"the NIK is not printed in OCR-A: {fit}", blocking=True))
+    if evidence.nik_resolved_digits:
+        detail = f"{evidence.nik_resolved_digits} NIK digit(s) the image left open, decided by the printed birth date and gender"
+        reasons.append(Reason("nik_digits_decided_by_card", 0.0, 0.0, detail))
     return reasons
 
 

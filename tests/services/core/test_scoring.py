@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.core.model import Claims, Decision, DocType, ExtractedField, ImageQuality, Reason
+from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason
 from services.core.scoring import decide, score_document
 
 TODAY = date(2026, 11, 29)
@@ -45,12 +45,83 @@ def test_clean_consistent_card_is_approved_with_reasons_that_add_up() -> None:
     assert verdict(ktp()) is Decision.APPROVED
 
 
-def test_nik_contradicting_the_card_is_never_auto_approved() -> None:
-    fields = ktp(gender="LAKI-LAKI")  # the NIK encodes a woman
-    _score, reasons = score_document(DocType.KTP, fields, GOOD_PHOTO, today=TODAY)
-    nik = next(r for r in reasons if r.code == "nik_invalid")
-    assert nik.blocking and "nik_gender_mismatch" in nik.detail
-    assert verdict(fields) is Decision.NEEDS_REVIEW
+def codes(fields: dict[str, ExtractedField], **kwargs: object) -> dict[str, Reason]:
+    _, reasons = score_document(DocType.KTP, fields, GOOD_PHOTO, today=TODAY, **kwargs)  # type: ignore[arg-type]
+    return {reason.code: reason for reason in reasons}
+
+
+@pytest.mark.parametrize(
+    ("nik", "gender", "birth_date"),
+    [("3171025708900001", "PEREMPUAN", "17-08-1990"), ("3171021708900001", "LAKI-LAKI", "17-08-1990")],
+    ids=["woman: day + 40", "man"],
+)
+def test_a_nik_that_agrees_with_the_card_earns_each_agreement(nik: str, gender: str, birth_date: str) -> None:
+    found = codes(ktp(nik=nik, gender=gender, birth_date=birth_date))
+    assert found["nik_valid"].points == pytest.approx(15)
+    assert found["nik_birth_date_agrees"].points == pytest.approx(5)
+    assert found["nik_gender_agrees"].points == pytest.approx(5)
+    assert not any(reason.blocking for reason in found.values())
+    assert verdict(ktp(nik=nik, gender=gender, birth_date=birth_date)) is Decision.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("overrides", "contradiction"),
+    [
+        ({"gender": "LAKI-LAKI"}, "nik_gender_contradicts"),  # the NIK encodes a woman (day 57 = 17 + 40)
+        ({"nik": "3171021708900001"}, "nik_gender_contradicts"),  # a man's NIK on a woman's card
+        ({"birth_date": "18-08-1990"}, "nik_birth_date_contradicts"),
+        ({"birth_date": "17-09-1990"}, "nik_birth_date_contradicts"),
+        ({"birth_date": "17-08-1991"}, "nik_birth_date_contradicts"),
+    ],
+)
+def test_every_contradiction_blocks_approval(overrides: dict[str, str], contradiction: str) -> None:
+    found = codes(ktp(**overrides))
+    assert found[contradiction].blocking and found[contradiction].points == 0
+    assert verdict(ktp(**overrides)) is Decision.NEEDS_REVIEW
+
+
+def test_what_could_not_be_compared_earns_nothing_and_blocks_nothing() -> None:
+    found = codes(ktp(birth_date=None, gender=None))
+    assert found["nik_birth_date_unchecked"].points == found["nik_gender_unchecked"].points == 0
+    assert not found["nik_birth_date_unchecked"].blocking and not found["nik_gender_unchecked"].blocking
+    broken = codes(ktp(nik="3171??5708900001"))
+    assert "nik_unreadable" in broken["nik_invalid"].detail and broken["nik_invalid"].blocking
+    assert "nik_birth_date_unchecked" in broken
+
+
+def test_a_nik_from_another_province_costs_points_but_does_not_block() -> None:
+    """People keep their NIK when they move, so the header may name another province than digits 1-2."""
+    same = codes(ktp(province="DKI JAKARTA"))
+    assert same["nik_province_agrees"].points == 0
+    moved = codes(ktp(province="JAWA BARAT"))
+    differs = moved["nik_province_differs"]
+    assert differs.points == -5 and not differs.blocking and "DKI JAKARTA" in differs.detail
+    assert verdict(ktp(province="JAWA BARAT")) is Decision.APPROVED
+    assert "nik_province_differs" not in codes(ktp(province="ATLANTIS"))  # unknown header: nothing to compare
+
+
+def test_a_nik_not_printed_in_ocr_a_blocks_approval() -> None:
+    ocr_a = CardEvidence(layout="ektp", nik_font_fit=0.95, nik_font_matches=True)
+    assert codes(ktp(), evidence=ocr_a)["nik_font_ocr_a"].points == 0
+    assert verdict(ktp(), evidence=ocr_a) is Decision.APPROVED
+    arial = CardEvidence(layout="ektp", nik_font_fit=0.66, nik_font_matches=False)
+    assert codes(ktp(), evidence=arial)["nik_font_mismatch"].blocking
+    assert verdict(ktp(), evidence=arial) is Decision.NEEDS_REVIEW
+    assert "nik_font_mismatch" not in codes(ktp(), evidence=CardEvidence())  # layouts without a font check
+
+
+def test_digits_the_card_decided_are_named() -> None:
+    evidence = CardEvidence(layout="ektp", nik_font_fit=0.9, nik_font_matches=True, nik_resolved_digits=1)
+    assert "1 NIK digit" in codes(ktp(), evidence=evidence)["nik_digits_decided_by_card"].detail
+
+
+def test_a_found_card_that_reads_poorly_goes_to_a_person_not_to_rejection() -> None:
+    score, reasons = score_document(DocType.KTP, {}, DARK_BLURRY, today=TODAY)
+    assert score < 35
+    found = decide(score, reasons, approve_at=85, reject_below=35, card_found=True)
+    assert found.decision is Decision.NEEDS_REVIEW
+    assert "card_read_poorly" in {reason.code for reason in found.reasons}
+    assert decide(score, reasons, approve_at=85, reject_below=35).decision is Decision.REJECTED
 
 
 def test_blocking_reason_overrides_an_approvable_score() -> None:
