@@ -10,56 +10,70 @@ from pathlib import Path
 
 from PIL import Image
 
+from services.fonts import LIBERATION_SANS_BOLD
 from services.samples.degrade import JPEG_QUALITY, degrade_with_note
+from services.samples.ektp import EktpStyle, render_ektp
 from services.samples.identity import (
+    edit_birth_year,
     make_invalid_nik,
     make_malformed_nik,
+    random_ektp_fields,
     random_ktp_fields,
     random_npwp_fields,
 )
 from services.samples.render import render_blank, render_ktp, render_npwp, render_random
+from services.samples.scan import scan_card, scan_width
 from services.samples.truth import (
     DEGRADED_VARIANTS,
-    DOC_TYPES,
-    VARIANTS,
+    DESIGNS,
+    VARIANTS_BY_DESIGN,
     SampleTruth,
     acceptable_decisions,
+    check_variant,
+    doc_type_of,
     is_valid_variant,
 )
 
 Plan = Sequence[tuple[str, str, int]]
 
-# Twelve documents: what the demo run and the end-to-end benchmark feed through the platform.
+# Plans list (design, variant, count); designs and their variants are in services.samples.truth.
+# The demo run's documents: mostly the national e-KTP as people scan it, the older drawn designs beside it.
 DEMO_PLAN: tuple[tuple[str, str, int], ...] = (
-    ("ktp", "clean", 2),
+    ("ektp", "clean", 2),
+    ("ektp", "margin", 1),
+    ("ektp", "rotate", 1),
+    ("ektp", "uneven_light", 1),
+    ("ektp", "edited_nik", 1),
+    ("ektp", "invalid_nik", 1),
+    ("ektp", "blank", 1),
+    ("ktp", "clean", 1),
     ("npwp", "clean", 2),
-    ("ktp", "noise", 1),
-    ("ktp", "blur", 1),
-    ("ktp", "rotate", 1),
-    ("ktp", "low_contrast", 1),
-    ("ktp", "jpeg", 1),
-    ("ktp", "invalid_nik", 1),
     ("ktp", "malformed_nik", 1),
-    ("ktp", "blank", 1),
     ("ktp", "random", 1),
 )
 IMAGE_SUFFIXES = (".png", ".jpg")
+SCAN_JPEG_QUALITY = 92
 
 
 def full_plan(count_per_variant: int) -> tuple[tuple[str, str, int], ...]:
-    """Every document type in every variant, count_per_variant of each."""
-    return tuple((doc_type, variant, count_per_variant) for doc_type in DOC_TYPES for variant in VARIANTS)
+    """Every design in every variant it is drawn in, count_per_variant of each."""
+    return tuple(
+        (design, variant, count_per_variant) for design in DESIGNS for variant in VARIANTS_BY_DESIGN[design]
+    )
 
 
-def sample_name(*, doc_type: str, variant: str, index: int) -> str:
-    """The file stem of a sample, e.g. ktp-clean-01 or ktp-invalid_nik-01."""
-    return f"{doc_type}-{variant}-{index:02d}"
+def sample_name(*, design: str, variant: str, index: int) -> str:
+    """The file stem of a sample, e.g. ektp-clean-01 or ktp-invalid_nik-01."""
+    return f"{design}-{variant}-{index:02d}"
 
 
-def _fields_and_note(doc_type: str, variant: str, rng: random.Random) -> tuple[dict[str, str], str]:
-    fields = random_ktp_fields(rng) if doc_type == "ktp" else random_npwp_fields(rng)
+_RANDOM_FIELDS = {"ektp": random_ektp_fields, "ktp": random_ktp_fields, "npwp": random_npwp_fields}
+
+
+def _fields_and_note(design: str, variant: str, rng: random.Random) -> tuple[dict[str, str], str]:
+    fields = _RANDOM_FIELDS[design](rng)
     if variant == "invalid_nik":
-        if doc_type == "ktp":
+        if doc_type_of(design) == "ktp":
             nik, note = make_invalid_nik(
                 rng, nik=fields["nik"], birth_date=fields["birth_date"], gender=fields["gender"]
             )
@@ -73,25 +87,47 @@ def _fields_and_note(doc_type: str, variant: str, rng: random.Random) -> tuple[d
     return fields, ""
 
 
-def generate_sample(*, doc_type: str, variant: str, index: int, rng: random.Random) -> tuple[Image.Image, SampleTruth]:
+def _ektp(variant: str, rng: random.Random) -> tuple[Image.Image, dict[str, str], str]:
+    """A scanned national e-KTP in a variant: image, fields printed and a note."""
+    width = scan_width(rng)
+    if variant == "blank":
+        card, fields, note = render_ektp({}, rng=rng, width=width), {}, "e-KTP background, photo and signature, no text"
+    else:
+        style = None
+        if variant == "font_mismatch":
+            fields, note = random_ektp_fields(rng), "valid NIK printed in Arial bold instead of OCR-A (an edited card)"
+            style = EktpStyle.random(rng, nik_font=LIBERATION_SANS_BOLD)
+        elif variant == "edited_nik":
+            fields, note = edit_birth_year(random_ektp_fields(rng), rng)
+            style = EktpStyle.random(rng, edited_cells=(10, 11))
+        else:
+            fields, note = _fields_and_note("ektp", variant, rng)
+        card = render_ektp(fields, rng=rng, style=style, width=width)
+    scan = scan_card(card, variant=variant, rng=rng)
+    visible = {name: value for name, value in fields.items() if name not in scan.hidden}
+    return scan.image, visible, "; ".join(part for part in (note, scan.note) if part)
+
+
+def generate_sample(*, design: str, variant: str, index: int, rng: random.Random) -> tuple[Image.Image, SampleTruth]:
     """One sample image and its truth; the same rng state gives the same image and fields."""
-    if doc_type not in DOC_TYPES:
-        raise ValueError(f"unknown doc_type {doc_type!r}; expected one of {DOC_TYPES}")
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
+    check_variant(design, variant)
+    doc_type = doc_type_of(design)
     fields: dict[str, str] = {}
     note = ""
     if variant == "random":
         image, note = render_random(rng), "random image, not a document"
+    elif design == "ektp":
+        image, fields, note = _ektp(variant, rng)
     elif variant == "blank":
         image, note = render_blank(doc_type), "card template without any text"
     else:
-        fields, note = _fields_and_note(doc_type, variant, rng)
+        fields, note = _fields_and_note(design, variant, rng)
         image = render_ktp(fields) if doc_type == "ktp" else render_npwp(fields)
         if variant in DEGRADED_VARIANTS:
             image, note = degrade_with_note(image, variant=variant, rng=rng)
     truth = SampleTruth(
-        name=sample_name(doc_type=doc_type, variant=variant, index=index),
+        name=sample_name(design=design, variant=variant, index=index),
+        design=design,
         doc_type=doc_type,
         variant=variant,
         valid=is_valid_variant(variant),
@@ -103,9 +139,14 @@ def generate_sample(*, doc_type: str, variant: str, index: int, rng: random.Rand
 
 
 def write_sample(image: Image.Image, truth: SampleTruth, out_dir: Path) -> Path:
-    """Write <name>.png (<name>.jpg for the jpeg variant) and <name>.json; return the image path."""
+    """Write <name>.png (<name>.jpg for the jpeg variant and for e-KTP scans, which scanners and phones save as
+    JPEG) and <name>.json; return the image path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    if truth.variant == "jpeg":
+    if truth.design == "ektp" and truth.variant != "random":
+        # Its own JPEG damage is already in the pixels of the jpeg variant; a scanner's quality for the rest.
+        image_path = out_dir / f"{truth.name}.jpg"
+        image.save(image_path, format="JPEG", quality=SCAN_JPEG_QUALITY)
+    elif truth.variant == "jpeg":
         image_path = out_dir / f"{truth.name}.jpg"
         image.save(image_path, format="JPEG", quality=JPEG_QUALITY)
     else:
@@ -116,20 +157,24 @@ def write_sample(image: Image.Image, truth: SampleTruth, out_dir: Path) -> Path:
     return image_path
 
 
+def sample_rng(seed: int, design: str, variant: str, index: int) -> random.Random:
+    """The rng one sample is drawn from: generate_set and the evaluation draw byte-identical cards from it."""
+    return random.Random(f"{seed}/{design}/{variant}/{index}")
+
+
 def generate_set(out_dir: Path, *, seed: int = 7, plan: Plan | None = None) -> list[tuple[Path, SampleTruth]]:
     """Generate and write every sample of plan (DEMO_PLAN by default), in plan order.
 
-    Each sample draws from its own rng seeded by (seed, doc_type, variant, index), so a sample's
+    Each sample draws from its own rng seeded by (seed, design, variant, index), so a sample's
     bytes do not depend on what else is in the plan.
     """
     written: list[tuple[Path, SampleTruth]] = []
     seen: Counter[tuple[str, str]] = Counter()
-    for doc_type, variant, count in DEMO_PLAN if plan is None else plan:
+    for design, variant, count in DEMO_PLAN if plan is None else plan:
         for _ in range(count):
-            seen[(doc_type, variant)] += 1
-            index = seen[(doc_type, variant)]
-            rng = random.Random(f"{seed}/{doc_type}/{variant}/{index}")
-            image, truth = generate_sample(doc_type=doc_type, variant=variant, index=index, rng=rng)
+            seen[(design, variant)] += 1
+            index = seen[(design, variant)]
+            image, truth = generate_sample(design=design, variant=variant, index=index, rng=sample_rng(seed, design, variant, index))
             written.append((write_sample(image, truth, out_dir), truth))
     return written
 

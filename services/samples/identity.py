@@ -84,6 +84,50 @@ def random_ktp_fields(rng: random.Random) -> dict[str, str]:
     }
 
 
+def _long_name(rng: random.Random, *, gender: str) -> str:
+    """Three or four parts: the names that test whether a reader keeps a long value whole."""
+    male = gender == MALE
+    first = rng.choice(ref.MALE_FIRST_NAMES if male else ref.FEMALE_FIRST_NAMES)
+    middle = rng.sample(ref.MALE_MIDDLE_NAMES if male else ref.FEMALE_MIDDLE_NAMES, k=rng.randint(1, 2))
+    last = rng.choice((ref.MALE_LAST_NAMES if male else ref.FEMALE_LAST_NAMES) + ref.FAMILY_NAMES)
+    return " ".join([first, *middle, last])
+
+
+def _ektp_address(rng: random.Random) -> str:
+    """A street, sometimes with a housing estate and block: a third of them wrap onto a second line."""
+    street = _random_street(rng)
+    if rng.random() < 0.35:
+        return f"{street} {rng.choice(ref.ESTATES)} BLOK {rng.choice('ABCDEFGH')}{rng.randint(1, 12)}"
+    return street
+
+
+def random_ektp_fields(rng: random.Random) -> dict[str, str]:
+    """Field values for a valid national e-KTP: random_ktp_fields plus the place and date of issue, longer names,
+    addresses that wrap, the full occupation list, and now and then a holder who moved (the NIK keeps the
+    province where it was issued while the card shows the new one)."""
+    fields = random_ktp_fields(rng)
+    if rng.random() < 0.2:
+        fields["name"] = _long_name(rng, gender=fields["gender"])
+    fields["address"] = _ektp_address(rng)
+    fields["occupation"] = rng.choice(ref.OCCUPATIONS + ref.MORE_OCCUPATIONS)
+    if rng.random() < 0.06:
+        home = next(region for region in ref.REGIONS if region.city == fields["city"])
+        moved_to = rng.choice([region for region in ref.REGIONS if region.province_code != home.province_code])
+        fields["province"], fields["city"] = moved_to.province, moved_to.city
+        fields["district"], villages = rng.choice(moved_to.districts)
+        fields["village"] = rng.choice(villages)
+    region = next(region for region in ref.REGIONS if region.city == fields["city"])
+    fields["issue_place"] = region.short_city
+    fields["issue_date"] = _card_date(_issue_date(rng, born=parse_card_date(fields["birth_date"])))
+    return fields
+
+
+def _issue_date(rng: random.Random, *, born: dt.date) -> dt.date:
+    """Between the 17th birthday (or 2011, when e-KTPs began) and the end of 2024."""
+    start = max(dt.date(2011, 1, 1), dt.date(born.year + 17, born.month, min(born.day, 28)))
+    return _random_date(rng, start=min(start, dt.date(2024, 12, 31)), end=dt.date(2024, 12, 31))
+
+
 def luhn_check_digit(digits: str) -> str:
     """Luhn check digit of a digit string (the ninth NPWP digit checks the first eight)."""
     total = 0
@@ -160,6 +204,18 @@ def make_invalid_nik(
     if not problems or len(broken) != len(nik):
         raise AssertionError(f"failed to break NIK {nik!r} by {kind}")
     return broken, "; ".join(problems)
+
+
+def edit_birth_year(fields: dict[str, str], rng: random.Random) -> tuple[dict[str, str], str]:
+    """The card of someone made older: the printed birth year and the NIK's year digits (11-12) both changed, so the
+    NIK still agrees with the card. Only the typeface of the edited digits shows it (the renderer's edited_cells)."""
+    born = parse_card_date(fields["birth_date"])
+    older = born.replace(year=born.year - rng.randint(3, 12), day=min(born.day, 28))
+    edited = dict(fields)
+    edited["birth_date"] = _card_date(older)
+    edited["nik"] = fields["nik"][:6] + encode_birth(older, gender=fields["gender"]) + fields["nik"][12:]
+    note = f"birth year {born.year} -> {older.year} on the card and in NIK digits 11-12, re-printed in Arial"
+    return edited, note
 
 
 def make_malformed_nik(rng: random.Random, *, nik: str) -> tuple[str, str]:

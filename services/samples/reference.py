@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.core.nik import PROVINCE_CODES
+from services.core.provinces import PROVINCE_CODES
 
 # Tables read better a row per line than an item per line.
 # fmt: off
@@ -188,6 +188,17 @@ OCCUPATIONS: tuple[str, ...] = (
     "KARYAWAN SWASTA", "WIRASWASTA", "PELAJAR/MAHASISWA", "PEGAWAI NEGERI SIPIL",
     "MENGURUS RUMAH TANGGA", "GURU", "PETANI/PEKEBUN", "BURUH HARIAN LEPAS", "PEDAGANG",
     "DOKTER", "PERAWAT", "NELAYAN/PERIKANAN", "KARYAWAN BUMN", "SOPIR",
+)
+
+# More of Dukcapil's occupation list, long ones included (the reader must keep them whole).
+MORE_OCCUPATIONS: tuple[str, ...] = (
+    "BELUM/TIDAK BEKERJA", "TENTARA NASIONAL INDONESIA", "KEPOLISIAN RI", "PENSIUNAN", "TRANSPORTASI",
+    "KARYAWAN HONORER", "BURUH TANI/PERKEBUNAN", "PEGAWAI NEGERI SIPIL (PNS)", "TUKANG BATU", "MEKANIK",
+    "DOSEN", "BIDAN", "APOTEKER", "WARTAWAN", "USTADZ/MUBALIGH", "PERANGKAT DESA",
+)
+ESTATES: tuple[str, ...] = (
+    "PERUM GRIYA ASRI", "KOMP. BUMI INDAH", "PERUMNAS KLENDER", "RUSUN CIPINANG", "PERUM TAMAN SARI",
+    "KOMPLEK PERMATA HIJAU",
 )
 
 BLOOD_TYPES: tuple[str, ...] = ("A", "B", "AB", "O", "-")

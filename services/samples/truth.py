@@ -6,23 +6,53 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DOC_TYPES = ("ktp", "npwp")
+# Card designs the generator draws, and the document type of each: the national e-KTP as it is really printed
+# (OCR-A NIK, Arial on a guilloche), the plain KTP layout our first samples used, and the NPWP card.
+DESIGNS: dict[str, str] = {"ektp": "ktp", "ktp": "ktp", "npwp": "npwp"}
 DEGRADED_VARIANTS = ("noise", "blur", "rotate", "low_contrast", "jpeg", "tilt", "low_light", "glare", "perspective")
 VARIANTS = ("clean", *DEGRADED_VARIANTS, "invalid_nik", "malformed_nik", "blank", "random")
+# e-KTP samples are scans: "clean" is a flat scan; the rest add what real scans and crops show.
+EKTP_DEGRADED_VARIANTS = ("margin", "cut", "blur", "jpeg", "rotate", "uneven_light")
+# font_mismatch: an otherwise valid card whose NIK is printed in Arial, as an edited card looks; edited_nik: the
+# birth year changed on the card and in two NIK digits re-printed in Arial, so the card agrees with itself and
+# only the NIK's typeface gives it away.
+EKTP_VARIANTS = (
+    "clean", *EKTP_DEGRADED_VARIANTS, "invalid_nik", "malformed_nik", "font_mismatch", "edited_nik", "blank", "random"
+)
+VARIANTS_BY_DESIGN: dict[str, tuple[str, ...]] = {"ektp": EKTP_VARIANTS, "ktp": VARIANTS, "npwp": VARIANTS}
 DECISIONS = ("approved", "needs_review", "rejected")
 
+_VALID = ("clean", *DEGRADED_VARIANTS, *EKTP_DEGRADED_VARIANTS)
 _ACCEPTABLE: dict[str, tuple[str, ...]] = {
-    "clean": ("approved", "needs_review"),
-    **{variant: ("approved", "needs_review") for variant in DEGRADED_VARIANTS},
+    **{variant: ("approved", "needs_review") for variant in _VALID},
     "invalid_nik": ("needs_review", "rejected"),
     "malformed_nik": ("needs_review", "rejected"),
+    "font_mismatch": ("needs_review", "rejected"),
+    "edited_nik": ("needs_review", "rejected"),
     "blank": ("rejected",),
     "random": ("rejected",),
 }
 
 
+def doc_type_of(design: str) -> str:
+    """The document type a design is a card of."""
+    try:
+        return DESIGNS[design]
+    except KeyError:
+        raise ValueError(f"unknown design {design!r}; expected one of {', '.join(DESIGNS)}") from None
+
+
+def check_variant(design: str, variant: str) -> None:
+    """ValueError unless the design is drawn in that variant."""
+    allowed = VARIANTS_BY_DESIGN[design] if design in DESIGNS else ()
+    doc_type_of(design)
+    if variant not in allowed:
+        raise ValueError(f"unknown variant {variant!r} for design {design}; expected one of {', '.join(allowed)}")
+
+
 def is_valid_variant(variant: str) -> bool:
     """True when a sample of this variant shows a genuine, consistent document."""
-    return variant == "clean" or variant in DEGRADED_VARIANTS
+    return variant in _VALID
 
 
 def acceptable_decisions(variant: str) -> tuple[str, ...]:
@@ -30,7 +60,7 @@ def acceptable_decisions(variant: str) -> tuple[str, ...]:
     try:
         return _ACCEPTABLE[variant]
     except KeyError:
-        raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}") from None
+        raise ValueError(f"unknown variant {variant!r}; expected one of {', '.join(_ACCEPTABLE)}") from None
 
 
 @dataclass(frozen=True)
@@ -44,11 +74,13 @@ class SampleTruth:
     acceptable_decisions: tuple[str, ...]
     fields: dict[str, str]
     note: str = field(default="")  # why an invalid sample is invalid, for people reading benchmark output
+    design: str = ""  # one of DESIGNS; empty in truth files written before designs existed (the plain KTP/NPWP)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "doc_type": self.doc_type,
+            "design": self.design,
             "variant": self.variant,
             "valid": self.valid,
             "acceptable_decisions": list(self.acceptable_decisions),
@@ -66,4 +98,5 @@ class SampleTruth:
             acceptable_decisions=tuple(str(d) for d in data["acceptable_decisions"]),
             fields={str(k): str(v) for k, v in data.get("fields", {}).items()},
             note=str(data.get("note", "")),
+            design=str(data.get("design") or data["doc_type"]),
         )

@@ -17,7 +17,7 @@ from services.samples.generate import DEMO_PLAN, full_plan, generate_sample, gen
 from services.samples.identity import random_ktp_fields
 from services.samples.nik import nik_problems
 from services.samples.render import CARD_SIZE, render_ktp
-from services.samples.truth import DECISIONS, VARIANTS, SampleTruth
+from services.samples.truth import DECISIONS, DESIGNS, EKTP_DEGRADED_VARIANTS, VARIANTS_BY_DESIGN, SampleTruth
 
 
 def _digests(directory: Path) -> dict[str, str]:
@@ -35,11 +35,12 @@ def test_demo_plan_is_the_thirteen_documents(demo_set: tuple[Path, list[tuple[Pa
     assert sum(count for _, _, count in DEMO_PLAN) == 13
     # fmt: off
     assert [truth.name for _, truth in written] == [
-        "ktp-clean-01", "ktp-clean-02", "npwp-clean-01", "npwp-clean-02", "ktp-noise-01", "ktp-blur-01",
-        "ktp-rotate-01", "ktp-low_contrast-01", "ktp-jpeg-01", "ktp-invalid_nik-01", "ktp-malformed_nik-01",
-        "ktp-blank-01", "ktp-random-01",
+        "ektp-clean-01", "ektp-clean-02", "ektp-margin-01", "ektp-rotate-01", "ektp-uneven_light-01",
+        "ektp-edited_nik-01", "ektp-invalid_nik-01", "ektp-blank-01", "ktp-clean-01", "npwp-clean-01",
+        "npwp-clean-02", "ktp-malformed_nik-01", "ktp-random-01",
     ]
     # fmt: on
+    assert sum(truth.design == "ektp" for _, truth in written) == 8  # mostly the card people really hold
 
 
 def test_same_seed_writes_the_same_bytes(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]], tmp_path: Path) -> None:
@@ -55,8 +56,9 @@ def test_a_sample_does_not_depend_on_the_rest_of_the_plan(
     demo_set: tuple[Path, list[tuple[Path, SampleTruth]]], tmp_path: Path
 ) -> None:
     first, _ = demo_set
-    generate_set(tmp_path, plan=[("ktp", "jpeg", 1)])
-    assert (tmp_path / "ktp-jpeg-01.jpg").read_bytes() == (first / "ktp-jpeg-01.jpg").read_bytes()
+    generate_set(tmp_path, plan=[("ektp", "margin", 1), ("ktp", "clean", 1)])
+    for name in ("ektp-margin-01.jpg", "ktp-clean-01.png"):
+        assert (tmp_path / name).read_bytes() == (first / name).read_bytes()
 
 
 def test_files_and_truth_round_trip(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]]) -> None:
@@ -66,34 +68,43 @@ def test_files_and_truth_round_trip(demo_set: tuple[Path, list[tuple[Path, Sampl
     )
     assert load_truths(out) == sorted(written, key=lambda pair: pair[1].name)
     for path, truth in written:
-        assert path.suffix == (".jpg" if truth.variant == "jpeg" else ".png")
+        scan = truth.design == "ektp" and truth.variant != "random"
+        assert path.suffix == (".jpg" if truth.variant == "jpeg" or scan else ".png")
         assert SampleTruth.from_json(json.loads(path.with_suffix(".json").read_text())) == truth
         with Image.open(path) as image:
             image.load()
-            if truth.variant == "rotate":
+            if truth.design == "ektp" and truth.variant != "random":
+                assert 860 <= image.width <= 1600  # a scan, at a scanner's resolution, perhaps with a margin
+            elif truth.variant == "rotate":
                 assert image.width > CARD_SIZE[0] and image.height > CARD_SIZE[1]
             else:
                 assert image.size == CARD_SIZE
 
 
 def test_load_truths_wants_an_image_next_to_each_json(tmp_path: Path) -> None:
-    image, truth = generate_sample(doc_type="ktp", variant="blank", index=1, rng=random.Random(0))
+    image, truth = generate_sample(design="ktp", variant="blank", index=1, rng=random.Random(0))
     write_sample(image, truth, tmp_path).unlink()
     with pytest.raises(FileNotFoundError, match="ktp-blank-01"):
         load_truths(tmp_path)
 
 
-@pytest.mark.parametrize("doc_type", ["ktp", "npwp"])
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_truth_matches_the_variant(doc_type: str, variant: str) -> None:
-    image, truth = generate_sample(doc_type=doc_type, variant=variant, index=3, rng=random.Random(11))
-    assert truth.name == f"{doc_type}-{variant}-03"
-    assert (truth.doc_type, truth.variant) == (doc_type, variant)
+@pytest.mark.parametrize(
+    ("design", "variant"), [(design, variant) for design in DESIGNS for variant in VARIANTS_BY_DESIGN[design]]
+)
+def test_truth_matches_the_variant(design: str, variant: str) -> None:
+    image, truth = generate_sample(design=design, variant=variant, index=3, rng=random.Random(11))
+    doc_type = DESIGNS[design]
+    assert truth.name == f"{design}-{variant}-03"
+    assert (truth.design, truth.doc_type, truth.variant) == (design, doc_type, variant)
     assert set(truth.acceptable_decisions) <= set(DECISIONS)
     printed = truth.fields if doc_type == "ktp" else {}
     birth = {"birth_date": printed.get("birth_date"), "gender": printed.get("gender")}
-    if variant in ("clean", *DEGRADATIONS):
+    if variant in ("clean", *DEGRADATIONS, *EKTP_DEGRADED_VARIANTS):
         assert truth.valid and truth.acceptable_decisions == ("approved", "needs_review")
+        assert nik_problems(truth.fields["nik"], **birth) == []
+    elif variant in ("font_mismatch", "edited_nik"):
+        # The NIK agrees with the card: only its typeface shows the edit.
+        assert not truth.valid and truth.acceptable_decisions == ("needs_review", "rejected")
         assert nik_problems(truth.fields["nik"], **birth) == []
     elif variant in ("invalid_nik", "malformed_nik"):
         assert not truth.valid and truth.acceptable_decisions == ("needs_review", "rejected")
@@ -105,11 +116,13 @@ def test_truth_matches_the_variant(doc_type: str, variant: str) -> None:
     assert image.mode == "RGB"
 
 
-def test_unknown_doc_type_or_variant_is_refused() -> None:
+def test_unknown_design_or_variant_is_refused() -> None:
     with pytest.raises(ValueError, match="passport"):
-        generate_sample(doc_type="passport", variant="clean", index=1, rng=random.Random(0))
+        generate_sample(design="passport", variant="clean", index=1, rng=random.Random(0))
     with pytest.raises(ValueError, match="sepia"):
-        generate_sample(doc_type="ktp", variant="sepia", index=1, rng=random.Random(0))
+        generate_sample(design="ktp", variant="sepia", index=1, rng=random.Random(0))
+    with pytest.raises(ValueError, match="'glare' for design ektp"):  # a photo's damage, not a scan's
+        generate_sample(design="ektp", variant="glare", index=1, rng=random.Random(0))
 
 
 @pytest.mark.parametrize("variant", DEGRADATIONS)
