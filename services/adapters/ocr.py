@@ -6,7 +6,9 @@ A pool of engine processes behind the same Protocol is in services.adapters.ocr_
 from __future__ import annotations
 
 import os
+import shlex
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -20,15 +22,25 @@ from services.errors import OcrError
 
 
 class OcrEngine(Protocol):
+    """What the pipeline asks of an OCR engine: a whole card, one field crop, or a document's field crops at once."""
+
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
         """Text lines in reading order with their mean word confidence."""
         ...
 
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        """One field crop read as a single line (psm 7), restricted to the characters in charset."""
+        ...
 
-class LineReader(Protocol):
-    """Engines that can also read one field crop as a single line restricted to `charset` (psm 7)."""
+    def read_line_batch(self, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        """read_line for each (crop, charset), in order: one call, so a pooled engine serves a document's fields
+        in one round trip."""
+        ...
 
-    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]: ...
+
+def read_each_line(engine: OcrEngine, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+    """read_line_batch for an engine that reads one crop at a time."""
+    return [engine.read_line(image, charset=charset) for image, charset in crops]
 
 
 class TesseractEngine:
@@ -58,7 +70,8 @@ class TesseractEngine:
         return _group_lines(data)
 
     def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
-        config = f"--psm 7 --dpi {self._dpi} -c tessedit_char_whitelist={charset}"
+        # pytesseract splits the config like a shell: a whitelist with a space or a quote must be quoted.
+        config = f"--psm 7 --dpi {self._dpi} -c {shlex.quote('tessedit_char_whitelist=' + charset)}"
         try:
             data = pytesseract.image_to_data(
                 _uncompressed(gray),
@@ -70,6 +83,9 @@ class TesseractEngine:
         except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
             raise OcrError(f"tesseract failed on a field: {exc}", code="ocr_failed") from exc
         return _group_lines(data)
+
+    def read_line_batch(self, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        return read_each_line(self, crops)
 
 
 def _uncompressed(image: np.ndarray) -> Image.Image:
@@ -132,6 +148,9 @@ class WarmTesseractEngine:
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
         with self._lock:
             return self._read(gray)
+
+    def read_line_batch(self, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        return read_each_line(self, crops)
 
     def _read(self, gray: np.ndarray) -> list[OcrLine]:
         if gray.ndim == 3:

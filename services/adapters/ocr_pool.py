@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,7 +46,11 @@ def read_lines_in_engine(engine: OcrEngine, gray: np.ndarray) -> list[OcrLine]:
 
 
 def read_line_in_engine(engine: OcrEngine, gray: np.ndarray, charset: str) -> list[OcrLine]:
-    return engine.read_line(gray, charset=charset)  # type: ignore[attr-defined, no-any-return]
+    return engine.read_line(gray, charset=charset)
+
+
+def read_line_batch_in_engine(engine: OcrEngine, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+    return engine.read_line_batch(crops)
 
 
 def timed_read_lines_in_engine(engine: OcrEngine, gray: np.ndarray) -> tuple[list[OcrLine], float]:
@@ -126,7 +130,7 @@ class _Engine:
 
 class PooledEngine:
     """`processes` warm engines (one per vCPU): up to that many documents are read at once, each in its own
-    process; callers past that wait for a free engine. Thread-safe; an OcrEngine and a LineReader."""
+    process; callers past that wait for a free engine. Thread-safe; an OcrEngine."""
 
     def __init__(self, spec: EngineSpec, *, processes: int, crash_retries: int = 1) -> None:
         if processes < 1:
@@ -177,6 +181,10 @@ class PooledEngine:
 
     def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
         return self.run_in_engine(read_line_in_engine, gray, charset)
+
+    def read_line_batch(self, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        """A document's field crops read in one engine process, in one round trip."""
+        return self.run_in_engine(read_line_batch_in_engine, list(crops))
 
     def run_in_engine(self, function: Callable[..., T], *args: Any) -> T:
         """`function(engine, *args)` in one engine process (function and arguments picklable, by reference).

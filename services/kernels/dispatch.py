@@ -1,9 +1,10 @@
 """Backend choice and the kernel preprocessing chain (same contract as services.pipeline.preprocess.preprocess).
 
 `choose_backend("auto")` takes CUDA when numba sees a GPU, else the CPU twins with one logged warning.
-`KernelPreprocessor` chains gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold]
+`KernelPreprocessor` chains ink|gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold]
 (on the CPU the deskew's rotation is OpenCV's warpAffine, which rotate_cpu mirrors);
-the default steps are the baseline's (gray, resize, deskew), the chain that kept OCR accuracy.
+the default steps are services.pipeline.preprocess's (ink, resize, deskew): the readers see each pixel's
+brightest channel, the chain that kept OCR accuracy and lifts the e-KTP's guilloche.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from services.core.model import ImageQuality
 from services.kernels.denoise import gaussian_cpu, gaussian_cuda
 from services.kernels.deskew import deskew_cpu, estimate_skew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
-from services.kernels.gray import gray_cpu, gray_cuda
+from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
@@ -27,8 +28,8 @@ from services.pipeline.preprocess import measure_quality, rotate
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "cuda", "cpu")
-STEPS = ("gray", "resize", "denoise", "normalise", "deskew", "threshold")
-DEFAULT_STEPS = ("gray", "resize", "deskew")
+STEPS = ("ink", "gray", "resize", "denoise", "normalise", "deskew", "threshold")
+DEFAULT_STEPS = ("ink", "resize", "deskew")
 _warned = False
 
 Result = tuple[np.ndarray, ImageQuality, float]
@@ -71,6 +72,7 @@ class KernelPreprocessor:
         self.backend = choose_backend(backend)
         self.card_width = card_width
         self.steps = tuple(steps)
+        self._luma = "gray" in self.steps and "ink" not in self.steps  # luma asked for instead of the ink
 
     def __call__(self, image_bgr: np.ndarray, *, card_width: int | None = None) -> Result:
         return self.run_batch([image_bgr], card_width=card_width)[0]
@@ -92,7 +94,7 @@ class KernelPreprocessor:
 
     def _cpu(self, image: np.ndarray, width: int) -> Result:
         steps = self.steps
-        gray = gray_cpu(image) if "gray" in steps or image.ndim == 3 else image
+        gray = (gray_cpu if self._luma else ink_cpu)(image) if image.ndim == 3 else image
         if "resize" in steps:
             gray = resize_cpu(gray, width=width)
         if "denoise" in steps:
@@ -116,7 +118,7 @@ class KernelPreprocessor:
         steps = self.steps
         data: Any = cuda.to_device(np.ascontiguousarray(batch))
         if batch.ndim == 4:
-            data = gray_cuda(data, keep_on_device=True)
+            data = (gray_cuda if self._luma else ink_cuda)(data, keep_on_device=True)
         if "resize" in steps:
             data = resize_cuda(data, width=width, keep_on_device=True)
         if "denoise" in steps:
@@ -143,6 +145,7 @@ def warm_up(backend: str = "cpu") -> None:
     """Runs every step once on an 8x8 image so that the first real document pays no JIT time."""
     tiny = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     gray = gray_cpu(tiny)
+    ink_cpu(tiny)
     for width in (4, 3, 2, 16):  # each resize path: 2x2 block, separable area, whole-number block, bilinear
         resize_cpu(gray, width=width)
     gaussian_cpu(gray)
@@ -153,6 +156,7 @@ def warm_up(backend: str = "cpu") -> None:
     if backend == "cuda":
         batch = tiny[None]
         g = gray_cuda(batch)
+        ink_cuda(batch)
         resize_cuda(g, width=4)
         resize_cuda(g, width=16)
         gaussian_cuda(g)

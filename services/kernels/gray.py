@@ -1,5 +1,6 @@
-"""BGR to grey with OpenCV 4's fixed-point BT.601 weights; within one grey level of cv2.cvtColor
-(OpenCV 5 rounds about 0.3% of pixels the other way)."""
+"""BGR to one channel: luma with OpenCV 4's fixed-point BT.601 weights (within one grey level of cv2.cvtColor;
+OpenCV 5 rounds about 0.3% of pixels the other way), and ink, each pixel's brightest channel (what the readers
+see: it keeps ink dark and lifts the e-KTP's blue guilloche; services/pipeline/ink.py)."""
 
 from __future__ import annotations
 
@@ -54,4 +55,49 @@ def gray_cuda(batch: Any, *, keep_on_device: bool = False) -> Any:
     out = cuda.device_array((n, h, w), dtype=np.uint8)
     blocks, threads = grid_3d(n, h, w)
     _gray_kernel[blocks, threads](src, out)
+    return finish(out, keep_on_device)
+
+
+@pixel
+def ink_pixel(b, g, r):  # type: ignore[no-untyped-def]
+    # Comparisons, not max(): numba's CUDA target mishandles the *args form of min and max.
+    brightest = b if b > g else g  # noqa: FURB136 - see above
+    return brightest if brightest > r else r  # noqa: FURB136
+
+
+@twin
+def _ink_twin(src, out):  # type: ignore[no-untyped-def]
+    n, h, w = out.shape
+    for i in prange(n * h):
+        k, y = i // h, i % h
+        for x in range(w):
+            out[k, y, x] = ink_pixel(src[k, y, x, 0], src[k, y, x, 1], src[k, y, x, 2])
+
+
+@cuda.jit
+def _ink_kernel(src, out):  # type: ignore[no-untyped-def]
+    x, y, k = cuda.grid(3)
+    if k < out.shape[0] and y < out.shape[1] and x < out.shape[2]:
+        out[k, y, x] = ink_pixel(src[k, y, x, 0], src[k, y, x, 1], src[k, y, x, 2])
+
+
+def ink_cpu(image: np.ndarray) -> np.ndarray:
+    """The brightest channel (H, W) uint8 of BGR (H, W, 3); a grey image comes back as a copy."""
+    if image.ndim == 2:
+        return np.array(image, dtype=np.uint8)
+    batch = as_batch(image)
+    out = np.empty(batch.shape[:3], dtype=np.uint8)
+    _ink_twin(batch, out)
+    return out[0]
+
+
+def ink_cuda(batch: Any, *, keep_on_device: bool = False) -> Any:
+    """The brightest channel (N, H, W) of a BGR batch (N, H, W, 3), one launch; a grey batch passes through."""
+    src = to_device(batch)
+    if len(src.shape) == 3:
+        return src if keep_on_device else finish(src, False)
+    n, h, w, _ = src.shape
+    out = cuda.device_array((n, h, w), dtype=np.uint8)
+    blocks, threads = grid_3d(n, h, w)
+    _ink_kernel[blocks, threads](src, out)
     return finish(out, keep_on_device)

@@ -1,7 +1,9 @@
-"""Image preparation for Tesseract: decode, grey, normalised width, deskew, and quality measurements.
+"""Image preparation for the readers: decode, ink (each pixel's brightest channel), normalised width, deskew,
+and quality measurements.
 
-Only steps that keep or raise OCR accuracy are here: binarising hurt accuracy in the baseline
-measurements (DESIGN.md, "Measured facts"), so the OCR sees a deskewed grey image.
+Only steps that keep or raise OCR accuracy are here: binarising hurt accuracy in the baseline measurements
+(docs/reading.md, "What preprocessing keeps"), so the OCR sees a deskewed grey image. The grey is the brightest
+channel rather than luma: it keeps ink dark and lifts the e-KTP's blue guilloche towards the paper.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from services.core.model import ImageQuality
 from services.errors import DocumentError
+from services.pipeline.ink import brightest_channel
 
 _MAX_SKEW_DEG = 10.0
 
@@ -20,16 +23,6 @@ _MAX_SKEW_DEG = 10.0
 def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
     """Decode to a BGR array, refusing empty, undecodable and oversized images with a code."""
     return _decoded(data, cv2.IMREAD_COLOR, max_pixels=max_pixels)
-
-
-def decode_for_ocr(data: bytes, *, max_pixels: int) -> np.ndarray:
-    """What the OCR chain starts from (it only ever uses grey): a JPEG as its luma plane, which libjpeg hands
-    over without upsampling the chroma or converting colour (3.7x cheaper than decoding to BGR and greying,
-    and the luma the camera encoded rather than one rebuilt from subsampled colour); a PNG as BGR, greyed by
-    the chain as before (libpng's own grey conversion rounds differently and is no faster). Same refusals as
-    decode_image."""
-    flags = cv2.IMREAD_GRAYSCALE if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_COLOR
-    return _decoded(data, flags, max_pixels=max_pixels)
 
 
 def _decoded(data: bytes, flags: int, *, max_pixels: int) -> np.ndarray:
@@ -45,6 +38,7 @@ def _decoded(data: bytes, flags: int, *, max_pixels: int) -> np.ndarray:
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
+    """Luma, for the measurements and tools that want the photo's own grey."""
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
@@ -100,8 +94,8 @@ def measure_quality(gray: np.ndarray) -> ImageQuality:
 
 
 def preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
-    """The grey, width-normalised, deskewed card; its quality; and the skew that was removed."""
-    gray = normalise_width(to_gray(image), width=card_width)
+    """The ink image (brightest channel), width-normalised and deskewed; its quality; and the skew removed."""
+    gray = normalise_width(brightest_channel(image), width=card_width)
     quality = measure_quality(gray)
     skew = estimate_skew(gray)
     return rotate(gray, skew), quality, skew
@@ -109,4 +103,4 @@ def preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, Image
 
 def no_preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
     """The baseline for evaluation: Tesseract sees the decoded photo as it came (quality is still measured)."""
-    return image, measure_quality(to_gray(image)), 0.0
+    return image, measure_quality(brightest_channel(image)), 0.0

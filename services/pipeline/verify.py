@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 
 from services.adapters.ocr import OcrEngine
-from services.core.fields import detect_doc_type, extract_fields
 from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
 from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
-from services.pipeline.preprocess import decode_for_ocr, preprocess
-from services.pipeline.refine import refine_numbers
+from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.read import read_card
 
-# (decoded image: BGR, or grey for a JPEG (decode_for_ocr); card width) -> (image for the OCR, quality of the photo, skew removed in degrees)
+# (decoded BGR image; card width) -> (ink image for the readers, quality of the photo, skew removed in degrees)
 PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
 
 
@@ -41,6 +40,7 @@ class Verification:
     quality: ImageQuality
     skew_deg: float
     timings_ms: dict[str, float] = field(default_factory=dict)
+    layout: str = "labels"  # "ektp": read field by field in the national layout; "labels": by the labels' text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +51,7 @@ class Verification:
             "decision": self.decision.value,
             "reasons": [reason.to_json() for reason in self.reasons],
             "skew_deg": self.skew_deg,
+            "layout": self.layout,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -77,18 +78,29 @@ def verify_document(
         timings[step] = (now - started) * 1000
         started = now
 
-    image = decode_for_ocr(data, max_pixels=max_pixels)
+    image = decode_image(data, max_pixels=max_pixels)
     lap("decode")
     gray, quality, skew = prepare(image, card_width=card_width)
     lap("preprocess")
-    lines = engine.read_lines(gray)
+    reading = read_card(gray, doc_type=doc_type, engine=engine)
     lap("ocr")
-    doc_type = doc_type or detect_doc_type(lines)
-    fields = refine_numbers(doc_type, lines, extract_fields(doc_type, lines), gray, engine)
+    doc_type, fields, evidence = reading.doc_type, reading.fields, reading.evidence
     score, reasons = score_document(
-        doc_type, fields, quality, claims=claims, today=today or date.today(), weights=thresholds.weights
+        doc_type,
+        fields,
+        quality,
+        claims=claims,
+        today=today or date.today(),
+        weights=thresholds.weights,
+        evidence=evidence,
     )
-    verdict = decide(score, reasons, approve_at=thresholds.approve_at, reject_below=thresholds.reject_below)
+    verdict = decide(
+        score,
+        reasons,
+        approve_at=thresholds.approve_at,
+        reject_below=thresholds.reject_below,
+        card_found=evidence.layout is not None,
+    )
     lap("score")
     timings["total"] = sum(timings.values())
     return Verification(
@@ -101,4 +113,5 @@ def verify_document(
         quality=quality,
         skew_deg=skew,
         timings_ms=timings,
+        layout=evidence.layout or "labels",
     )

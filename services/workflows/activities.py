@@ -3,7 +3,7 @@ document (conditional writes), because Temporal retries an activity whose worker
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -11,22 +11,26 @@ from temporalio import activity
 
 from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import OcrEngine
-from services.core.fields import extract_fields
 from services.core.lifecycle import Status
-from services.core.model import Claims, DocType, ImageQuality, OcrLine
+from services.core.model import CardEvidence, Claims, DocType, ExtractedField, ImageQuality
 from services.core.scoring import decide, score_document
 from services.effects import escalate, publish_final
 from services.errors import DocumentError
-from services.pipeline.preprocess import decode_for_ocr, preprocess
+from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.read import read_card
 from services.wiring import Components, thresholds
 
 
 @dataclass
 class OcrResult:
+    """What the OCR activity read: fields as {name: {"value", "confidence"}} and the reader's evidence (a
+    services.core.model.CardEvidence as a dict), so the score activity weighs what the queue workers weigh."""
+
     doc_id: str
     doc_type: str
-    lines: list[dict[str, Any]]
+    fields: dict[str, dict[str, Any]]
     quality: dict[str, Any]
+    evidence: dict[str, Any] = field(default_factory=dict)
     claimed_name: str | None = None
     claimed_nik: str | None = None
     error: str | None = None
@@ -58,19 +62,20 @@ class Activities:
     def ocr(self, doc_id: str) -> OcrResult:
         record = self.c.store.get(doc_id)
         if record is None:
-            return OcrResult(doc_id=doc_id, doc_type="ktp", lines=[], quality={}, error="document_not_found")
+            return OcrResult(doc_id=doc_id, doc_type="ktp", fields={}, quality={}, error="document_not_found")
         self.c.store.transition(doc_id, Status.PROCESSING, actor="workflow", correlation_id=record.correlation_id)
         try:
-            image = decode_for_ocr(self.c.objects.get(record.object_key), max_pixels=self.c.settings.max_image_pixels)
+            image = decode_image(self.c.objects.get(record.object_key), max_pixels=self.c.settings.max_image_pixels)
         except DocumentError as exc:
-            return OcrResult(doc_id=doc_id, doc_type=record.doc_type, lines=[], quality={}, error=exc.code)
+            return OcrResult(doc_id=doc_id, doc_type=record.doc_type, fields={}, quality={}, error=exc.code)
         gray, quality, _ = preprocess(image, card_width=self.c.settings.card_width_px)
-        lines = [{"text": line.text, "confidence": line.confidence} for line in self.engine.read_lines(gray)]
+        reading = read_card(gray, doc_type=DocType(record.doc_type), engine=self.engine)
         return OcrResult(
             doc_id=doc_id,
-            doc_type=record.doc_type,
-            lines=lines,
+            doc_type=reading.doc_type.value,
+            fields={name: asdict(found) for name, found in reading.fields.items()},
             quality=asdict(quality),
+            evidence=asdict(reading.evidence),
             claimed_name=record.claimed_name,
             claimed_nik=record.claimed_nik,
         )
@@ -80,7 +85,8 @@ class Activities:
         if read.error:
             return Verdict(doc_id=read.doc_id, decision="failed", error=read.error)
         doc_type = DocType(read.doc_type)
-        fields = extract_fields(doc_type, [OcrLine(line["text"], line["confidence"]) for line in read.lines])
+        fields = {name: ExtractedField(**found) for name, found in read.fields.items()}
+        evidence = CardEvidence(**read.evidence)
         policy = thresholds(self.c.settings)
         score, reasons = score_document(
             doc_type,
@@ -89,13 +95,20 @@ class Activities:
             claims=Claims(name=read.claimed_name, nik=read.claimed_nik),
             today=date.today(),
             weights=policy.weights,
+            evidence=evidence,
         )
-        verdict = decide(score, reasons, approve_at=policy.approve_at, reject_below=policy.reject_below)
+        verdict = decide(
+            score,
+            reasons,
+            approve_at=policy.approve_at,
+            reject_below=policy.reject_below,
+            card_found=evidence.layout is not None,
+        )
         return Verdict(
             doc_id=read.doc_id,
             decision=verdict.decision.value,
             score=score,
-            reasons=[reason.to_json() for reason in reasons],
+            reasons=[reason.to_json() for reason in verdict.reasons],
             fields={name: found.value for name, found in fields.items()},
         )
 

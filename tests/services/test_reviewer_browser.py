@@ -59,7 +59,7 @@ def test_a_person_approves_an_escalated_document_in_the_reviewer_page(
 
     browser.get(f"{reviewer.url}/")  # type: ignore[attr-defined]
     row = browser.find_element(By.XPATH, f"//tr[.//code[text()='{doc}']]")  # type: ignore[attr-defined]
-    assert "nik_invalid" in row.text and "*" in row.text  # the reasons, and the fields masked
+    assert "nik_birth_date_contradicts" in row.text and "*" in row.text  # the reasons, and the fields masked
     image = row.find_element(By.TAG_NAME, "img")
     assert browser.execute_script("return arguments[0].naturalWidth", image) > 0  # type: ignore[attr-defined]
     row.find_element(By.CSS_SELECTOR, "button[value='approved']").click()

@@ -40,7 +40,15 @@ ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
 
 
 class CrashingEngine:
+    """An engine that fails every read, whichever reader asks (the whole card or a batch of field crops)."""
+
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+    def read_line_batch(self, crops: list[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
         raise OcrError("simulated engine crash", code="ocr_failed")
 
 
@@ -238,6 +246,14 @@ class SlowEngine:
         self.go_on.wait(30)
         return ENGINE.read_lines(gray)
 
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        return ENGINE.read_line(gray, charset=charset)
+
+    def read_line_batch(self, crops: list[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        self.entered.set()
+        self.go_on.wait(30)
+        return ENGINE.read_line_batch(crops)
+
 
 def test_shutdown_past_the_grace_period_releases_the_document_and_fences_the_late_result(
     parts: tuple[Components, Buli2Client], sample_dir: Path
@@ -356,7 +372,7 @@ def test_a_long_queue_never_puts_more_than_the_window_in_flight_and_keeps_every_
     """Real engines and cards: the window (engines + 1) is what the worker claims, never more, however many
     documents wait; and the engines all read at once. Sampled every few milliseconds while the queue drains."""
     components, _ = parts
-    variants = ("clean", "noise", "blur", "jpeg", "low_contrast", "rotate")
+    variants = ("clean", "margin", "rotate", "uneven_light", "edited_nik", "invalid_nik")
     docs = [submit(components, sample(sample_dir, variants[n % len(variants)]).read_bytes()) for n in range(18)]
     pool = PooledEngine(POOL_SPEC, processes=2)
     try:

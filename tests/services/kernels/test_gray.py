@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from services.kernels.gray import gray_cpu
+from services.kernels.gray import gray_cpu, ink_cpu
 from tests.services.kernels.conftest import SHAPES, diff, noise, plain
 
 
@@ -28,4 +28,16 @@ def test_gray_of_black_and_white_is_exact(value: int) -> None:
 def test_grey_input_comes_back_as_a_copy() -> None:
     image = noise((4, 4))
     out = gray_cpu(image)
+    assert (out == image).all() and out is not image
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_ink_is_the_brightest_channel(shape: tuple[int, int]) -> None:
+    image = noise((*shape, 3), seed=shape[1])
+    assert (ink_cpu(image) == image.max(axis=2)).all()
+
+
+def test_ink_of_a_grey_image_is_a_copy() -> None:
+    image = noise((4, 4))
+    out = ink_cpu(image)
     assert (out == image).all() and out is not image

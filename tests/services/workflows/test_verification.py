@@ -179,7 +179,8 @@ def test_upload_and_signed_callback_drive_the_workflow_through_the_api(
     hosting.start()
     try:
         path = sample(sample_dir, "invalid_nik")
-        response = httpx.post(f"{api.url}/v1/documents", files={"file": (path.name, path.read_bytes(), "image/png")},
+        mime = "image/jpeg" if path.suffix == ".jpg" else "image/png"
+        response = httpx.post(f"{api.url}/v1/documents", files={"file": (path.name, path.read_bytes(), mime)},
                               data={"type": "ktp"}, headers={"X-Dev-User": "alice"}, timeout=30)
         assert response.status_code == 202
         doc = response.json()["id"]

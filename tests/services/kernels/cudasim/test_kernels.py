@@ -11,7 +11,7 @@ from numba import cuda
 from services.kernels.denoise import gaussian_cpu, gaussian_cuda
 from services.kernels.deskew import estimate_skew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
 from services.kernels.dispatch import KernelPreprocessor
-from services.kernels.gray import gray_cpu, gray_cuda
+from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
@@ -37,6 +37,11 @@ def close(a: np.ndarray, b: np.ndarray) -> None:
 def test_gray() -> None:
     images = batch(3, 12, 17, 3)
     assert (gray_cuda(images) == each(gray_cpu, images)).all()
+
+
+def test_ink() -> None:
+    images = batch(3, 12, 17, 3)
+    assert (ink_cuda(images) == each(ink_cpu, images)).all()
 
 
 @pytest.mark.parametrize("width", [7, 29])
