@@ -1,36 +1,38 @@
-"""The evaluation set: which cards, how many of each, scaled to a requested total."""
+"""The evaluation set: which cards of which design, how many of each, scaled to a requested total."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-DEFAULT_COUNT = 320
-DEFAULT_SEED = 7
-VALID_VARIANTS = (
-    "clean",
-    "noise",
-    "blur",
-    "rotate",
-    "tilt",
-    "low_light",
-    "low_contrast",
-    "jpeg",
-    "glare",
-    "perspective",
-)
+from services.samples.truth import DEGRADED_VARIANTS, EKTP_DEGRADED_VARIANTS
 
-# Weights of the 320-card set: mostly KTP (what the platform mostly sees), a slice of NPWP, and
-# one in eight invalid or unreadable so the confusion matrix has rows that can go wrong.
+DEFAULT_COUNT = 330
+DEFAULT_SEED = 7
+VALID_VARIANTS = ("clean", *DEGRADED_VARIANTS)
+EKTP_VALID_VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)
+
+# Weights of the 330-card set (the default count takes them as they are). Most are the national e-KTP as people
+# scan it (what the platform mostly sees), with every way a card can be wrong: a NIK breaking its rules, a malformed
+# one, one printed in another typeface, one whose birth year was edited on the card and in two NIK digits, a blank
+# card, a random image. The drawn KTP design of the first samples and the NPWP stay beside it, so a change for the
+# real card shows what it does to the others.
 WEIGHTS: tuple[tuple[str, str, int], ...] = (
-    *(("ktp", variant, 24) for variant in VALID_VARIANTS),
-    *(("npwp", variant, 4) for variant in VALID_VARIANTS),
-    ("ktp", "invalid_nik", 12),
-    ("ktp", "malformed_nik", 10),
-    ("npwp", "invalid_nik", 4),
-    ("npwp", "malformed_nik", 4),
-    ("ktp", "blank", 4),
+    *(("ektp", variant, 22) for variant in EKTP_VALID_VARIANTS),
+    ("ektp", "invalid_nik", 12),
+    ("ektp", "malformed_nik", 6),
+    ("ektp", "font_mismatch", 10),
+    ("ektp", "edited_nik", 10),
+    ("ektp", "blank", 3),
+    ("ektp", "random", 3),
+    *(("ktp", variant, 8) for variant in VALID_VARIANTS),
+    ("ktp", "invalid_nik", 6),
+    ("ktp", "malformed_nik", 4),
+    ("ktp", "blank", 2),
+    ("ktp", "random", 2),
+    *(("npwp", variant, 3) for variant in VALID_VARIANTS),
+    ("npwp", "invalid_nik", 3),
+    ("npwp", "malformed_nik", 3),
     ("npwp", "blank", 2),
-    ("ktp", "random", 4),
 )
 
 
@@ -44,15 +46,15 @@ def scaled_plan(count: int, *, weights: Sequence[tuple[str, str, int]] = WEIGHTS
     by_remainder = sorted(range(len(weights)), key=lambda i: (-(shares[i] - counts[i]), i))
     for i in by_remainder[: count - sum(counts)]:
         counts[i] += 1
-    return [(doc_type, variant, n) for (doc_type, variant, _), n in zip(weights, counts, strict=True) if n > 0]
+    return [(design, variant, n) for (design, variant, _), n in zip(weights, counts, strict=True) if n > 0]
 
 
 def expand(plan: Sequence[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """(doc_type, variant, index) for every card, indexes counted per (doc_type, variant) from 1 as generate_set does."""
+    """(design, variant, index) for every card, indexes counted per (design, variant) from 1 as generate_set does."""
     cards: list[tuple[str, str, int]] = []
     seen: dict[tuple[str, str], int] = {}
-    for doc_type, variant, n in plan:
+    for design, variant, n in plan:
         for _ in range(n):
-            seen[(doc_type, variant)] = seen.get((doc_type, variant), 0) + 1
-            cards.append((doc_type, variant, seen[(doc_type, variant)]))
+            seen[(design, variant)] = seen.get((design, variant), 0) + 1
+            cards.append((design, variant, seen[(design, variant)]))
     return cards

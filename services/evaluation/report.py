@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.evaluation.metrics import DECISION_COLUMNS, TRUTH_CLASSES, Accuracy
-from services.evaluation.summary import Summary, field_order, quantile
+from services.evaluation.summary import CardResult, DesignSummary, Summary, field_order, quantile
 
-RAW, PREP = "raw", "prep"
-MODE_TITLES = {RAW: "without preprocessing (photo as decoded)", PREP: "with preprocessing (grey, width 1000, deskew)"}
+DESIGN_TITLES = {
+    "ektp": "national e-KTP (OCR-A NIK, Arial on a guilloche; scans)",
+    "ktp": "drawn KTP (the first samples' layout)",
+    "npwp": "NPWP",
+}
 
 
 @dataclass(frozen=True)
@@ -26,132 +29,131 @@ class RunInfo:
     seed: int
     jobs: int
     wall_s: float
+    configuration: str = ""  # engine, thresholds and weights the run used
 
 
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def _delta(raw: float, prep: float) -> str:
-    return f"{100 * (prep - raw):+.1f}"
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({_pct(part / whole)})" if whole else "0/0"
 
 
-def _accuracy_cells(raw: Accuracy, prep: Accuracy) -> tuple[str, ...]:
-    return (
-        _pct(raw.exact),
-        _pct(prep.exact),
-        _delta(raw.exact, prep.exact),
-        _pct(raw.char_accuracy),
-        _pct(prep.char_accuracy),
-        _delta(raw.char_accuracy, prep.char_accuracy),
-    )
+def _acc(accuracy: Accuracy | None, attribute: str = "exact") -> str:
+    return "-" if accuracy is None or accuracy.n == 0 else _pct(getattr(accuracy, attribute))
 
 
-_ACCURACY_HEADER = ("exact raw", "exact prep", "Δ pp", "char raw", "char prep", "Δ pp")
+def _title(design: str) -> str:
+    return DESIGN_TITLES.get(design, design)
 
 
-def field_table(summary: Summary) -> Table:
-    raw, prep = summary.modes[RAW], summary.modes[PREP]
-    rows = [
-        (name, str(prep.by_field[name].n), *_accuracy_cells(raw.by_field[name], prep.by_field[name]))
-        for name in field_order(summary.modes)
-    ]
-    rows.append(("all fields", str(prep.overall.n), *_accuracy_cells(raw.overall, prep.overall)))
-    return Table(
-        "(a) Field accuracy per field, every card with the field printed",
-        ("field", "n", *_ACCURACY_HEADER),
-        rows,
-        "exact: share of fields read exactly; char: mean 1 - Levenshtein/longer length; Δ pp: prep - raw.",
-    )
-
-
-def variant_table(summary: Summary) -> Table:
-    raw, prep = summary.modes[RAW], summary.modes[PREP]
-    rows = []
-    for variant, cards in summary.cards_by_variant.items():
-        if variant not in prep.by_variant:
-            continue  # blank and random cards print no fields
-        nik_raw, nik_prep = raw.nik_by_variant[variant], prep.nik_by_variant[variant]
-        rows.append(
-            (
-                variant,
-                str(cards),
-                *_accuracy_cells(raw.by_variant[variant], prep.by_variant[variant]),
-                _pct(nik_raw.exact),
-                _pct(nik_prep.exact),
-                _delta(nik_raw.exact, nik_prep.exact),
-            )
-        )
-    return Table(
-        "(a) Field accuracy per degradation, all fields pooled",
-        ("degradation", "cards", *_ACCURACY_HEADER, "NIK raw", "NIK prep", "Δ pp"),
-        rows,
-        "KTP and NPWP cards pooled; invalid_nik and malformed_nik are clean renders of cards with a broken NIK.",
-    )
-
-
-def confusion_table(summary: Summary, mode: str) -> Table:
-    mode_summary = summary.modes[mode]
+def overview_table(summary: Summary) -> Table:
     rows = [
         (
-            cls,
-            *(str(mode_summary.confusion[cls][d]) for d in DECISION_COLUMNS),
-            str(sum(mode_summary.confusion[cls].values())),
+            design,
+            str(d.cards),
+            _acc(d.overall),
+            _acc(d.nik),
+            _acc(d.nik, "char_accuracy"),
+            _share(d.valid_approved, d.valid_cards),
+            str(d.valid_rejected),
+            str(len(d.auto_approved_bad)),
+            f"{d.mean_cpu_ms:.0f} / {d.median_cpu_ms:.0f}",
+            str(d.read_by_layout.get("ektp", 0)),
         )
+        for design, d in summary.designs.items()
+    ]
+    return Table(
+        "Per design",
+        (
+            "design", "cards", "fields exact", "NIK exact", "NIK digits", "valid approved", "valid rejected",
+            "bad approved", "CPU ms/card mean / median", "read as e-KTP",
+        ),
+        rows,
+        "fields exact: share of printed fields read exactly; NIK digits: mean 1 - Levenshtein/length of the NIK; "
+        "bad approved: invalid or unreadable cards auto-approved; CPU: the whole verification in one process.",
+    )
+
+
+def field_table(design: str, d: DesignSummary) -> Table:
+    rows = [(name, str(d.by_field[name].n), _acc(d.by_field[name]), _acc(d.by_field[name], "char_accuracy"))
+            for name in field_order(d)]
+    rows.append(("all fields", str(d.overall.n), _acc(d.overall), _acc(d.overall, "char_accuracy")))
+    return Table(f"Fields: {_title(design)}", ("field", "n", "exact", "char"), rows)
+
+
+def variant_table(design: str, d: DesignSummary) -> Table:
+    rows = [
+        (
+            variant,
+            str(v.cards),
+            _acc(v.fields),
+            _acc(v.nik),
+            _acc(v.nik, "char_accuracy"),
+            *(str(v.decisions.get(column, 0)) for column in DECISION_COLUMNS),
+            f"{v.acceptable}/{v.cards}",
+            f"{v.mean_cpu_ms:.0f}",
+        )
+        for variant, v in d.by_variant.items()
+    ]
+    return Table(
+        f"Per variant: {_title(design)}",
+        ("variant", "cards", "fields exact", "NIK exact", "NIK digits", *DECISION_COLUMNS, "acceptable", "CPU ms"),
+        rows,
+    )
+
+
+def confusion_table(design: str, d: DesignSummary) -> Table:
+    rows = [
+        (cls, *(str(d.confusion[cls][c]) for c in DECISION_COLUMNS), str(sum(d.confusion[cls].values())))
         for cls in TRUTH_CLASSES
     ]
     return Table(
-        f"(b) Decisions {MODE_TITLES[mode]}",
+        f"Decisions: {_title(design)}",
         ("truth \\ decision", *DECISION_COLUMNS, "total"),
         rows,
-        f"acceptable decisions: {mode_summary.acceptable}/{summary.cards} "
-        f"({_pct(mode_summary.acceptable / summary.cards if summary.cards else 0.0)}); "
-        "valid: approved or needs_review; invalid: needs_review or rejected; unreadable: rejected.",
+        f"acceptable decisions: {_share(d.acceptable, d.cards)}; valid: approved or needs_review; "
+        "invalid: needs_review or rejected; unreadable: rejected.",
     )
 
 
-def score_table(summary: Summary, mode: str) -> Table:
-    by_class = summary.modes[mode].scores_by_class
+def score_table(design: str, d: DesignSummary) -> Table:
     rows = [
         (cls, str(len(scores)), *(f"{quantile(scores, q):.1f}" for q in (0.0, 0.1, 0.5, 0.9, 1.0)))
         for cls in TRUTH_CLASSES
-        if (scores := by_class.get(cls))
+        if (scores := d.scores_by_class.get(cls))
     ]
     return Table(
-        f"(b) Score distribution {MODE_TITLES[mode]}",
+        f"Scores: {_title(design)}",
         ("truth", "cards", "min", "p10", "median", "p90", "max"),
         rows,
-        "thresholds: approve at 85, reject below 35; an invalid card's max must stay under 85 or carry a blocking reason.",
+        "an invalid card's score may pass the approval threshold only with a blocking reason that holds it for review.",
     )
 
 
 def bad_approval_lines(summary: Summary) -> list[str]:
     lines = []
-    for mode in (RAW, PREP):
-        names = summary.modes[mode].auto_approved_bad
-        marker = "OK" if not names else "FAIL"
-        listed = f": {', '.join(names)}" if names else ""
-        lines.append(f"{marker}  {MODE_TITLES[mode]}: {len(names)} invalid/unreadable cards auto-approved{listed}")
+    for design, d in summary.designs.items():
+        marker = "OK" if not d.auto_approved_bad else "FAIL"
+        listed = f": {', '.join(d.auto_approved_bad)}" if d.auto_approved_bad else ""
+        lines.append(f"{marker}  {design}: {len(d.auto_approved_bad)} invalid/unreadable cards auto-approved{listed}")
     return lines
 
 
 def time_lines(summary: Summary, info: RunInfo) -> list[str]:
-    return [
-        f"{summary.cards} cards x 2 modes in {info.wall_s:.1f} s wall with {info.jobs} worker(s), seed {info.seed}",
-        f"mean OCR time per card: raw {summary.modes[RAW].mean_ocr_ms:.0f} ms, prep {summary.modes[PREP].mean_ocr_ms:.0f} ms",
-        f"command: {info.command}",
-    ]
+    lines = [f"{summary.cards} cards in {info.wall_s:.1f} s wall with {info.jobs} worker(s), seed {info.seed}"]
+    if info.configuration:
+        lines.append(f"configuration: {info.configuration}")
+    lines.append(f"command: {info.command}")
+    return lines
 
 
 def tables(summary: Summary) -> list[Table]:
-    return [
-        field_table(summary),
-        variant_table(summary),
-        confusion_table(summary, RAW),
-        confusion_table(summary, PREP),
-        score_table(summary, RAW),
-        score_table(summary, PREP),
-    ]
+    out = [overview_table(summary)]
+    for design, d in summary.designs.items():
+        out.extend([field_table(design, d), variant_table(design, d), confusion_table(design, d), score_table(design, d)])
+    return out
 
 
 def _text_table(table: Table) -> str:
@@ -176,25 +178,35 @@ def _markdown_table(table: Table) -> str:
     return "\n".join(out)
 
 
+BANNER = "INVALID / TAMPERED CARDS AUTO-APPROVED"
+
+
 def format_text(summary: Summary, info: RunInfo) -> str:
-    banner = "(c) INVALID / TAMPERED CARDS AUTO-APPROVED"
     parts = [f"FiLot OCR evaluation: {summary.cards} synthetic cards", *(_text_table(t) for t in tables(summary))]
-    parts.append("\n".join(["=" * len(banner), banner, *bad_approval_lines(summary), "=" * len(banner)]))
-    parts.append("\n".join(["(d) Time", *time_lines(summary, info)]))
+    parts.append("\n".join(["=" * len(BANNER), BANNER, *bad_approval_lines(summary), "=" * len(BANNER)]))
+    parts.append("\n".join(["Time", *time_lines(summary, info)]))
     return "\n\n".join(parts) + "\n"
 
 
 def format_markdown(summary: Summary, info: RunInfo) -> str:
     parts = [f"### OCR evaluation ({summary.cards} synthetic cards, seed {info.seed})"]
     parts.extend(_markdown_table(t) for t in tables(summary))
-    parts.append(
-        "\n".join(
-            [
-                "#### (c) Invalid / tampered cards auto-approved",
-                "",
-                *(f"- {line}" for line in bad_approval_lines(summary)),
-            ]
-        )
-    )
-    parts.append("\n".join(["#### (d) Time", "", *(f"- {line}" for line in time_lines(summary, info))]))
+    parts.append("\n".join([f"#### {BANNER.capitalize()}", "", *(f"- {line}" for line in bad_approval_lines(summary))]))
+    parts.append("\n".join(["#### Time", "", *(f"- {line}" for line in time_lines(summary, info))]))
     return "\n\n".join(parts) + "\n"
+
+
+def miss_lines(results: Sequence[CardResult]) -> list[str]:
+    """One line per card with a wrong decision or a misread field: what was printed and what was read."""
+    lines = []
+    for result in results:
+        outcome = result.result
+        misread = [
+            f"{score.field}: {result.truth_fields[score.field]!r} read {outcome.fields.get(score.field, '')!r}"
+            for score in result.scores()
+            if not score.exact
+        ]
+        wrong = "" if result.acceptable else f" decision {outcome.decision} ({', '.join(outcome.reasons)})"
+        if misread or wrong:
+            lines.append(f"{result.name} [{outcome.layout}]{wrong} " + "; ".join(misread))
+    return lines

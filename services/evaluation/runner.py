@@ -1,85 +1,94 @@
-"""Runs every card of a plan through verify_document in both modes on a pool of single-threaded workers."""
+"""Runs every card of a plan through verify_document on a pool of single-threaded worker processes, with the
+production configuration: the same engine, thresholds, weights and card width the workers use (FILOT_*
+variables apply, so a changed FILOT_SCORE_WEIGHTS is evaluated as it would run)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import random
 import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from services.adapters.ocr import OcrEngine, TesseractEngine
+from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import DocType
 from services.errors import FilotError
 from services.evaluation.summary import CardResult, Outcome
-from services.pipeline.preprocess import no_preprocess, preprocess
+from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Thresholds, verify_document
-from services.samples.generate import generate_sample, write_sample
+from services.samples.generate import generate_sample, sample_rng, write_sample
+from services.settings import Settings
+from services.wiring import thresholds
 
-# The production configuration (services/settings.py defaults), fixed here so FILOT_* variables
-# cannot change what the benchmark measures.
-OCR_LANG = "ind+eng"
-OCR_PSM = 6
-OCR_TIMEOUT_S = 60.0
-THRESHOLDS = Thresholds(approve_at=85.0, reject_below=35.0)
-CARD_WIDTH = 1000
-MAX_PIXELS = 40_000_000
 # Age and expiry rules depend on the date; a fixed one keeps runs comparable over time.
 EVAL_TODAY = date(2026, 1, 1)
-PREPARE: dict[str, PreprocessFn] = {"raw": no_preprocess, "prep": preprocess}
 PROGRESS_EVERY = 20
 
-_engine: OcrEngine | None = None
+
+@dataclass(frozen=True)
+class _Worker:
+    """What one pool process keeps between cards: its settings, engine and preprocessing, built once."""
+
+    settings: Settings
+    policy: Thresholds
+    engine: OcrEngine
+    prepare: PreprocessFn
+
+
+_state: _Worker | None = None
 
 
 def _init_worker(preprocessor: str = "opencv") -> None:
-    # One Tesseract thread per process: the pool supplies the parallelism (DESIGN.md measured the OpenMP cost).
+    # One Tesseract thread per process: the pool supplies the parallelism (Debian's OpenMP build is several times
+    # slower with its threads fighting on few vCPUs: docs/capacity.md).
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    global _engine
-    _engine = TesseractEngine(lang=OCR_LANG, psm=OCR_PSM, timeout_s=OCR_TIMEOUT_S)
+    global _state
+    s = Settings()
+    prepare: PreprocessFn = preprocess
     if preprocessor == "kernels":
         from services.kernels.dispatch import KernelPreprocessor
 
         # The GPU path's chain, on its Numba CPU twins here (or CUDA where a GPU is present).
-        kernels = KernelPreprocessor(backend="auto", card_width=CARD_WIDTH)
+        kernels = KernelPreprocessor(backend="auto", card_width=s.card_width_px)
         kernels.warm_up()
-        PREPARE["prep"] = kernels
+        prepare = kernels
+    engine = EngineSpec(kind=s.ocr_engine, lang=s.ocr_lang, psm=s.ocr_psm, timeout_s=s.ocr_timeout_s).build()
+    _state = _Worker(settings=s, policy=thresholds(s), engine=engine, prepare=prepare)
 
 
-def card_bytes(*, seed: int, doc_type: str, variant: str, index: int) -> tuple[bytes, CardResult]:
-    """The card's file bytes exactly as generate_set writes them, and its result with no outcomes yet."""
-    # The same per-sample seed as generate_set, so a card here is byte-identical to the one on disk.
-    rng = random.Random(f"{seed}/{doc_type}/{variant}/{index}")
-    image, truth = generate_sample(doc_type=doc_type, variant=variant, index=index, rng=rng)
+def card_bytes(*, seed: int, design: str, variant: str, index: int) -> tuple[bytes, CardResult]:
+    """The card's file bytes exactly as generate_set writes them, and its result with no outcome yet."""
+    image, truth = generate_sample(design=design, variant=variant, index=index, rng=sample_rng(seed, design, variant, index))
     with tempfile.TemporaryDirectory(prefix="filot-eval-") as tmp:
         data = write_sample(image, truth, Path(tmp)).read_bytes()
     return data, CardResult(
         name=truth.name,
+        design=truth.design,
         doc_type=truth.doc_type,
         variant=truth.variant,
         valid=truth.valid,
         acceptable_decisions=truth.acceptable_decisions,
         truth_fields=dict(truth.fields),
-        outcomes={},
     )
 
 
-def _verify(data: bytes, *, doc_type: str, engine: OcrEngine, prepare: PreprocessFn) -> Outcome:
+def _verify(data: bytes, *, doc_type: str, state: _Worker) -> Outcome:
+    cpu, wall = time.process_time(), time.perf_counter()
     try:
         verification = verify_document(
             data,
             doc_type=DocType(doc_type),
-            engine=engine,
-            thresholds=THRESHOLDS,
-            card_width=CARD_WIDTH,
-            max_pixels=MAX_PIXELS,
+            engine=state.engine,
+            thresholds=state.policy,
+            card_width=state.settings.card_width_px,
+            max_pixels=state.settings.max_image_pixels,
             today=EVAL_TODAY,
-            prepare=prepare,
+            prepare=state.prepare,
         )
     except FilotError as exc:
         return Outcome(decision="error", fields={}, error=exc.code)
@@ -88,18 +97,20 @@ def _verify(data: bytes, *, doc_type: str, engine: OcrEngine, prepare: Preproces
         fields=dict(verification.fields),
         ocr_ms=verification.timings_ms.get("ocr", 0.0),
         score=verification.score,
+        cpu_ms=(time.process_time() - cpu) * 1000,
+        wall_ms=(time.perf_counter() - wall) * 1000,
+        layout=verification.layout,
+        reasons=tuple(reason.code for reason in verification.reasons if reason.blocking),
     )
 
 
-def evaluate_card(seed: int, doc_type: str, variant: str, index: int) -> CardResult:
-    """Generate one card and verify it in every mode (runs in a pool worker)."""
-    if _engine is None:
+def evaluate_card(seed: int, design: str, variant: str, index: int) -> CardResult:
+    """Generate one card and verify it (runs in a pool worker)."""
+    if _state is None:
         _init_worker()
-    assert _engine is not None
-    data, result = card_bytes(seed=seed, doc_type=doc_type, variant=variant, index=index)
-    for mode, prepare in PREPARE.items():
-        result.outcomes[mode] = _verify(data, doc_type=doc_type, engine=_engine, prepare=prepare)
-    return result
+    assert _state is not None
+    data, result = card_bytes(seed=seed, design=design, variant=variant, index=index)
+    return result.with_outcome(_verify(data, doc_type=result.doc_type, state=_state))
 
 
 def _progress_line(done: int, total: int, elapsed: float) -> str:
@@ -124,8 +135,8 @@ def run_cards(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(preprocessor,)
     ) as pool:
         futures = {
-            pool.submit(evaluate_card, seed, doc_type, variant, index): position
-            for position, (doc_type, variant, index) in enumerate(cards)
+            pool.submit(evaluate_card, seed, design, variant, index): position
+            for position, (design, variant, index) in enumerate(cards)
         }
         for future in as_completed(futures):
             results[futures[future]] = future.result()

@@ -1,9 +1,11 @@
-"""Per-card outcomes and what the report says about them: accuracy tables, confusion matrices, bad approvals."""
+"""Per-card outcomes and what the report says about them, per card design: field accuracy, NIK digits,
+decisions, cost per card, and the invalid cards the pipeline approved on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from services.evaluation.metrics import (
     FIELDS,
@@ -16,84 +18,156 @@ from services.evaluation.metrics import (
     truth_class,
 )
 
-# Tesseract sees the decoded photo as it came, or the grey, width-normalised, deskewed card.
-MODES = ("raw", "prep")
+DESIGN_ORDER = ("ektp", "ktp", "npwp")
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What verify_document made of one card in one mode; decision "error" when it raised."""
+    """What verify_document made of one card; decision "error" when it raised."""
 
     decision: str
     fields: dict[str, str]
     ocr_ms: float = 0.0
     error: str = ""
     score: float | None = None
+    cpu_ms: float = 0.0  # CPU time of the whole verification in its (single-threaded) process
+    wall_ms: float = 0.0
+    layout: str = ""  # which reader read it: "ektp" or "labels"
+    reasons: tuple[str, ...] = ()  # the blocking reasons
 
 
 @dataclass(frozen=True)
 class CardResult:
     name: str
+    design: str
     doc_type: str
     variant: str
     valid: bool
     acceptable_decisions: tuple[str, ...]
     truth_fields: dict[str, str]
-    outcomes: dict[str, Outcome]
+    outcome: Outcome | None = None
+
+    def with_outcome(self, outcome: Outcome) -> CardResult:
+        return replace(self, outcome=outcome)
+
+    @property
+    def result(self) -> Outcome:
+        if self.outcome is None:
+            raise ValueError(f"{self.name} has not been verified")
+        return self.outcome
 
     @property
     def truth_class(self) -> str:
         return truth_class(valid=self.valid, has_fields=bool(self.truth_fields))
 
-    def scores(self, mode: str) -> list[FieldScore]:
-        return score_fields(self.truth_fields, self.outcomes[mode].fields)
+    @property
+    def acceptable(self) -> bool:
+        return self.result.decision in self.acceptable_decisions
+
+    def scores(self) -> list[FieldScore]:
+        return score_fields(self.truth_fields, self.result.fields)
 
 
 @dataclass(frozen=True)
-class ModeSummary:
+class VariantSummary:
+    cards: int
+    fields: Accuracy | None  # None: the variant prints no fields (blank, random)
+    nik: Accuracy | None
+    decisions: dict[str, int]
+    acceptable: int
+    mean_cpu_ms: float
+
+
+@dataclass(frozen=True)
+class DesignSummary:
+    cards: int
     by_field: dict[str, Accuracy]
-    by_variant: dict[str, Accuracy]
-    nik_by_variant: dict[str, Accuracy]
+    by_variant: dict[str, VariantSummary]
     overall: Accuracy
     confusion: dict[str, dict[str, int]]
     acceptable: int
     auto_approved_bad: tuple[str, ...]  # invalid or unreadable cards the pipeline approved on its own
+    valid_cards: int
+    valid_approved: int
+    valid_rejected: int
+    mean_cpu_ms: float
+    median_cpu_ms: float
     mean_ocr_ms: float
+    read_by_layout: dict[str, int]  # cards per reader ("ektp", "labels")
     # truth class -> sorted scores, to show how far each class sits from the thresholds
     scores_by_class: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def nik(self) -> Accuracy | None:
+        return self.by_field.get("nik")
 
 
 @dataclass(frozen=True)
 class Summary:
     cards: int
-    cards_by_variant: dict[str, int]
-    modes: dict[str, ModeSummary] = field(default_factory=dict)
+    designs: dict[str, DesignSummary]
+
+    @property
+    def auto_approved_bad(self) -> tuple[str, ...]:
+        return tuple(name for design in self.designs.values() for name in design.auto_approved_bad)
 
 
-def _mode_summary(results: Sequence[CardResult], mode: str) -> ModeSummary:
-    keyed = [(result, score) for result in results for score in result.scores(mode)]
-    outcomes = [result.outcomes[mode] for result in results]
-    return ModeSummary(
-        by_field=aggregate_by((score.field, score) for _, score in keyed),
-        by_variant=aggregate_by((result.variant, score) for result, score in keyed),
-        nik_by_variant=aggregate_by((result.variant, score) for result, score in keyed if score.field == "nik"),
-        overall=aggregate(score for _, score in keyed),
-        confusion=confusion_matrix((result.truth_class, result.outcomes[mode].decision) for result in results),
-        acceptable=sum(result.outcomes[mode].decision in result.acceptable_decisions for result in results),
-        auto_approved_bad=tuple(
-            result.name for result in results if not result.valid and result.outcomes[mode].decision == "approved"
-        ),
-        mean_ocr_ms=sum(outcome.ocr_ms for outcome in outcomes) / len(outcomes) if outcomes else 0.0,
-        scores_by_class=_scores_by_class(results, mode),
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _variant_summary(results: Sequence[CardResult]) -> VariantSummary:
+    scores = [score for result in results for score in result.scores()]
+    nik = [score for score in scores if score.field == "nik"]
+    decisions: dict[str, int] = {}
+    for result in results:
+        decisions[result.result.decision] = decisions.get(result.result.decision, 0) + 1
+    return VariantSummary(
+        cards=len(results),
+        fields=aggregate(scores) if scores else None,
+        nik=aggregate(nik) if nik else None,
+        decisions=decisions,
+        acceptable=sum(result.acceptable for result in results),
+        mean_cpu_ms=_mean([result.result.cpu_ms for result in results]),
     )
 
 
-def _scores_by_class(results: Sequence[CardResult], mode: str) -> dict[str, list[float]]:
+def _design_summary(results: Sequence[CardResult]) -> DesignSummary:
+    keyed = [(result, score) for result in results for score in result.scores()]
+    variants: dict[str, list[CardResult]] = {}
+    layouts: dict[str, int] = {}
+    for result in results:
+        variants.setdefault(result.variant, []).append(result)
+        if result.result.layout:
+            layouts[result.result.layout] = layouts.get(result.result.layout, 0) + 1
+    valid = [result for result in results if result.valid]
+    cpu = [result.result.cpu_ms for result in results]
+    return DesignSummary(
+        cards=len(results),
+        by_field=aggregate_by((score.field, score) for _, score in keyed),
+        by_variant={variant: _variant_summary(group) for variant, group in variants.items()},
+        overall=aggregate(score for _, score in keyed),
+        confusion=confusion_matrix((result.truth_class, result.result.decision) for result in results),
+        acceptable=sum(result.acceptable for result in results),
+        auto_approved_bad=tuple(
+            result.name for result in results if not result.valid and result.result.decision == "approved"
+        ),
+        valid_cards=len(valid),
+        valid_approved=sum(result.result.decision == "approved" for result in valid),
+        valid_rejected=sum(result.result.decision == "rejected" for result in valid),
+        mean_cpu_ms=_mean(cpu),
+        median_cpu_ms=statistics.median(cpu) if cpu else 0.0,
+        mean_ocr_ms=_mean([result.result.ocr_ms for result in results]),
+        read_by_layout=layouts,
+        scores_by_class=_scores_by_class(results),
+    )
+
+
+def _scores_by_class(results: Sequence[CardResult]) -> dict[str, list[float]]:
     classes: dict[str, list[float]] = {}
     for result in results:
-        score = result.outcomes[mode].score
-        if score is not None:
-            classes.setdefault(result.truth_class, []).append(score)
+        if result.result.score is not None:
+            classes.setdefault(result.truth_class, []).append(result.result.score)
     return {cls: sorted(scores) for cls, scores in classes.items()}
 
 
@@ -105,19 +179,15 @@ def quantile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[index]
 
 
-def summarise(results: Sequence[CardResult], *, modes: Sequence[str] = MODES) -> Summary:
-    """Everything the report prints, computed from the per-card results alone."""
-    by_variant: dict[str, int] = {}
+def summarise(results: Sequence[CardResult]) -> Summary:
+    """Everything the report prints, computed from the per-card results alone, per design."""
+    by_design: dict[str, list[CardResult]] = {}
     for result in results:
-        by_variant[result.variant] = by_variant.get(result.variant, 0) + 1
-    return Summary(
-        cards=len(results),
-        cards_by_variant=by_variant,
-        modes={mode: _mode_summary(results, mode) for mode in modes},
-    )
+        by_design.setdefault(result.design, []).append(result)
+    order = [d for d in DESIGN_ORDER if d in by_design] + [d for d in by_design if d not in DESIGN_ORDER]
+    return Summary(cards=len(results), designs={design: _design_summary(by_design[design]) for design in order})
 
 
-def field_order(summaries: Mapping[str, ModeSummary]) -> list[str]:
-    """Fields scored in any mode, in the report order of FIELDS."""
-    seen = {name for summary in summaries.values() for name in summary.by_field}
-    return [name for name in FIELDS if name in seen]
+def field_order(summary: DesignSummary) -> list[str]:
+    """Fields scored for a design, in the report order of FIELDS."""
+    return [name for name in FIELDS if name in summary.by_field]

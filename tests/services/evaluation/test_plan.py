@@ -1,23 +1,26 @@
-"""The evaluation set is at least 300 cards by default, covers every variant, and scales to any total."""
+"""The evaluation set is at least 300 cards by default, mostly the national e-KTP, covers every design in every
+variant, and scales to any total."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.evaluation.plan import DEFAULT_COUNT, VALID_VARIANTS, WEIGHTS, expand, scaled_plan
-from services.samples.truth import VARIANTS
+from services.evaluation.plan import DEFAULT_COUNT, EKTP_VALID_VARIANTS, VALID_VARIANTS, WEIGHTS, expand, scaled_plan
+from services.samples.truth import VARIANTS_BY_DESIGN
 
 
-def test_default_set_is_the_weights_and_covers_every_variant() -> None:
+def test_default_set_is_the_weights_and_covers_every_design_and_variant() -> None:
     plan = scaled_plan(DEFAULT_COUNT)
     assert DEFAULT_COUNT >= 300 and sum(n for _, _, n in plan) == DEFAULT_COUNT
     assert plan == list(WEIGHTS)
-    assert {variant for _, variant, _ in plan} == set(VARIANTS)
-    assert {variant for doc, variant, _ in plan if doc == "npwp"} >= set(VALID_VARIANTS)
-    ktp = sum(n for doc, _, n in plan if doc == "ktp")
-    assert ktp > 0.75 * DEFAULT_COUNT  # mostly KTP
-    invalid = sum(n for _, variant, n in plan if variant not in VALID_VARIANTS)
-    assert invalid >= 30  # enough invalid and unreadable cards for the confusion matrix to mean something
+    for design, variants in VARIANTS_BY_DESIGN.items():
+        drawn = {variant for d, variant, _ in plan if d == design}
+        assert drawn >= set(variants) - ({"random"} if design == "npwp" else set()), design
+    ektp = sum(n for design, _, n in plan if design == "ektp")
+    assert ektp > 0.5 * DEFAULT_COUNT  # mostly the card people hold
+    assert sum(n for d, v, n in plan if d == "ektp" and v in EKTP_VALID_VARIANTS) >= 150  # 1% is a card or two
+    invalid = sum(n for _, variant, n in plan if variant not in (*VALID_VARIANTS, *EKTP_VALID_VARIANTS))
+    assert invalid >= 50  # enough invalid and unreadable cards for the confusion matrix to mean something
 
 
 @pytest.mark.parametrize("count", [1, 7, 12, 50, 299, 320, 1000])
@@ -25,8 +28,8 @@ def test_scaled_plan_has_exactly_count_cards(count: int) -> None:
     assert sum(n for _, _, n in scaled_plan(count)) == count
 
 
-def test_small_plan_covers_the_ktp_degradations_first() -> None:
-    assert [variant for _, variant, _ in scaled_plan(12)] == [*VALID_VARIANTS, "invalid_nik", "malformed_nik"]
+def test_small_plan_covers_the_ektp_scans_first() -> None:
+    assert [variant for _, variant, _ in scaled_plan(7)] == list(EKTP_VALID_VARIANTS)
 
 
 def test_scaled_plan_refuses_nothing() -> None:

@@ -1,121 +1,105 @@
-"""Summaries and reports built from hand-made card results: numbers, sections and the bad-approval alarm."""
+"""Summaries and reports built from hand-made card results: numbers per design, sections, the bad-approval alarm."""
 
 from __future__ import annotations
 
-from services.evaluation.report import RunInfo, format_markdown, format_text
-from services.evaluation.summary import CardResult, Outcome, summarise
+from services.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
+from services.evaluation.summary import CardResult, Outcome, quantile, summarise
 
 NIK = "3273031003931942"
-INFO = RunInfo(command="python -m services.evaluation --count 4", seed=7, jobs=2, wall_s=12.5)
+INFO = RunInfo(command="python -m services.evaluation --count 5", seed=7, jobs=2, wall_s=12.5, configuration="engine x")
 
 
-def _card(name: str, variant: str, *, valid: bool, fields: dict[str, str], raw: Outcome, prep: Outcome) -> CardResult:
+def _card(name: str, variant: str, *, valid: bool, fields: dict[str, str], outcome: Outcome) -> CardResult:
+    design = name.split("-")[0]
     acceptable = ("approved", "needs_review") if valid else ("needs_review", "rejected") if fields else ("rejected",)
     return CardResult(
         name=name,
-        doc_type="ktp",
+        design=design,
+        doc_type="npwp" if design == "npwp" else "ktp",
         variant=variant,
         valid=valid,
         acceptable_decisions=acceptable,
         truth_fields=fields,
-        outcomes={"raw": raw, "prep": prep},
+        outcome=outcome,
     )
 
 
-def _results(*, prep_approves_invalid: bool = False) -> list[CardResult]:
+def _results(*, approves_invalid: bool = False) -> list[CardResult]:
     truth = {"nik": NIK, "name": "BUDI SANTOSO"}
     exact = dict(truth)
     return [
-        _card(
-            "ktp-clean-01",
-            "clean",
-            valid=True,
-            fields=truth,
-            raw=Outcome("approved", exact, 400),
-            prep=Outcome("approved", exact, 300),
-        ),
-        _card(
-            "ktp-tilt-01",
-            "tilt",
-            valid=True,
-            fields=truth,
-            raw=Outcome("needs_review", {"name": "BUDI SANT0SO"}, 600),
-            prep=Outcome("approved", exact, 300),
-        ),
-        _card(
-            "ktp-invalid_nik-01",
-            "invalid_nik",
-            valid=False,
-            fields=truth,
-            raw=Outcome("needs_review", exact, 400),
-            prep=Outcome("approved" if prep_approves_invalid else "rejected", exact, 300),
-        ),
-        _card(
-            "ktp-blank-01",
-            "blank",
-            valid=False,
-            fields={},
-            raw=Outcome("error", {}, error="ocr_failed"),
-            prep=Outcome("rejected", {}, 100),
-        ),
+        _card("ektp-clean-01", "clean", valid=True, fields=truth,
+              outcome=Outcome("approved", exact, 60, score=99, cpu_ms=100, layout="ektp")),
+        _card("ektp-blur-01", "blur", valid=True, fields=truth,
+              outcome=Outcome("needs_review", {"name": "BUDI SANT0SO", "nik": NIK[:15] + "?"}, 70, score=80,
+                              cpu_ms=140, layout="ektp")),
+        _card("ektp-edited_nik-01", "edited_nik", valid=False, fields=truth,
+              outcome=Outcome("approved" if approves_invalid else "needs_review", exact, 60, score=98, cpu_ms=120,
+                              layout="ektp", reasons=("nik_font_mismatch",))),
+        _card("ektp-blank-01", "blank", valid=False, fields={}, outcome=Outcome("rejected", {}, 10, score=15, cpu_ms=20)),
+        _card("ktp-clean-01", "clean", valid=True, fields=truth,
+              outcome=Outcome("approved", exact, 150, score=98, cpu_ms=180, layout="labels")),
     ]
 
 
-def test_summary_numbers_per_mode() -> None:
+def test_summary_numbers_per_design() -> None:
     summary = summarise(_results())
-    assert summary.cards == 4 and summary.cards_by_variant == {"clean": 1, "tilt": 1, "invalid_nik": 1, "blank": 1}
-    raw, prep = summary.modes["raw"], summary.modes["prep"]
-    assert raw.by_field["nik"].n == 3 and raw.by_field["nik"].exact == 2 / 3
-    assert prep.by_field["nik"].exact == 1.0
-    assert raw.nik_by_variant["tilt"].exact == 0.0 and prep.nik_by_variant["tilt"].exact == 1.0
-    assert raw.by_variant["tilt"].char_accuracy == (0.0 + 11 / 12) / 2
-    assert "blank" not in raw.by_variant  # nothing printed, nothing to score
-    assert raw.confusion["unreadable"]["error"] == 1 and prep.confusion["unreadable"]["rejected"] == 1
-    assert raw.confusion["valid"] == {"approved": 1, "needs_review": 1, "rejected": 0, "error": 0}
-    assert (raw.acceptable, prep.acceptable) == (3, 4)
-    assert raw.auto_approved_bad == prep.auto_approved_bad == ()
-    assert prep.mean_ocr_ms == 250.0
+    assert list(summary.designs) == ["ektp", "ktp"]
+    ektp = summary.designs["ektp"]
+    assert ektp.cards == 4 and ektp.valid_cards == 2 and ektp.valid_approved == 1 and ektp.valid_rejected == 0
+    assert ektp.by_field["nik"].n == 3 and ektp.by_field["nik"].exact == 2 / 3
+    assert ektp.by_field["nik"].char_accuracy == (1 + 15 / 16 + 1) / 3  # NIK digits
+    assert ektp.by_variant["blur"].fields is not None and ektp.by_variant["blur"].fields.exact == 0.0
+    assert ektp.by_variant["blank"].fields is None  # nothing printed, nothing to score
+    assert ektp.confusion["invalid"]["needs_review"] == 1 and ektp.confusion["unreadable"]["rejected"] == 1
+    assert ektp.acceptable == 4 and ektp.auto_approved_bad == ()
+    assert ektp.mean_cpu_ms == 95.0 and ektp.median_cpu_ms == 110.0
+    assert ektp.read_by_layout == {"ektp": 3}
+    assert summary.designs["ktp"].read_by_layout == {"labels": 1}
 
 
-def test_text_report_has_every_section_and_the_deltas() -> None:
+def test_text_report_has_every_section() -> None:
     text = format_text(summarise(_results()), INFO)
     for heading in (
-        "(a) Field accuracy per field",
-        "(a) Field accuracy per degradation",
-        "(b) Decisions without preprocessing",
-        "(b) Decisions with preprocessing",
-        "(c) INVALID / TAMPERED CARDS AUTO-APPROVED",
-        "(d) Time",
+        "Per design",
+        "Fields: national e-KTP",
+        "Per variant: national e-KTP",
+        "Decisions: national e-KTP",
+        "Scores: national e-KTP",
+        "Fields: drawn KTP",
+        "INVALID / TAMPERED CARDS AUTO-APPROVED",
+        "configuration: engine x",
+        "5 cards in 12.5 s wall with 2 worker(s), seed 7",
     ):
         assert heading in text
-    nik_row = next(line for line in text.splitlines() if line.startswith("nik "))
-    assert nik_row.split() == ["nik", "3", "66.7%", "100.0%", "+33.3", "66.7%", "100.0%", "+33.3"]
-    assert "OK  with preprocessing" in text and "FAIL" not in text
-    assert "4 cards x 2 modes in 12.5 s wall with 2 worker(s), seed 7" in text
+    ektp_row = next(line for line in text.splitlines() if line.startswith("ektp "))
+    assert ektp_row.split()[:5] == ["ektp", "4", "66.7%", "66.7%", "97.9%"]
+    assert "OK  ektp: 0 invalid/unreadable cards auto-approved" in text and "FAIL" not in text
 
 
 def test_an_auto_approved_invalid_card_is_named_and_fails_the_check() -> None:
-    summary = summarise(_results(prep_approves_invalid=True))
-    assert summary.modes["prep"].auto_approved_bad == ("ktp-invalid_nik-01",)
-    text = format_text(summary, INFO)
-    assert (
-        "FAIL  with preprocessing (grey, width 1000, deskew): 1 invalid/unreadable cards auto-approved: ktp-invalid_nik-01"
-        in text
-    )
+    summary = summarise(_results(approves_invalid=True))
+    assert summary.auto_approved_bad == ("ektp-edited_nik-01",)
+    assert "FAIL  ektp: 1 invalid/unreadable cards auto-approved: ektp-edited_nik-01" in format_text(summary, INFO)
 
 
 def test_markdown_has_a_table_per_section() -> None:
     markdown = format_markdown(summarise(_results()), INFO)
-    assert markdown.count("#### ") == 8
-    assert "| field | n | exact raw | exact prep | Δ pp | char raw | char prep | Δ pp |" in markdown
+    assert markdown.count("#### ") == 1 + 4 * 2 + 2  # overview, four per design, bad approvals, time
+    assert "| field | n | exact | char |" in markdown
     assert "| valid | 1 | 1 | 0 | 0 | 2 |" in markdown
-    assert "| valid | 2 | 0 | 0 | 0 | 2 |" in markdown
-    assert "- OK  with preprocessing" in markdown
+    assert "- OK  ektp" in markdown
+
+
+def test_misses_name_the_field_and_what_was_read() -> None:
+    lines = miss_lines(_results(approves_invalid=True))
+    blur = next(line for line in lines if line.startswith("ektp-blur-01"))
+    assert "name: 'BUDI SANTOSO' read 'BUDI SANT0SO'" in blur
+    edited = next(line for line in lines if line.startswith("ektp-edited_nik-01"))
+    assert "decision approved" in edited
+    assert not any(line.startswith("ektp-clean-01") for line in lines)
 
 
 def test_quantiles_are_nearest_rank() -> None:
-    from services.evaluation.summary import quantile
-
     values = [10.0, 20.0, 30.0, 40.0, 50.0]
     assert (quantile(values, 0.0), quantile(values, 0.5), quantile(values, 1.0)) == (10.0, 30.0, 50.0)
-    assert quantile([7.0], 0.9) == 7.0
