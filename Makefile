@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core
+APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core fonts-liberation fonts-ocr-a
 # Only the tests need these: the reviewer page is tested in headless Chromium, the Postgres adapter against a
 # real server the fixtures start (production uses Neon).
 TEST_APT_PACKAGES := chromium chromium-driver postgresql

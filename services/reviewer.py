@@ -265,7 +265,9 @@ def _render_page(cases: list[Case]) -> str:
     rows = []
     for case in sorted(cases, key=lambda c: c.received_at, reverse=True):
         esc = case.escalation
-        reasons = ", ".join(html.escape(str(r.get("code", ""))) for r in esc.reasons if r.get("points", 0) < r.get("max_points", 0))
+        # What cost points or blocks approval (a blocking check such as the NIK's typeface costs no points).
+        shown = [r for r in esc.reasons if r.get("blocking") or r.get("points", 0) < r.get("max_points", 0)]
+        reasons = ", ".join(html.escape(str(r.get("code", ""))) for r in shown)
         fields = "<br>".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in esc.fields.items())
         if case.decision is None:
             action = (

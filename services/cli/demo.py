@@ -171,12 +171,14 @@ def upload_all(client: httpx.Client, tracked: list[Tracked]) -> None:
 
 def decide_on_the_review_page(reviewer_url: str, item: Tracked) -> None:
     """Act as the reviewer: find the document's row on the BULI2 page and submit its form, rejecting what
-    the page shows as a broken NIK or a claim mismatch, approving the rest."""
+    the page shows as a broken NIK, a NIK contradicting the card or not printed in OCR-A, or a claim mismatch;
+    approving the rest."""
     page = httpx.get(f"{reviewer_url}/", timeout=10).text
     row = next((row for row in page.split("<tr>") if f"/decide/{item.doc_id}" in row), None)
     if row is None:
         return  # not on the page yet
-    verdict = "rejected" if "nik_invalid" in row or "claim_" in row else "approved"
+    suspicious = ("nik_invalid", "_contradicts", "nik_font_mismatch", "claim_")
+    verdict = "rejected" if any(marker in row for marker in suspicious) else "approved"
     httpx.post(f"{reviewer_url}/decide/{item.doc_id}", data={"decision": verdict}, timeout=10)
     item.clicked = verdict
     say(f"reviewer page: {verdict} {item.truth.name} (score {item.score})")

@@ -29,7 +29,8 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "summary: 13/13 decided" in result.stdout
-    assert "reviewer page: rejected ktp-invalid_nik-01" in result.stdout  # decided on the BULI2 page
+    assert "reviewer page: rejected ektp-invalid_nik-01" in result.stdout  # decided on the BULI2 page
+    assert "reviewer page: rejected ektp-edited_nik-01" in result.stdout  # the NIK's typeface gave the edit away
     # The metrics block, read back from the services' EMF lines: one automatic decision per document, every
     # time to decision, and each decision made on the reviewer page.
     metrics = result.stdout.split("metrics (the services' EMF lines", 1)[1]

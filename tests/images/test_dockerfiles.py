@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from services.fonts import OCR_A_BOLD
+from services.pipeline.ocra import IMPOSTOR_FONTS
 from stacks.lambda_api import HANDLER as API_HANDLER
 from stacks.lambda_image import ENTRYPOINT as LAMBDA_ENTRYPOINT
 from stacks.scheduler_function import HANDLER as SCHEDULED_HANDLER
@@ -51,6 +53,18 @@ def test_base_is_the_intended_runtime(image: str) -> None:
 def test_tesseract_reads_indonesian_and_english(image: str) -> None:
     installs = " ".join(run for run in _instructions(image, "RUN") if "apt-get install" in run).split()
     assert {"tesseract-ocr", "tesseract-ocr-ind", "tesseract-ocr-eng", "tini"} <= set(installs)
+
+
+@pytest.mark.parametrize("image", sorted(COMMANDS))
+def test_the_fonts_the_nik_reader_draws_its_templates_from_are_installed(image: str) -> None:
+    """The OCR-A templates and the Arial-like typefaces of the font check are rendered at start from Debian's
+    fonts: nothing is downloaded, so the image must carry them (and so must `make run` / `make test`)."""
+    needed = {font.package for font in (OCR_A_BOLD, *IMPOSTOR_FONTS)}
+    installs = " ".join(run for run in _instructions(image, "RUN") if "apt-get install" in run).split()
+    assert needed <= set(installs)
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    apt = next(line for line in makefile.splitlines() if line.startswith("APT_PACKAGES :="))
+    assert needed <= set(apt.split(":=")[1].split())
 
 
 @pytest.mark.parametrize("image", sorted(COMMANDS))
