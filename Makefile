@@ -41,6 +41,7 @@ eval: setup
 bench: setup
 	$(PY) -m tests.bench.bench_claim
 	$(PY) -m tests.bench.bench_ocr
+	$(PY) -m tests.bench.bench_reading
 	$(PY) -m tests.bench.bench_kernels
 	$(PY) -m tests.bench.bench_pipeline --sweep
 
