@@ -19,7 +19,7 @@ help:
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make chaos   200 documents through kills, a Redis restart and flush, a reviewer outage"
 	@echo "make bench   benchmarks under tests/bench (figures go to BENCHMARKS.md)"
-	@echo "make eval    OCR accuracy with vs without preprocessing on 320 synthetic cards (~3 min on 2 cores)"
+	@echo "make eval    OCR accuracy, decisions and cost per card on 330 synthetic cards of three designs (~2 min on 2 cores)"
 	@echo "make capacity  pipeline bench, then docs/capacity.md and the scaling targets in cdk.json from it"
 	@echo "make lint    ruff over the whole tree"
 	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"

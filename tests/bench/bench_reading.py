@@ -28,7 +28,7 @@ from services.core.fields import extract_fields
 from services.core.model import DocType
 from services.pipeline.ektp_frame import register
 from services.pipeline.ektp_reader import read_ektp
-from services.pipeline.ocra import read_glyph_run
+from services.pipeline.ocra import IMPOSTOR_MARGIN, read_glyph_run
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
 from services.samples.generate import generate_sample, sample_rng
@@ -104,11 +104,49 @@ def nik_options(grays: Sequence[np.ndarray], truths: Sequence[str], engine: Warm
     return rows
 
 
+def font_check(genuine: int, edited: int, seed: int) -> dict[str, Any]:
+    """The font check's two numbers per NIK cell (its OCR-A fit, and how much better an Arial-like digit fits) on
+    genuine scans of every damage and on cards edited in Arial, against the thresholds in services.pipeline.ocra."""
+    from services.pipeline import ocra
+
+    def cells(variant: str, index: int) -> list[tuple[float, float]]:
+        image, _ = generate_sample(design="ektp", variant=variant, index=index, rng=sample_rng(seed, "ektp", variant, index))
+        gray = preprocess(cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR), card_width=1000)[0]
+        layout = register(gray)
+        if layout is None:
+            return []
+        line = read_glyph_run(gray, layout.nik_run)
+        return [(cell.score, cell.impostor_score - cell.score) for cell in line.cells]
+
+    real = [cell for i in range(genuine) for cell in cells(VARIANTS[i % len(VARIANTS)], 100 + i)]
+    caught = 0
+    weakest = 1.0  # over tampered cards, the evidence of its most Arial-like cell: how much better Arial fits it
+    for i in range(edited):
+        variant = "edited_nik" if i % 3 else "font_mismatch"
+        edit = cells(variant, 100 + i)
+        caught += any(score < ocra.FONT_FIT_MIN or gap > -ocra.IMPOSTOR_MARGIN for score, gap in edit)
+        weakest = min(weakest, max((gap for _, gap in edit), default=1.0))
+    flagged = sum(score < ocra.FONT_FIT_MIN or gap > -ocra.IMPOSTOR_MARGIN for score, gap in real)
+    return {
+        "genuine_cells": len(real),
+        "genuine_min_fit": min(score for score, _ in real),
+        "genuine_max_impostor_gap": max(gap for _, gap in real),
+        "genuine_cells_flagged": flagged,
+        "tampered_cards": edited,
+        "tampered_caught": caught,
+        "weakest_tampered_card_gap": weakest,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cards", type=int, default=21, help="scanned e-KTPs, the valid variants in turn (default 21)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per card; the median counts (default 3)")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--font-cards", type=int, nargs=2, default=(42, 21), metavar=("GENUINE", "TAMPERED"),
+        help="scans for the font check's distribution: genuine (every damage) and tampered (default 42 21)",
+    )
     parser.add_argument("--out", type=Path, default=Path("var/bench/reading.json"))
     args = parser.parse_args(argv)
     engine = WarmTesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
@@ -139,9 +177,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  {'reader':<56} {'exact':>8} {'ms/card':>8}")
     for row in nik:
         print(f"  {row['reader']:<56} {row['exact']:>3}/{row['cards']:<4} {row['cpu_ms']:8.1f}")
+    genuine, tampered = args.font_cards
+    print(f"\nFont check on {genuine} genuine and {tampered} tampered scans (Arial NIKs, birth years edited in Arial)",
+          flush=True)
+    font = font_check(genuine, tampered, args.seed)
+    print(f"  genuine cells {font['genuine_cells']}: OCR-A fit >= {font['genuine_min_fit']:.3f}, an Arial-like digit "
+          f"at most {font['genuine_max_impostor_gap']:+.3f} better; flagged {font['genuine_cells_flagged']}")
+    print(f"  tampered cards caught {font['tampered_caught']}/{font['tampered_cards']}; on each, an Arial-like digit fits "
+          f"its most foreign cell at least {font['weakest_tampered_card_gap']:+.3f} better (threshold "
+          f"{-IMPOSTOR_MARGIN:+.3f})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     summary = {name: {"mean_ms": statistics.mean(t), "median_ms": statistics.median(t)} for name, t in rows.items()}
-    args.out.write_text(json.dumps({"cards": args.cards, "steps": summary, "nik": nik}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"cards": args.cards, "steps": summary, "nik": nik, "font": font}, indent=2) + "\n")
     print(f"\nwritten to {args.out}")
     return 0
 
