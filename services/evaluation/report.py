@@ -49,7 +49,7 @@ def _title(design: str) -> str:
 
 
 def overview_table(summary: Summary) -> Table:
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             design,
             str(d.cards),
@@ -77,8 +77,10 @@ def overview_table(summary: Summary) -> Table:
 
 
 def field_table(design: str, d: DesignSummary) -> Table:
-    rows = [(name, str(d.by_field[name].n), _acc(d.by_field[name]), _acc(d.by_field[name], "char_accuracy"))
-            for name in field_order(d)]
+    rows: list[tuple[str, ...]] = [
+        (name, str(d.by_field[name].n), _acc(d.by_field[name]), _acc(d.by_field[name], "char_accuracy"))
+        for name in field_order(d)
+    ]
     rows.append(("all fields", str(d.overall.n), _acc(d.overall), _acc(d.overall, "char_accuracy")))
     return Table(f"Fields: {_title(design)}", ("field", "n", "exact", "char"), rows)
 

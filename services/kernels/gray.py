@@ -36,26 +36,34 @@ def _gray_kernel(src, out):  # type: ignore[no-untyped-def]
         out[k, y, x] = gray_pixel(src[k, y, x, 0], src[k, y, x, 1], src[k, y, x, 2])
 
 
-def gray_cpu(image: np.ndarray) -> np.ndarray:
-    """Grey (H, W) uint8 from BGR (H, W, 3); a grey image comes back as a copy."""
+def _one_channel_cpu(image: np.ndarray, twin: Any) -> np.ndarray:
     if image.ndim == 2:
         return np.array(image, dtype=np.uint8)
     batch = as_batch(image)
     out = np.empty(batch.shape[:3], dtype=np.uint8)
-    _gray_twin(batch, out)
+    twin(batch, out)
     return out[0]
 
 
-def gray_cuda(batch: Any, *, keep_on_device: bool = False) -> Any:
-    """Grey (N, H, W) from a BGR batch (N, H, W, 3), one launch; a grey batch passes through."""
+def _one_channel_cuda(batch: Any, kernel: Any, keep_on_device: bool) -> Any:
     src = to_device(batch)
     if len(src.shape) == 3:
         return src if keep_on_device else finish(src, False)
     n, h, w, _ = src.shape
     out = cuda.device_array((n, h, w), dtype=np.uint8)
     blocks, threads = grid_3d(n, h, w)
-    _gray_kernel[blocks, threads](src, out)
+    kernel[blocks, threads](src, out)
     return finish(out, keep_on_device)
+
+
+def gray_cpu(image: np.ndarray) -> np.ndarray:
+    """Grey (H, W) uint8 from BGR (H, W, 3); a grey image comes back as a copy."""
+    return _one_channel_cpu(image, _gray_twin)
+
+
+def gray_cuda(batch: Any, *, keep_on_device: bool = False) -> Any:
+    """Grey (N, H, W) from a BGR batch (N, H, W, 3), one launch; a grey batch passes through."""
+    return _one_channel_cuda(batch, _gray_kernel, keep_on_device)
 
 
 @pixel
@@ -83,21 +91,9 @@ def _ink_kernel(src, out):  # type: ignore[no-untyped-def]
 
 def ink_cpu(image: np.ndarray) -> np.ndarray:
     """The brightest channel (H, W) uint8 of BGR (H, W, 3); a grey image comes back as a copy."""
-    if image.ndim == 2:
-        return np.array(image, dtype=np.uint8)
-    batch = as_batch(image)
-    out = np.empty(batch.shape[:3], dtype=np.uint8)
-    _ink_twin(batch, out)
-    return out[0]
+    return _one_channel_cpu(image, _ink_twin)
 
 
 def ink_cuda(batch: Any, *, keep_on_device: bool = False) -> Any:
     """The brightest channel (N, H, W) of a BGR batch (N, H, W, 3), one launch; a grey batch passes through."""
-    src = to_device(batch)
-    if len(src.shape) == 3:
-        return src if keep_on_device else finish(src, False)
-    n, h, w, _ = src.shape
-    out = cuda.device_array((n, h, w), dtype=np.uint8)
-    blocks, threads = grid_3d(n, h, w)
-    _ink_kernel[blocks, threads](src, out)
-    return finish(out, keep_on_device)
+    return _one_channel_cuda(batch, _ink_kernel, keep_on_device)

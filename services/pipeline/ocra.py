@@ -139,9 +139,7 @@ def _templates(font_file: FontFile, blur: float) -> tuple[np.ndarray, ...]:
         pixels = np.asarray(canvas)
         ys, xs = np.nonzero(pixels < 128)
         glyph = pixels[ys.min() - pad : ys.max() + 1 + pad, xs.min() - pad : xs.max() + 1 + pad].astype(np.float32)
-        if blur > 0:
-            glyph = cv2.GaussianBlur(glyph, (0, 0), blur)
-        out.append(glyph)
+        out.append(np.asarray(cv2.GaussianBlur(glyph, (0, 0), blur), np.float32) if blur > 0 else glyph)
     return tuple(out)
 
 

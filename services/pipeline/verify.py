@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from services.adapters.ocr import OcrEngine
-from services.core.model import Claims, Decision, DocType, ImageQuality, Reason
+from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
 from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
@@ -56,6 +56,29 @@ class Verification:
         }
 
 
+def judge(
+    doc_type: DocType,
+    fields: Mapping[str, ExtractedField],
+    quality: ImageQuality,
+    *,
+    evidence: CardEvidence,
+    claims: Claims | None,
+    today: date,
+    thresholds: Thresholds,
+) -> Verdict:
+    """Score and decision from what was read: the queue workers and the Temporal activity both end here."""
+    score, reasons = score_document(
+        doc_type, fields, quality, claims=claims, today=today, weights=thresholds.weights, evidence=evidence
+    )
+    return decide(
+        score,
+        reasons,
+        approve_at=thresholds.approve_at,
+        reject_below=thresholds.reject_below,
+        card_found=evidence.layout is not None,
+    )
+
+
 def verify_document(
     data: bytes,
     *,
@@ -85,21 +108,8 @@ def verify_document(
     reading = read_card(gray, doc_type=doc_type, engine=engine)
     lap("ocr")
     doc_type, fields, evidence = reading.doc_type, reading.fields, reading.evidence
-    score, reasons = score_document(
-        doc_type,
-        fields,
-        quality,
-        claims=claims,
-        today=today or date.today(),
-        weights=thresholds.weights,
-        evidence=evidence,
-    )
-    verdict = decide(
-        score,
-        reasons,
-        approve_at=thresholds.approve_at,
-        reject_below=thresholds.reject_below,
-        card_found=evidence.layout is not None,
+    verdict = judge(
+        doc_type, fields, quality, evidence=evidence, claims=claims, today=today or date.today(), thresholds=thresholds
     )
     lap("score")
     timings["total"] = sum(timings.values())

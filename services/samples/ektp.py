@@ -249,7 +249,7 @@ def _draw_text(draw: ImageDraw.ImageDraw, c: _Canvas, fields: Mapping[str, str])
             font = label_font
             lines = _wrap(value, font, max_width)
         for n, line in enumerate(lines):
-            line_font = _fit(line, LIBERATION_SANS, size=font.size, max_width=max_width)
+            line_font = _fit(line, LIBERATION_SANS, size=int(font.size), max_width=max_width)
             _text(draw, (c.x(L.VALUE_X), c.y(L.row_top(index + n, extra_lines_above=extra))), line, line_font)
         extra += len(lines) - 1
         if row.field == "gender":

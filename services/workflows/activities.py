@@ -13,11 +13,11 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import OcrEngine
 from services.core.lifecycle import Status
 from services.core.model import CardEvidence, Claims, DocType, ExtractedField, ImageQuality
-from services.core.scoring import decide, score_document
 from services.effects import escalate, publish_final
 from services.errors import DocumentError
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
+from services.pipeline.verify import judge
 from services.wiring import Components, thresholds
 
 
@@ -87,27 +87,19 @@ class Activities:
         doc_type = DocType(read.doc_type)
         fields = {name: ExtractedField(**found) for name, found in read.fields.items()}
         evidence = CardEvidence(**read.evidence)
-        policy = thresholds(self.c.settings)
-        score, reasons = score_document(
+        verdict = judge(
             doc_type,
             fields,
             ImageQuality(**read.quality),
+            evidence=evidence,
             claims=Claims(name=read.claimed_name, nik=read.claimed_nik),
             today=date.today(),
-            weights=policy.weights,
-            evidence=evidence,
-        )
-        verdict = decide(
-            score,
-            reasons,
-            approve_at=policy.approve_at,
-            reject_below=policy.reject_below,
-            card_found=evidence.layout is not None,
+            thresholds=thresholds(self.c.settings),
         )
         return Verdict(
             doc_id=read.doc_id,
             decision=verdict.decision.value,
-            score=score,
+            score=verdict.score,
             reasons=[reason.to_json() for reason in verdict.reasons],
             fields={name: found.value for name, found in fields.items()},
         )
