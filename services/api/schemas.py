@@ -76,6 +76,11 @@ class DocumentError(BaseModel):
     message: str | None
 
 
+class CaptureHint(BaseModel):
+    code: str
+    advice: str
+
+
 class DocumentBase(BaseModel):
     id: str
     type: str
@@ -83,6 +88,11 @@ class DocumentBase(BaseModel):
     score: float | None
     decision: str | None
     reasons: list[dict[str, Any]] = Field(description="each score component: what it checked, points, why")
+    capture: list[CaptureHint] = Field(
+        default_factory=list,
+        description="what is wrong with the photo, as codes the app acts on (card_not_found, card_too_small, cut_off, "
+        "glare_on_fields, too_blurry, too_dark) with the advice to show the user",
+    )
     # Full values: only the owner and services ever receive this model.
     fields: dict[str, str]
     error: DocumentError | None

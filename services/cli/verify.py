@@ -1,4 +1,5 @@
-"""`python -m services verify`: the whole verification in-process, no servers, one JSON object per document."""
+"""`python -m services verify`: the whole verification in-process, no servers, one JSON object per document; each
+file goes through the upload's own checks first, so the outcome is what an upload of that file gets."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 from services.adapters.ocr import check_tesseract
+from services.api.uploads import check_upload
 from services.core.model import Claims, DocType
 from services.errors import FilotError
 from services.pipeline.verify import verify_document
@@ -38,9 +40,13 @@ def run(args: argparse.Namespace) -> int:
     for path in args.paths:
         result: dict[str, object] = {"path": str(path)}
         try:
-            data = path.read_bytes()
+            # The same checks an upload gets (type from the bytes, size, pixel count, no polyglot), and the same
+            # re-encoded copy (EXIF orientation applied, metadata dropped): what it reports is what an upload gets.
+            checked = check_upload(
+                path.read_bytes(), max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+            )
             verification = verify_document(
-                data,
+                checked.data,
                 doc_type=DocType(args.type) if args.type else None,
                 engine=engine,
                 thresholds=thresholds(settings),
@@ -69,6 +75,9 @@ def _print_human(result: dict[str, object]) -> None:
         print(f"{result['path']}: error [{error['code']}] {error['message']}")
         return
     print(f"{result['path']}: {result['type']} score {result['score']} -> {result['decision']}")
+    capture = result.get("capture")
+    if capture:
+        print(f"    capture: {', '.join(str(code) for code in capture)}  (what the app tells the user: README)")
     reasons = result["reasons"]
     assert isinstance(reasons, list)
     for reason in reasons:

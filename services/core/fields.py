@@ -66,8 +66,13 @@ _NPWP_LABELS: tuple[_Label, ...] = (
     _label("nik", r"N[I1l|!]K"),
     _label("address", r"Alamat"),
     _label("kpp", r"KPP(?=\s*[:;])"),
-    _label("registered", r"Terdaftar"),
+    _label("registered", r"(?:Tanggal\s*)?Terdaftar"),
 )
+# The DJP's own NPWP layout labels neither the holder's name (the line under the number) nor the address (the line
+# under the NIK), and prints the tax office as a bare "KPP PRATAMA ..." line.
+_UNLABELLED_NPWP: dict[str, str] = {"npwp": "name", "nik": "address"}
+_BARE_KPP_RE = re.compile(r"^KPP\s+\w", re.IGNORECASE)
+_REGISTERED = next(label for label in _NPWP_LABELS if label.field == "registered")
 _DATE_RE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
 _BLOOD_IN_LINE_RE = re.compile(r"Gol\.?\s*Darah\s*[:;=]?\s*(?P<value>AB|A|B|O|0|-)(?![A-Za-z0-9])", re.IGNORECASE)
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1"})
@@ -89,6 +94,16 @@ def extract_fields(doc_type: DocType, lines: Sequence[OcrLine]) -> dict[str, Ext
         elif matched is None and previous == "province" and doc_type is DocType.KTP:
             # The regency/city is printed, unlabelled, under the province header.
             raw.setdefault("city", ExtractedField(text, line.confidence))
+        elif matched is None and doc_type is DocType.NPWP:
+            if _BARE_KPP_RE.match(text):
+                # The date of registration may stand on the same line, to the right.
+                kpp, *rest = re.split(r"(?i)\s+(?=(?:Tanggal\s*)?Terdaftar)", text, maxsplit=1)
+                raw.setdefault("kpp", ExtractedField(kpp, line.confidence))
+                registered = _REGISTERED.pattern.match(rest[0]) if rest else None
+                if registered:
+                    raw.setdefault("registered", ExtractedField(registered.group("value"), line.confidence))
+            elif previous in _UNLABELLED_NPWP and re.search(r"[A-Za-z]{2}", text):
+                raw.setdefault(_UNLABELLED_NPWP[previous], ExtractedField(text, line.confidence))
         if doc_type is DocType.KTP and "blood_type" not in raw:
             blood = _BLOOD_IN_LINE_RE.search(text)
             if blood:

@@ -40,6 +40,15 @@ class QualityTargets:
 
 
 DEFAULT_WEIGHTS = ScoreWeights()
+# Capture problems are reasons too (no points: they explain, and tell the app what to ask of the user).
+CAPTURE_ADVICE = {
+    "card_not_found": "no card in the photo: put it on a plain surface and fill most of the frame with it",
+    "card_too_small": "the card is small in the photo: move closer",
+    "cut_off": "part of the card is outside the photo: keep all four corners in the frame",
+    "glare_on_fields": "a reflection covers the text: tilt the card or move away from the lamp",
+    "too_blurry": "the photo is blurred: hold still and let the camera focus",
+    "too_dark": "the photo is too dark: find more light",
+}
 DEFAULT_TARGETS = QualityTargets()
 
 
@@ -73,17 +82,32 @@ def score_document(
     else:
         reasons.extend(_npwp_format_reasons(fields, weights.format_valid))
     reasons.append(_quality_reason(quality, weights.image_quality, targets))
+    if evidence is not None:
+        # Glare over the text is read as letters or as nothing: a person looks before anything is approved.
+        reasons.extend(
+            Reason(code, 0.0, 0.0, CAPTURE_ADVICE.get(code, ""), blocking=code == "glare_on_fields")
+            for code in evidence.capture
+        )
     reasons.extend(_claim_reasons(fields, claims, weights.claim_mismatch_penalty, targets))
     total = round(min(100.0, max(0.0, sum(reason.points for reason in reasons))), 1)
     return total, tuple(reasons)
 
 
 def decide(
-    score: float, reasons: tuple[Reason, ...], *, approve_at: float, reject_below: float, card_found: bool = False
+    score: float,
+    reasons: tuple[Reason, ...],
+    *,
+    approve_at: float,
+    reject_below: float,
+    card_found: bool = False,
+    card_missing: bool = False,
 ) -> Verdict:
-    """Thresholds decide, except that a blocking reason sends an approvable score to a human, and a card that was
-    found but read poorly goes to a human rather than to an automatic rejection (bad light is not fraud)."""
-    if score < reject_below and card_found:
+    """Thresholds decide, except that a blocking reason sends an approvable score to a human, a card that was
+    found but read poorly goes to a human rather than to an automatic rejection (bad light is not fraud), and a
+    photo with no card in it is rejected whatever its text scored."""
+    if card_missing:
+        decision = Decision.REJECTED
+    elif score < reject_below and card_found:
         decision = Decision.NEEDS_REVIEW
         reasons = (*reasons, Reason("card_read_poorly", 0.0, 0.0, "a card was found but read poorly: a person decides"))
     elif score < reject_below:

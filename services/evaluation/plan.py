@@ -6,16 +6,16 @@ from collections.abc import Sequence
 
 from services.samples.truth import DEGRADED_VARIANTS, EKTP_DEGRADED_VARIANTS
 
-DEFAULT_COUNT = 330
+DEFAULT_COUNT = 454
 DEFAULT_SEED = 7
 VALID_VARIANTS = ("clean", *DEGRADED_VARIANTS)
 EKTP_VALID_VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)
 
-# Weights of the 330-card set (the default count takes them as they are). Most are the national e-KTP as people
+# Weights of the 454-card set (the default count takes them as they are). Most are the national e-KTP as people
 # scan it (what the platform mostly sees), with every way a card can be wrong: a NIK breaking its rules, a malformed
 # one, one printed in another typeface, one whose birth year was edited on the card and in two NIK digits, a blank
 # card, a random image. The drawn KTP design of the first samples and the NPWP stay beside it, so a change for the
-# real card shows what it does to the others.
+# real card shows what it does to the others. Then phone photos of each design, and photos with no card.
 WEIGHTS: tuple[tuple[str, str, int], ...] = (
     *(("ektp", variant, 22) for variant in EKTP_VALID_VARIANTS),
     ("ektp", "invalid_nik", 12),
@@ -33,6 +33,19 @@ WEIGHTS: tuple[tuple[str, str, int], ...] = (
     ("npwp", "invalid_nik", 3),
     ("npwp", "malformed_nik", 3),
     ("npwp", "blank", 2),
+    *(("npwp_djp", variant, 3) for variant in ("clean", "noise", "blur", "rotate", "jpeg", "low_light")),
+    ("npwp_djp", "invalid_nik", 3),
+    ("npwp_djp", "malformed_nik", 3),
+    # Phone photos: moderate (a careful user) and hard (a hurried one), and photos with no card in them.
+    ("ektp", "photo", 40),
+    ("ektp", "photo_hard", 20),
+    ("ktp", "photo", 8),
+    ("ktp", "photo_hard", 4),
+    ("npwp", "photo", 8),
+    ("npwp", "photo_hard", 4),
+    ("npwp_djp", "photo", 8),
+    ("npwp_djp", "photo_hard", 4),
+    ("ektp", "no_card", 8),
 )
 
 

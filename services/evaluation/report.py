@@ -11,7 +11,8 @@ from services.evaluation.summary import CardResult, DesignSummary, Summary, fiel
 DESIGN_TITLES = {
     "ektp": "national e-KTP (OCR-A NIK, Arial on a guilloche; scans)",
     "ktp": "drawn KTP (the first samples' layout)",
-    "npwp": "NPWP",
+    "npwp": "NPWP (drawn, every line labelled)",
+    "npwp_djp": "NPWP as the tax office prints it (name and address unlabelled)",
 }
 
 
@@ -151,8 +152,36 @@ def time_lines(summary: Summary, info: RunInfo) -> list[str]:
     return lines
 
 
+def scene_table(summary: Summary) -> Table:
+    rows = []
+    for key, row in summary.scenes.items():
+        for label, v in (("with", row.with_steps), ("without", row.without_steps)):
+            if v is None:
+                continue
+            rows.append(
+                (
+                    f"{key} ({label})",
+                    str(v.cards),
+                    _acc(v.fields),
+                    _acc(v.nik),
+                    *(str(v.decisions.get(column, 0)) for column in DECISION_COLUMNS),
+                    f"{v.acceptable}/{v.cards}",
+                    ", ".join(f"{code} {n}" for code, n in sorted(row.capture_codes.items())) if label == "with" else "",
+                )
+            )
+    return Table(
+        "Phone photos, with and without finding the card first",
+        ("scene", "cards", "fields exact", "NIK exact", *DECISION_COLUMNS, "acceptable", "capture codes (with)"),
+        rows,
+        "without: the photo read as the pipeline read photos before it looked for the card (whole frame, deskew "
+        "within 10 degrees); photo: a careful user; photo_hard: smaller, steeper, glare, a finger, more blur.",
+    )
+
+
 def tables(summary: Summary) -> list[Table]:
     out = [overview_table(summary)]
+    if summary.scenes:
+        out.append(scene_table(summary))
     for design, d in summary.designs.items():
         out.extend([field_table(design, d), variant_table(design, d), confusion_table(design, d), score_table(design, d)])
     return out

@@ -18,7 +18,7 @@ from typing import TextIO
 from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import DocType
 from services.errors import FilotError
-from services.evaluation.summary import CardResult, Outcome
+from services.evaluation.summary import SCENE_VARIANTS, CardResult, Outcome
 from services.pipeline.preprocess import preprocess
 from services.pipeline.verify import PreprocessFn, Thresholds, verify_document
 from services.samples.generate import generate_sample, sample_rng, write_sample
@@ -77,7 +77,7 @@ def card_bytes(*, seed: int, design: str, variant: str, index: int) -> tuple[byt
     )
 
 
-def _verify(data: bytes, *, doc_type: str, state: _Worker) -> Outcome:
+def _verify(data: bytes, *, doc_type: str, state: _Worker, find_card: bool = True) -> Outcome:
     cpu, wall = time.process_time(), time.perf_counter()
     try:
         verification = verify_document(
@@ -89,6 +89,7 @@ def _verify(data: bytes, *, doc_type: str, state: _Worker) -> Outcome:
             max_pixels=state.settings.max_image_pixels,
             today=EVAL_TODAY,
             prepare=state.prepare,
+            find_card=find_card,
         )
     except FilotError as exc:
         return Outcome(decision="error", fields={}, error=exc.code)
@@ -101,6 +102,7 @@ def _verify(data: bytes, *, doc_type: str, state: _Worker) -> Outcome:
         wall_ms=(time.perf_counter() - wall) * 1000,
         layout=verification.layout,
         reasons=tuple(reason.code for reason in verification.reasons if reason.blocking),
+        capture=verification.capture,
     )
 
 
@@ -110,7 +112,10 @@ def evaluate_card(seed: int, design: str, variant: str, index: int) -> CardResul
         _init_worker()
     assert _state is not None
     data, result = card_bytes(seed=seed, design=design, variant=variant, index=index)
-    return result.with_outcome(_verify(data, doc_type=result.doc_type, state=_state))
+    outcome = _verify(data, doc_type=result.doc_type, state=_state)
+    # Photos are also read as the pipeline read them before it looked for the card: the new steps' effect.
+    baseline = _verify(data, doc_type=result.doc_type, state=_state, find_card=False) if variant in SCENE_VARIANTS else None
+    return result.with_outcome(outcome, baseline)
 
 
 def _progress_line(done: int, total: int, elapsed: float) -> str:

@@ -18,7 +18,8 @@ from services.evaluation.metrics import (
     truth_class,
 )
 
-DESIGN_ORDER = ("ektp", "ktp", "npwp")
+DESIGN_ORDER = ("ektp", "ktp", "npwp", "npwp_djp")
+SCENE_VARIANTS = ("photo", "photo_hard", "no_card")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Outcome:
     wall_ms: float = 0.0
     layout: str = ""  # which reader read it: "ektp" or "labels"
     reasons: tuple[str, ...] = ()  # the blocking reasons
+    capture: tuple[str, ...] = ()  # what the capture step said about the photo
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,11 @@ class CardResult:
     acceptable_decisions: tuple[str, ...]
     truth_fields: dict[str, str]
     outcome: Outcome | None = None
+    # Photos only: the same photo read without finding the card first (as the pipeline read photos before).
+    baseline: Outcome | None = None
 
-    def with_outcome(self, outcome: Outcome) -> CardResult:
-        return replace(self, outcome=outcome)
+    def with_outcome(self, outcome: Outcome, baseline: Outcome | None = None) -> CardResult:
+        return replace(self, outcome=outcome, baseline=baseline)
 
     @property
     def result(self) -> Outcome:
@@ -64,8 +68,8 @@ class CardResult:
     def acceptable(self) -> bool:
         return self.result.decision in self.acceptable_decisions
 
-    def scores(self) -> list[FieldScore]:
-        return score_fields(self.truth_fields, self.result.fields)
+    def scores(self, outcome: Outcome | None = None) -> list[FieldScore]:
+        return score_fields(self.truth_fields, (outcome or self.result).fields)
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,20 @@ class DesignSummary:
 
 
 @dataclass(frozen=True)
+class SceneRow:
+    """Photos of one design and variant, read with and without finding the card first."""
+
+    cards: int
+    with_steps: VariantSummary
+    without_steps: VariantSummary | None
+    capture_codes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Summary:
     cards: int
     designs: dict[str, DesignSummary]
+    scenes: dict[str, SceneRow] = field(default_factory=dict)  # "design/variant" for photo variants
 
     @property
     def auto_approved_bad(self) -> tuple[str, ...]:
@@ -116,20 +131,41 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _variant_summary(results: Sequence[CardResult]) -> VariantSummary:
-    scores = [score for result in results for score in result.scores()]
+def _variant_summary(results: Sequence[CardResult], *, baseline: bool = False) -> VariantSummary:
+    outcomes = [(result, result.baseline if baseline and result.baseline else result.result) for result in results]
+    scores = [score for result, outcome in outcomes for score in result.scores(outcome)]
     nik = [score for score in scores if score.field == "nik"]
     decisions: dict[str, int] = {}
-    for result in results:
-        decisions[result.result.decision] = decisions.get(result.result.decision, 0) + 1
+    for _, outcome in outcomes:
+        decisions[outcome.decision] = decisions.get(outcome.decision, 0) + 1
     return VariantSummary(
         cards=len(results),
         fields=aggregate(scores) if scores else None,
         nik=aggregate(nik) if nik else None,
         decisions=decisions,
-        acceptable=sum(result.acceptable for result in results),
-        mean_cpu_ms=_mean([result.result.cpu_ms for result in results]),
+        acceptable=sum(outcome.decision in result.acceptable_decisions for result, outcome in outcomes),
+        mean_cpu_ms=_mean([outcome.cpu_ms for _, outcome in outcomes]),
     )
+
+
+def _scenes(results: Sequence[CardResult]) -> dict[str, SceneRow]:
+    groups: dict[str, list[CardResult]] = {}
+    for result in results:
+        if result.variant in SCENE_VARIANTS:
+            groups.setdefault(f"{result.design}/{result.variant}", []).append(result)
+    rows = {}
+    for key, group in groups.items():
+        codes: dict[str, int] = {}
+        for result in group:
+            for code in result.result.capture:
+                codes[code] = codes.get(code, 0) + 1
+        rows[key] = SceneRow(
+            cards=len(group),
+            with_steps=_variant_summary(group),
+            without_steps=_variant_summary(group, baseline=True) if all(r.baseline for r in group) else None,
+            capture_codes=codes,
+        )
+    return rows
 
 
 def _design_summary(results: Sequence[CardResult]) -> DesignSummary:
@@ -185,7 +221,11 @@ def summarise(results: Sequence[CardResult]) -> Summary:
     for result in results:
         by_design.setdefault(result.design, []).append(result)
     order = [d for d in DESIGN_ORDER if d in by_design] + [d for d in by_design if d not in DESIGN_ORDER]
-    return Summary(cards=len(results), designs={design: _design_summary(by_design[design]) for design in order})
+    return Summary(
+        cards=len(results),
+        designs={design: _design_summary(by_design[design]) for design in order},
+        scenes=_scenes(results),
+    )
 
 
 def field_order(summary: DesignSummary) -> list[str]:

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from services.adapters.ocr import OcrEngine
-from services.core.fields import detect_doc_type, extract_fields, parse_card_date
+from services.core.fields import REQUIRED_FIELDS, detect_doc_type, extract_fields, parse_card_date
 from services.core.model import CardEvidence, DocType, ExtractedField
 from services.core.nik import resolve_ambiguous_nik
 from services.pipeline.ektp_frame import EktpLayout, register
@@ -31,15 +31,32 @@ class CardReading:
 
 
 def read_card(gray: np.ndarray, *, doc_type: DocType | None, engine: OcrEngine) -> CardReading:
-    """gray: the preprocessed ink image. doc_type None: detected (a registered e-KTP is a KTP)."""
+    """gray: the preprocessed ink image, landscape, upright or upside down (a photo rectified from any of four
+    turns). doc_type None: detected (a registered e-KTP is a KTP). The e-KTP layout decides which way is up; for
+    other layouts a poor read is tried upside down and the better kept."""
     if doc_type in (None, DocType.KTP):
-        layout = register(gray)
-        if layout is not None:
-            return _read_registered_ektp(gray, layout, engine)
+        for turned in (gray, cv2.rotate(gray, cv2.ROTATE_180)):
+            layout = register(turned)
+            if layout is not None:
+                return _read_registered_ektp(turned, layout, engine)
+    reading = _read_by_labels(gray, doc_type, engine)
+    if _share_found(reading) < 0.5:
+        flipped = _read_by_labels(cv2.rotate(gray, cv2.ROTATE_180), doc_type, engine)
+        if _share_found(flipped) > _share_found(reading):
+            return flipped
+    return reading
+
+
+def _read_by_labels(gray: np.ndarray, doc_type: DocType | None, engine: OcrEngine) -> CardReading:
     lines = engine.read_lines(gray)
-    doc_type = doc_type or detect_doc_type(lines)
-    fields = refine_numbers(doc_type, lines, extract_fields(doc_type, lines), gray, engine)
-    return CardReading(doc_type, fields, CardEvidence())
+    detected = doc_type or detect_doc_type(lines)
+    fields = refine_numbers(detected, lines, extract_fields(detected, lines), gray, engine)
+    return CardReading(detected, fields, CardEvidence())
+
+
+def _share_found(reading: CardReading) -> float:
+    required = REQUIRED_FIELDS[reading.doc_type]
+    return sum(name in reading.fields for name in required) / len(required)
 
 
 def _read_registered_ektp(gray: np.ndarray, layout: EktpLayout, engine: OcrEngine) -> CardReading:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -13,8 +13,9 @@ import numpy as np
 from services.adapters.ocr import OcrEngine
 from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
 from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
+from services.pipeline.capture import Capture, capture_card
 from services.pipeline.preprocess import decode_image, preprocess
-from services.pipeline.read import read_card
+from services.pipeline.read import CardReading, read_card
 
 # (decoded BGR image; card width) -> (ink image for the readers, quality of the photo, skew removed in degrees)
 PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
@@ -41,6 +42,7 @@ class Verification:
     skew_deg: float
     timings_ms: dict[str, float] = field(default_factory=dict)
     layout: str = "labels"  # "ektp": read field by field in the national layout; "labels": by the labels' text
+    capture: tuple[str, ...] = ()  # what is wrong with the photo (services.pipeline.capture), for the app
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class Verification:
             "reasons": [reason.to_json() for reason in self.reasons],
             "skew_deg": self.skew_deg,
             "layout": self.layout,
+            "capture": list(self.capture),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -75,8 +78,38 @@ def judge(
         reasons,
         approve_at=thresholds.approve_at,
         reject_below=thresholds.reject_below,
-        card_found=evidence.layout is not None,
+        # A found card that reads poorly goes to a person (with the photo's problems for the app to ask a retake);
+        # a card-shaped thing on which nothing reads and nothing is wrong with the photo is blank or garbage.
+        card_found=evidence.layout is not None or (evidence.card_outline and (bool(fields) or bool(evidence.capture))),
+        card_missing=evidence.card_missing,
     )
+
+
+def read_photo(
+    image: np.ndarray,
+    *,
+    doc_type: DocType | None,
+    engine: OcrEngine,
+    card_width: int,
+    prepare: PreprocessFn = preprocess,
+    find_card: bool = True,
+) -> tuple[CardReading, ImageQuality, float, dict[str, float]]:
+    """The card found in the decoded upload, rectified, prepared and read; its evidence carries the capture.
+    A photo in which no card is found is still read whole (a miss of the finder must not reject a real card).
+    find_card False reads the photo as it is (the evaluation's baseline)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    shot = capture_card(image, card_width=card_width) if find_card else Capture(card=image, quad=None, problems=())
+    timings["locate"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    gray, quality, skew = prepare(shot.card, card_width=card_width)
+    timings["preprocess"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    reading = read_card(gray, doc_type=doc_type, engine=engine)
+    timings["ocr"] = (time.perf_counter() - started) * 1000
+    outline = shot.quad is not None and shot.quad.method == "outline"
+    evidence = replace(reading.evidence, card_outline=outline, capture=shot.problems)
+    return replace(reading, evidence=evidence), quality, skew, timings
 
 
 def verify_document(
@@ -90,6 +123,7 @@ def verify_document(
     claims: Claims | None = None,
     today: date | None = None,
     prepare: PreprocessFn = preprocess,
+    find_card: bool = True,
 ) -> Verification:
     """`doc_type` None detects the card from its text. Raises DocumentError for an unusable file and OcrError when the engine fails."""
     timings: dict[str, float] = {}
@@ -103,10 +137,11 @@ def verify_document(
 
     image = decode_image(data, max_pixels=max_pixels)
     lap("decode")
-    gray, quality, skew = prepare(image, card_width=card_width)
-    lap("preprocess")
-    reading = read_card(gray, doc_type=doc_type, engine=engine)
-    lap("ocr")
+    reading, quality, skew, steps = read_photo(
+        image, doc_type=doc_type, engine=engine, card_width=card_width, prepare=prepare, find_card=find_card
+    )
+    timings.update(steps)
+    started = time.perf_counter()
     doc_type, fields, evidence = reading.doc_type, reading.fields, reading.evidence
     verdict = judge(
         doc_type, fields, quality, evidence=evidence, claims=claims, today=today or date.today(), thresholds=thresholds
@@ -124,4 +159,5 @@ def verify_document(
         skew_deg=skew,
         timings_ms=timings,
         layout=evidence.layout or "labels",
+        capture=evidence.capture,
     )

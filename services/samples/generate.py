@@ -7,9 +7,11 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
+from services.core.ektp_layout import CARD_ASPECT as EKTP_ASPECT
 from services.fonts import LIBERATION_SANS_BOLD
 from services.samples.degrade import JPEG_QUALITY, degrade_with_note
 from services.samples.ektp import EktpStyle, render_ektp
@@ -21,11 +23,14 @@ from services.samples.identity import (
     random_ktp_fields,
     random_npwp_fields,
 )
+from services.samples.npwp import render_npwp_djp
+from services.samples.photo import CARD_RENDER_WIDTH, encode, no_card, photograph
 from services.samples.render import render_blank, render_ktp, render_npwp, render_random
 from services.samples.scan import scan_card, scan_width
 from services.samples.truth import (
     DEGRADED_VARIANTS,
     DESIGNS,
+    PHOTO_VARIANTS,
     VARIANTS_BY_DESIGN,
     SampleTruth,
     acceptable_decisions,
@@ -67,11 +72,25 @@ def sample_name(*, design: str, variant: str, index: int) -> str:
     return f"{design}-{variant}-{index:02d}"
 
 
-_RANDOM_FIELDS = {"ektp": random_ektp_fields, "ktp": random_ktp_fields, "npwp": random_npwp_fields}
+_RANDOM_FIELDS = {
+    "ektp": random_ektp_fields,
+    "ktp": random_ktp_fields,
+    "npwp": random_npwp_fields,
+    "npwp_djp": random_npwp_fields,
+}
+
+
+def _draw(design: str, fields: dict[str, str], rng: random.Random) -> Image.Image:
+    """A flat card of a design other than the e-KTP (drawn at 1000 px wide)."""
+    if design == "npwp_djp":
+        return render_npwp_djp(fields, rng=rng)
+    return render_ktp(fields) if design == "ktp" else render_npwp(fields)
 
 
 def _fields_and_note(design: str, variant: str, rng: random.Random) -> tuple[dict[str, str], str]:
     fields = _RANDOM_FIELDS[design](rng)
+    if design == "npwp_djp":  # the address line holds the street; the city stands on the line below
+        fields["address"] = fields["address"].partition(", ")[0]
     if variant == "invalid_nik":
         if doc_type_of(design) == "ktp":
             nik, note = make_invalid_nik(
@@ -108,13 +127,42 @@ def _ektp(variant: str, rng: random.Random) -> tuple[Image.Image, dict[str, str]
     return scan.image, visible, "; ".join(part for part in (note, scan.note) if part)
 
 
+def _photo(design: str, variant: str, rng: random.Random) -> tuple[Image.Image, dict[str, str], str, dict[str, Any]]:
+    """A phone photo of a card of design (or of no card): image (its encoded JPEG in info["encoded"]), fields,
+    note and geometry."""
+    if variant == "no_card":
+        photo = no_card(rng)
+        fields: dict[str, str] = {}
+        note = ""
+    else:
+        fields, note = _fields_and_note(design, "clean", rng)
+        if design == "ektp":
+            card, aspect = render_ektp(fields, rng=rng, width=CARD_RENDER_WIDTH), EKTP_ASPECT
+        else:
+            card = _draw(design, fields, rng)
+            aspect = card.height / card.width
+        photo = photograph(card, rng=rng, hard=variant == "photo_hard", card_aspect=aspect)
+    image = photo.image
+    image.info["encoded"] = encode(photo)
+    geometry: dict[str, Any] = {
+        "corners": [list(corner) for corner in photo.corners],
+        "turned": photo.turned,
+        "exif_orientation": photo.exif_orientation,
+    }
+    return image, fields, "; ".join(part for part in (note, photo.note) if part), geometry
+
+
 def generate_sample(*, design: str, variant: str, index: int, rng: random.Random) -> tuple[Image.Image, SampleTruth]:
-    """One sample image and its truth; the same rng state gives the same image and fields."""
+    """One sample image and its truth; the same rng state gives the same image and fields. A photo's image is the
+    scene as seen; the file to upload (JPEG, perhaps with an EXIF orientation) is in image.info["encoded"]."""
     check_variant(design, variant)
     doc_type = doc_type_of(design)
     fields: dict[str, str] = {}
     note = ""
-    if variant == "random":
+    geometry: dict[str, Any] = {}
+    if variant in (*PHOTO_VARIANTS, "no_card"):
+        image, fields, note, geometry = _photo(design, variant, rng)
+    elif variant == "random":
         image, note = render_random(rng), "random image, not a document"
     elif design == "ektp":
         image, fields, note = _ektp(variant, rng)
@@ -122,7 +170,7 @@ def generate_sample(*, design: str, variant: str, index: int, rng: random.Random
         image, note = render_blank(doc_type), "card template without any text"
     else:
         fields, note = _fields_and_note(design, variant, rng)
-        image = render_ktp(fields) if doc_type == "ktp" else render_npwp(fields)
+        image = _draw(design, fields, rng)
         if variant in DEGRADED_VARIANTS:
             image, note = degrade_with_note(image, variant=variant, rng=rng)
     truth = SampleTruth(
@@ -134,6 +182,7 @@ def generate_sample(*, design: str, variant: str, index: int, rng: random.Random
         acceptable_decisions=acceptable_decisions(variant),
         fields=fields,
         note=note,
+        geometry=geometry,
     )
     return image, truth
 
@@ -142,7 +191,10 @@ def write_sample(image: Image.Image, truth: SampleTruth, out_dir: Path) -> Path:
     """Write <name>.png (<name>.jpg for the jpeg variant and for e-KTP scans, which scanners and phones save as
     JPEG) and <name>.json; return the image path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    if truth.design == "ektp" and truth.variant != "random":
+    if "encoded" in image.info:  # a phone photo: the bytes the phone saved
+        image_path = out_dir / f"{truth.name}.jpg"
+        image_path.write_bytes(image.info["encoded"])
+    elif truth.design == "ektp" and truth.variant != "random":
         # Its own JPEG damage is already in the pixels of the jpeg variant; a scanner's quality for the rest.
         image_path = out_dir / f"{truth.name}.jpg"
         image.save(image_path, format="JPEG", quality=SCAN_JPEG_QUALITY)

@@ -7,8 +7,9 @@ from typing import Any
 
 DOC_TYPES = ("ktp", "npwp")
 # Card designs the generator draws, and the document type of each: the national e-KTP as it is really printed
-# (OCR-A NIK, Arial on a guilloche), the plain KTP layout our first samples used, and the NPWP card.
-DESIGNS: dict[str, str] = {"ektp": "ktp", "ktp": "ktp", "npwp": "npwp"}
+# (OCR-A NIK, Arial on a guilloche), the plain KTP layout our first samples used, the NPWP card as our first samples
+# drew it (every line labelled) and as the tax office prints it (npwp_djp: name and address without labels).
+DESIGNS: dict[str, str] = {"ektp": "ktp", "ktp": "ktp", "npwp": "npwp", "npwp_djp": "npwp"}
 DEGRADED_VARIANTS = ("noise", "blur", "rotate", "low_contrast", "jpeg", "tilt", "low_light", "glare", "perspective")
 VARIANTS = ("clean", *DEGRADED_VARIANTS, "invalid_nik", "malformed_nik", "blank", "random")
 # e-KTP samples are scans: "clean" is a flat scan; the rest add what real scans and crops show.
@@ -19,10 +20,18 @@ EKTP_DEGRADED_VARIANTS = ("margin", "cut", "blur", "jpeg", "rotate", "uneven_lig
 EKTP_VARIANTS = (
     "clean", *EKTP_DEGRADED_VARIANTS, "invalid_nik", "malformed_nik", "font_mismatch", "edited_nik", "blank", "random"
 )
-VARIANTS_BY_DESIGN: dict[str, tuple[str, ...]] = {"ektp": EKTP_VARIANTS, "ktp": VARIANTS, "npwp": VARIANTS}
+# Phone photos of any design: "photo" as a careful user takes it, "photo_hard" as a hurried one does; "no_card": a
+# photo with no card in it at all.
+PHOTO_VARIANTS = ("photo", "photo_hard")
+VARIANTS_BY_DESIGN: dict[str, tuple[str, ...]] = {
+    "ektp": (*EKTP_VARIANTS, *PHOTO_VARIANTS, "no_card"),
+    "ktp": (*VARIANTS, *PHOTO_VARIANTS),
+    "npwp": (*VARIANTS, *PHOTO_VARIANTS),
+    "npwp_djp": ("clean", "noise", "blur", "rotate", "jpeg", "low_light", "invalid_nik", "malformed_nik", *PHOTO_VARIANTS),
+}
 DECISIONS = ("approved", "needs_review", "rejected")
 
-_VALID = ("clean", *DEGRADED_VARIANTS, *EKTP_DEGRADED_VARIANTS)
+_VALID = ("clean", *DEGRADED_VARIANTS, *EKTP_DEGRADED_VARIANTS, *PHOTO_VARIANTS)
 _ACCEPTABLE: dict[str, tuple[str, ...]] = {
     **{variant: ("approved", "needs_review") for variant in _VALID},
     "invalid_nik": ("needs_review", "rejected"),
@@ -31,6 +40,7 @@ _ACCEPTABLE: dict[str, tuple[str, ...]] = {
     "edited_nik": ("needs_review", "rejected"),
     "blank": ("rejected",),
     "random": ("rejected",),
+    "no_card": ("rejected",),
 }
 
 
@@ -75,6 +85,9 @@ class SampleTruth:
     fields: dict[str, str]
     note: str = field(default="")  # why an invalid sample is invalid, for people reading benchmark output
     design: str = ""  # one of DESIGNS; empty in truth files written before designs existed (the plain KTP/NPWP)
+    # Photos: where the card's corners are in the image as seen (EXIF applied), TL TR BR BL of the upright card,
+    # how far it is turned (0/90/180/270) and the EXIF orientation written with it.
+    geometry: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +99,7 @@ class SampleTruth:
             "acceptable_decisions": list(self.acceptable_decisions),
             "fields": dict(self.fields),
             "note": self.note,
+            **({"geometry": self.geometry} if self.geometry else {}),
         }
 
     @classmethod
@@ -99,4 +113,5 @@ class SampleTruth:
             fields={str(k): str(v) for k, v in data.get("fields", {}).items()},
             note=str(data.get("note", "")),
             design=str(data.get("design") or data["doc_type"]),
+            geometry=dict(data.get("geometry", {})),
         )

@@ -15,9 +15,8 @@ from services.core.lifecycle import Status
 from services.core.model import CardEvidence, Claims, DocType, ExtractedField, ImageQuality
 from services.effects import escalate, publish_final
 from services.errors import DocumentError
-from services.pipeline.preprocess import decode_image, preprocess
-from services.pipeline.read import read_card
-from services.pipeline.verify import judge
+from services.pipeline.preprocess import decode_image
+from services.pipeline.verify import judge, read_photo
 from services.wiring import Components, thresholds
 
 
@@ -68,8 +67,9 @@ class Activities:
             image = decode_image(self.c.objects.get(record.object_key), max_pixels=self.c.settings.max_image_pixels)
         except DocumentError as exc:
             return OcrResult(doc_id=doc_id, doc_type=record.doc_type, fields={}, quality={}, error=exc.code)
-        gray, quality, _ = preprocess(image, card_width=self.c.settings.card_width_px)
-        reading = read_card(gray, doc_type=DocType(record.doc_type), engine=self.engine)
+        reading, quality, _, _ = read_photo(
+            image, doc_type=DocType(record.doc_type), engine=self.engine, card_width=self.c.settings.card_width_px
+        )
         return OcrResult(
             doc_id=doc_id,
             doc_type=reading.doc_type.value,

@@ -18,6 +18,7 @@ from services.api.intake import accepted, document_key, parse_claims, parse_doc_
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
 from services.api.uploads import STATUS_FOR_CODE, check_upload
 from services.core.lifecycle import Status
+from services.core.scoring import CAPTURE_ADVICE
 from services.errors import DocumentError
 
 log = logging.getLogger("filot.api")
@@ -119,6 +120,11 @@ def document_view(record: DocumentRecord) -> dict[str, Any]:
         "score": record.score,
         "decision": record.decision,
         "reasons": record.reasons or [],
+        "capture": [
+            {"code": reason["code"], "advice": CAPTURE_ADVICE[reason["code"]]}
+            for reason in record.reasons or []
+            if reason.get("code") in CAPTURE_ADVICE
+        ],
         "fields": record.fields or {},
         "error": {"code": record.error_code, "message": record.error}
         if record.status is Status.FAILED
