@@ -49,6 +49,10 @@ OCR_FAILURES = "filot.ocr.failures"
 GPU_FALLBACKS = "filot.gpu.fallbacks"
 RECONCILER_RECOVERIES = "filot.reconciler.recoveries"
 DEAD_LETTERS = "filot.dead_letters"
+# Per document read from a photo: each capture problem (Reason = its code), and the card finder's misses where
+# the whole photo still read as a card (a fallback: counted, so a finder that degrades shows on the dashboard).
+CAPTURE_PROBLEMS = "filot.capture.problems"
+CARD_FINDER_MISSES = "filot.card_finder.misses"
 
 # Dimension names and their values.
 QUEUE, DECISION, REASON, KIND = "Queue", "Decision", "Reason", "Kind"
@@ -129,6 +133,10 @@ METRICS: dict[str, MetricDef] = {
                   "what a reconciler pass put right, by kind: " + ", ".join(RECOVERY_KINDS)),
         MetricDef(DEAD_LETTERS, "Count", (), (SCHEDULER_NAMESPACE,), "gauge",
                   "documents failed after every attempt; the scheduled function, each minute"),
+        MetricDef(CAPTURE_PROBLEMS, "Count", (REASON,), _BACKEND_AND_GPU, "counter",
+                  "documents whose photo had a capture problem (the app's retake advice), by code"),
+        MetricDef(CARD_FINDER_MISSES, "Count", (), _BACKEND_AND_GPU, "counter",
+                  "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
     )
 }
 

@@ -33,6 +33,8 @@ from services.errors import DocumentError, error_code
 from services.logs import bind
 from services.metrics import (
     BACKEND_NAMESPACE,
+    CAPTURE_PROBLEMS,
+    CARD_FINDER_MISSES,
     DECISION,
     DOCUMENT_DECISION_TIME_MS,
     DOCUMENTS_DECIDED,
@@ -44,7 +46,7 @@ from services.metrics import (
     REASON,
     emit,
 )
-from services.pipeline.preprocess import preprocess
+from services.pipeline.preprocess import OPENCV
 from services.pipeline.verify import PreprocessFn, Verification, verify_document
 from services.settings import Settings
 from services.wiring import Components, thresholds
@@ -124,7 +126,7 @@ class Worker:
         components: Components,
         engine: OcrEngine,
         buli2: Buli2Client,
-        prepare: PreprocessFn = preprocess,
+        prepare: PreprocessFn = OPENCV,
     ) -> None:
         self.path = path
         self.prepare = prepare
@@ -315,6 +317,7 @@ class Worker:
         duration_ms = (time.monotonic() - started_at) * 1000  # claim to decision
         if decided_now:
             self._emit_decision(record, decision, duration_ms=duration_ms)
+            self._emit_capture(verification)
         log.info(
             "decided doc=%s path=%s score=%.1f decision=%s ocr_ms=%.0f",
             claim.doc_id, self.path, verification.score, decision.value, verification.timings_ms.get("ocr", 0.0),
@@ -341,6 +344,12 @@ class Worker:
         emit(self.namespace, DOCUMENT_DECISION_TIME_MS, since_upload.total_seconds() * 1000)
         if self.path == "gpu":
             emit(GPU_WORKER_NAMESPACE, GPU_PROCESSING_TIME_MS, duration_ms)
+
+    def _emit_capture(self, verification: Verification) -> None:
+        for code in verification.capture:
+            emit(self.namespace, CAPTURE_PROBLEMS, 1, dimensions={REASON: code})
+        if verification.card_finder == "missed":
+            emit(self.namespace, CARD_FINDER_MISSES, 1)
 
     def _requeue(self, claim: Claim, record: DocumentRecord, exc: Exception, *, to_cpu: bool) -> None:
         code = error_code(exc)

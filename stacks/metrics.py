@@ -33,6 +33,8 @@ OCR_FAILURES = "filot.ocr.failures"
 GPU_FALLBACKS = "filot.gpu.fallbacks"
 RECONCILER_RECOVERIES = "filot.reconciler.recoveries"
 DEAD_LETTERS = "filot.dead_letters"
+CAPTURE_PROBLEMS = "filot.capture.problems"
+CARD_FINDER_MISSES = "filot.card_finder.misses"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
 
@@ -86,6 +88,8 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(GPU_FALLBACKS, COUNT, (NAMESPACE_GPU_WORKER,), (REASON_DIMENSION,)),
         MetricSpec(RECONCILER_RECOVERIES, COUNT, (NAMESPACE_SCHEDULER,), (KIND_DIMENSION,)),
         MetricSpec(DEAD_LETTERS, COUNT, (NAMESPACE_SCHEDULER,)),
+        MetricSpec(CAPTURE_PROBLEMS, COUNT, _BACKEND_AND_GPU, (REASON_DIMENSION,)),
+        MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
     )
 }
 METRIC_NAMES = frozenset(METRICS)

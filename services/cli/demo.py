@@ -69,6 +69,7 @@ class Tracked:
     error: str | None = None
     escalated: bool = False
     clicked: str | None = None
+    capture: tuple[str, ...] = ()  # the photo's capture codes, what the app would show
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -201,6 +202,7 @@ def follow(
                 continue
             body = client.get(f"/v1/documents/{item.doc_id}").json()
             item.status, item.score = body["status"], body["score"]
+            item.capture = tuple(hint["code"] for hint in body.get("capture") or ())
             item.escalated = item.escalated or body["status"] in ("needs_review", "escalated")
             if item.status in _FINAL:
                 item.finished_at = time.monotonic()
@@ -221,7 +223,7 @@ def follow(
 
 
 def print_table(tracked: list[Tracked]) -> None:
-    header = f"{'document':<26} {'type':<5} {'score':>6} {'decision':<22} {'seconds':>7}  {'expected':<28} ok"
+    header = f"{'document':<26} {'type':<5} {'score':>6} {'decision':<22} {'seconds':>7}  {'expected':<28} ok   capture"
     print()
     print(header)
     print("-" * len(header))
@@ -232,7 +234,7 @@ def print_table(tracked: list[Tracked]) -> None:
         expected = "|".join(item.truth.acceptable_decisions)
         print(
             f"{item.truth.name:<26} {item.truth.doc_type:<5} {score} {decision:<22} {seconds}  {expected:<28} "
-            f"{'yes' if meets_truth(item) else 'NO'}"
+            f"{'yes' if meets_truth(item) else 'NO ':<4} {', '.join(item.capture)}".rstrip()
         )
     print()
 

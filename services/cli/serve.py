@@ -13,7 +13,7 @@ from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
 from services.logs import configure_logging
 from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
-from services.pipeline.preprocess import preprocess
+from services.pipeline.preprocess import OPENCV, Preprocessor
 from services.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
 
@@ -101,7 +101,7 @@ def run_worker(args: argparse.Namespace) -> int:
         import cv2
 
         cv2.setNumThreads(1)  # preprocessing runs beside the engines, not across every core
-    prepare = preprocess
+    prepare: Preprocessor = OPENCV
     if args.path == "gpu":
         from services.kernels.dispatch import KernelPreprocessor
 

@@ -85,7 +85,7 @@ def extract_fields(doc_type: DocType, lines: Sequence[OcrLine]) -> dict[str, Ext
     raw: dict[str, ExtractedField] = {}
     previous: str | None = None
     for line in lines:
-        text = line.text.strip().lstrip("'\"`‘’“”_-=~*:;,. |")
+        text = line.text.strip().lstrip("'\"`‘’“”_-–—=~*:;,. |")
         if not text:
             continue
         matched = next((label for label in labels if label.pattern.match(text)), None)

@@ -45,6 +45,8 @@ class CardEvidence:
     nik_resolved_digits: NIK digits the image left between two candidates, decided by the rest of the card.
     card_outline: True when a card-shaped object was found in the photo and rectified (a card was found).
     capture: what is wrong with the photo, as codes an app can act on (services.pipeline.capture).
+    card_finder: how the card was found: "outline", "frame" (a scan), "missed" (no card found, the whole photo
+    read as one: the finder's fallback), "none" (no card), "off" (not looked for).
     """
 
     layout: str | None = None
@@ -53,6 +55,7 @@ class CardEvidence:
     nik_resolved_digits: int = 0
     card_outline: bool = False
     capture: tuple[str, ...] = ()
+    card_finder: str = "off"
 
     @property
     def card_found(self) -> bool:

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 from services.samples.truth import DEGRADED_VARIANTS, EKTP_DEGRADED_VARIANTS
 
-DEFAULT_COUNT = 454
 DEFAULT_SEED = 7
 VALID_VARIANTS = ("clean", *DEGRADED_VARIANTS)
 EKTP_VALID_VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)
 
-# Weights of the 454-card set (the default count takes them as they are). Most are the national e-KTP as people
+# Weights of the default set (DEFAULT_COUNT, their sum, takes them as they are). Most are the national e-KTP as people
 # scan it (what the platform mostly sees), with every way a card can be wrong: a NIK breaking its rules, a malformed
 # one, one printed in another typeface, one whose birth year was edited on the card and in two NIK digits, a blank
 # card, a random image. The drawn KTP design of the first samples and the NPWP stay beside it, so a change for the
@@ -47,6 +46,7 @@ WEIGHTS: tuple[tuple[str, str, int], ...] = (
     ("npwp_djp", "photo_hard", 4),
     ("ektp", "no_card", 8),
 )
+DEFAULT_COUNT = sum(weight for _, _, weight in WEIGHTS)
 
 
 def scaled_plan(count: int, *, weights: Sequence[tuple[str, str, int]] = WEIGHTS) -> list[tuple[str, str, int]]:

@@ -19,7 +19,7 @@ from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import DocType
 from services.errors import FilotError
 from services.evaluation.summary import SCENE_VARIANTS, CardResult, Outcome
-from services.pipeline.preprocess import preprocess
+from services.pipeline.preprocess import OPENCV
 from services.pipeline.verify import PreprocessFn, Thresholds, verify_document
 from services.samples.generate import generate_sample, sample_rng, write_sample
 from services.settings import Settings
@@ -49,7 +49,7 @@ def _init_worker(preprocessor: str = "opencv") -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     global _state
     s = Settings()
-    prepare: PreprocessFn = preprocess
+    prepare: PreprocessFn = OPENCV
     if preprocessor == "kernels":
         from services.kernels.dispatch import KernelPreprocessor
 

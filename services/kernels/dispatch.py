@@ -21,6 +21,7 @@ from services.kernels.denoise import gaussian_cpu, gaussian_cuda
 from services.kernels.deskew import deskew_cpu, estimate_skew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
 from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
+from services.kernels.photo import shrink_cpu, shrink_cuda, warp_cpu, warp_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
 from services.pipeline.preprocess import measure_quality, rotate
@@ -136,6 +137,18 @@ class KernelPreprocessor:
         out = data.copy_to_host() if ("deskew" in steps or "threshold" in steps) else before
         return list(zip(list(out), qualities, skews, strict=True))
 
+    def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
+        """The photo shrunk for the card finder: the mean of each factor x factor block, every channel."""
+        if factor == 1:
+            return image
+        return shrink_cpu(image, factor) if self.backend == "cpu" else shrink_cuda(image, factor)
+
+    def warp(self, image: np.ndarray, corners: np.ndarray, *, width: int, height: int) -> np.ndarray:
+        """The card warped out of the photo (bilinear, edges replicated)."""
+        if self.backend == "cpu":
+            return warp_cpu(image, corners, width=width, height=height)
+        return warp_cuda(image, corners, width=width, height=height)
+
     def warm_up(self) -> None:
         """Compile (or load from the numba cache) every kernel of this backend on a tiny image."""
         warm_up(self.backend)
@@ -153,6 +166,9 @@ def warm_up(backend: str = "cpu") -> None:
     adaptive_threshold_cpu(gray)
     deskew_cpu(gray)
     rotate_cpu(gray, 1.0)
+    square = np.array([[0, 0], [8, 0], [8, 8], [0, 8]], np.float32)
+    shrink_cpu(tiny, 2)
+    warp_cpu(tiny, square, width=4, height=4)
     if backend == "cuda":
         batch = tiny[None]
         g = gray_cuda(batch)
@@ -163,3 +179,5 @@ def warm_up(backend: str = "cpu") -> None:
         normalise_cuda(g)
         adaptive_threshold_cuda(g)
         rotate_cuda(g, estimate_skew_cuda(g))
+        shrink_cuda(tiny, 2)
+        warp_cuda(tiny, square, width=4, height=4)

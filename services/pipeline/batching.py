@@ -39,6 +39,12 @@ class BatchingPreprocessor:
         self._requests: queue.Queue[_Request] = queue.Queue()
         threading.Thread(target=self._serve, name="batch-preprocess", daemon=True).start()
 
+    def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
+        return self.kernels.shrink(image, factor)
+
+    def warp(self, image: np.ndarray, corners: np.ndarray, *, width: int, height: int) -> np.ndarray:
+        return self.kernels.warp(image, corners, width=width, height=height)
+
     def __call__(self, image: np.ndarray, *, card_width: int) -> Result:
         request = _Request(image=image, card_width=card_width, result=Future())
         self._requests.put(request)

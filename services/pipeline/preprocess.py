@@ -9,6 +9,7 @@ channel rather than luma: it keeps ink dark and lifts the e-KTP's blue guilloche
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -104,3 +105,40 @@ def preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, Image
 def no_preprocess(image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
     """The baseline for evaluation: Tesseract sees the decoded photo as it came (quality is still measured)."""
     return image, measure_quality(brightest_channel(image)), 0.0
+
+
+class Preprocessor(Protocol):
+    """The per-pixel work of one path: the photo shrunk for the card finder, the card warped out of it, and the
+    card prepared for the readers (ink, width, deskew; its quality; the skew removed). The CPU path runs OpenCV
+    (OPENCV below); the GPU path its kernels (services.kernels.dispatch.KernelPreprocessor)."""
+
+    def __call__(self, image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]: ...
+
+    def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
+        """image with each side divided by a whole-number factor (the mean of each block)."""
+        ...
+
+    def warp(self, image: np.ndarray, corners: np.ndarray, *, width: int, height: int) -> np.ndarray:
+        """The quadrilateral corners (TL, TR, BR, BL) of image warped to width x height."""
+        ...
+
+
+class OpenCvPreprocessor:
+    """The CPU path's Preprocessor: OpenCV throughout."""
+
+    def __call__(self, image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]:
+        return preprocess(image, card_width=card_width)
+
+    def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
+        if factor == 1:
+            return image
+        size = (image.shape[1] // factor, image.shape[0] // factor)
+        return cv2.resize(image[: size[1] * factor, : size[0] * factor], size, interpolation=cv2.INTER_AREA)
+
+    def warp(self, image: np.ndarray, corners: np.ndarray, *, width: int, height: int) -> np.ndarray:
+        target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+        matrix = cv2.getPerspectiveTransform(np.asarray(corners, np.float32), target)
+        return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+OPENCV = OpenCvPreprocessor()

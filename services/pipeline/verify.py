@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -14,11 +15,13 @@ from services.adapters.ocr import OcrEngine
 from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
 from services.core.scoring import DEFAULT_WEIGHTS, ScoreWeights, decide, score_document
 from services.pipeline.capture import Capture, capture_card
-from services.pipeline.preprocess import decode_image, preprocess
+from services.pipeline.preprocess import OPENCV, Preprocessor, decode_image
 from services.pipeline.read import CardReading, read_card
 
-# (decoded BGR image; card width) -> (ink image for the readers, quality of the photo, skew removed in degrees)
-PreprocessFn = Callable[..., tuple[np.ndarray, ImageQuality, float]]
+log = logging.getLogger("filot.verify")
+
+# The per-pixel work of a path (photo shrink, card warp, preparation): OpenCV, or the kernels.
+PreprocessFn = Preprocessor
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Verification:
     timings_ms: dict[str, float] = field(default_factory=dict)
     layout: str = "labels"  # "ektp": read field by field in the national layout; "labels": by the labels' text
     capture: tuple[str, ...] = ()  # what is wrong with the photo (services.pipeline.capture), for the app
+    # How the card was found: "outline" (in a photo), "frame" (a scan: the image is the card), "missed" (the finder
+    # saw no card but the whole photo read as one: a fallback, logged and counted), "none" (no card), "off".
+    card_finder: str = "off"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +61,7 @@ class Verification:
             "skew_deg": self.skew_deg,
             "layout": self.layout,
             "capture": list(self.capture),
+            "card_finder": self.card_finder,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -78,9 +85,11 @@ def judge(
         reasons,
         approve_at=thresholds.approve_at,
         reject_below=thresholds.reject_below,
-        # A found card that reads poorly goes to a person (with the photo's problems for the app to ask a retake);
-        # a card-shaped thing on which nothing reads and nothing is wrong with the photo is blank or garbage.
-        card_found=evidence.layout is not None or (evidence.card_outline and (bool(fields) or bool(evidence.capture))),
+        # A found card that reads poorly goes to a person (with the photo's problems for the app to ask a retake):
+        # the e-KTP layout registered, or an outline in a photo that passed the finder's checks (card-shaped, print
+        # inside, sides against the surface). A scan on which nothing registers is judged by its score alone
+        # (blank cards, random images).
+        card_found=evidence.card_found,
         card_missing=evidence.card_missing,
     )
 
@@ -91,7 +100,7 @@ def read_photo(
     doc_type: DocType | None,
     engine: OcrEngine,
     card_width: int,
-    prepare: PreprocessFn = preprocess,
+    prepare: PreprocessFn = OPENCV,
     find_card: bool = True,
 ) -> tuple[CardReading, ImageQuality, float, dict[str, float]]:
     """The card found in the decoded upload, rectified, prepared and read; its evidence carries the capture.
@@ -99,7 +108,7 @@ def read_photo(
     find_card False reads the photo as it is (the evaluation's baseline)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    shot = capture_card(image, card_width=card_width) if find_card else Capture(card=image, quad=None, problems=())
+    shot = capture_card(image, card_width=card_width, steps=prepare) if find_card else Capture(card=image, quad=None, problems=())
     timings["locate"] = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     gray, quality, skew = prepare(shot.card, card_width=card_width)
@@ -108,7 +117,20 @@ def read_photo(
     reading = read_card(gray, doc_type=doc_type, engine=engine)
     timings["ocr"] = (time.perf_counter() - started) * 1000
     outline = shot.quad is not None and shot.quad.method == "outline"
-    evidence = replace(reading.evidence, card_outline=outline, capture=shot.problems)
+    problems = shot.problems
+    if shot.quad is None and find_card and reading.fields:
+        # The finder's miss, not the user's: the whole photo read as a card (a card filling a frame of another
+        # shape, a surface like the card). Logged with what was read, counted by the worker (card_finder).
+        log.warning(
+            "card finder found no card in a %dx%d photo; the whole photo read as the card gave %d fields",
+            image.shape[1], image.shape[0], len(reading.fields),
+            extra={"card_finder": "missed", "fields_read": len(reading.fields)},
+        )
+        problems = tuple(code for code in problems if code != "card_not_found")
+    found_by = "off" if not find_card else shot.quad.method if shot.quad is not None else "none"
+    if found_by == "none" and "card_not_found" not in problems:
+        found_by = "missed"
+    evidence = replace(reading.evidence, card_outline=outline, capture=problems, card_finder=found_by)
     return replace(reading, evidence=evidence), quality, skew, timings
 
 
@@ -122,7 +144,7 @@ def verify_document(
     max_pixels: int,
     claims: Claims | None = None,
     today: date | None = None,
-    prepare: PreprocessFn = preprocess,
+    prepare: PreprocessFn = OPENCV,
     find_card: bool = True,
 ) -> Verification:
     """`doc_type` None detects the card from its text. Raises DocumentError for an unusable file and OcrError when the engine fails."""
@@ -160,4 +182,5 @@ def verify_document(
         timings_ms=timings,
         layout=evidence.layout or "labels",
         capture=evidence.capture,
+        card_finder=evidence.card_finder,
     )

@@ -44,7 +44,8 @@ Plan = Sequence[tuple[str, str, int]]
 # Plans list (design, variant, count); designs and their variants are in services.samples.truth.
 # The demo run's documents: mostly the national e-KTP as people scan it, the older drawn designs beside it.
 DEMO_PLAN: tuple[tuple[str, str, int], ...] = (
-    ("ektp", "clean", 2),
+    ("ektp", "clean", 1),
+    ("ektp", "photo", 1),
     ("ektp", "margin", 1),
     ("ektp", "rotate", 1),
     ("ektp", "uneven_light", 1),
@@ -52,9 +53,10 @@ DEMO_PLAN: tuple[tuple[str, str, int], ...] = (
     ("ektp", "invalid_nik", 1),
     ("ektp", "blank", 1),
     ("ktp", "clean", 1),
-    ("npwp", "clean", 2),
+    ("npwp", "clean", 1),
+    ("npwp_djp", "photo", 1),
     ("ktp", "malformed_nik", 1),
-    ("ktp", "random", 1),
+    ("ektp", "no_card", 1),
 )
 IMAGE_SUFFIXES = (".png", ".jpg")
 SCAN_JPEG_QUALITY = 92

@@ -113,6 +113,36 @@ def test_npwp_fields_and_format() -> None:
     assert found["registered"] == "22-09-2021"
 
 
+def test_npwp_in_the_djp_layout_unlabelled_name_address_and_tax_office() -> None:
+    """The DJP's card prints the name under the number and the address under the NIK without labels, and the tax
+    office as a bare line with the date of registration to its right."""
+    found = values(
+        DocType.NPWP,
+        [
+            "KEMENTERIAN KEUANGAN REPUBLIK INDONESIA",
+            "DIREKTORAT JENDERAL PAJAK",
+            "NPWP : 08.176.853.3-201.000",
+            "FITRI HANDAYANI",
+            "NIK : 1371026709610748",
+            "JL. CEMPAKA NO. 127 RT 002 RW 004",
+            "KOTA PADANG",
+            "KPP PRATAMA PADANG  Tanggal Terdaftar : 22-09-2021",
+        ],
+    )
+    assert found["name"] == "FITRI HANDAYANI"
+    assert found["address"] == "JL. CEMPAKA NO. 127 RT 002 RW 004"
+    assert found["kpp"] == "KPP PRATAMA PADANG"
+    assert found["registered"] == "22-09-2021"
+    assert found["npwp"] == "081768533201000" and found["nik"] == "1371026709610748"
+
+
+def test_an_unlabelled_line_is_not_a_name_unless_it_follows_the_number() -> None:
+    # Digits-only junk under the number is no name; a labelled name wins over the line under the number.
+    assert "name" not in values(DocType.NPWP, ["NPWP : 08.176.853.3-201.000", "0 1 2", "NIK : 1371026709610748"])
+    labelled = values(DocType.NPWP, ["NPWP : 08.176.853.3-201.000", "Nama : FITRI", "DIREKTORAT JENDERAL PAJAK"])
+    assert labelled["name"] == "FITRI"
+
+
 def test_garbage_yields_no_fields() -> None:
     assert values(DocType.KTP, ["~~ ,; ..", "a8 #@ x", ""]) == {}
 

@@ -72,3 +72,12 @@ def test_too_blurry_and_too_dark() -> None:
     assert "too_blurry" in capture_card(_on_table(blurred, frame=(1600, 1200), at=(300, 280)), card_width=WIDTH).problems
     dark = (card.astype(np.float32) * 0.25).astype(np.uint8)
     assert "too_dark" in capture_card(_on_table(dark, frame=(1600, 1200), at=(300, 280)), card_width=WIDTH).problems
+
+
+def test_no_sliver_of_the_surface_is_left_along_the_edges() -> None:
+    """Corners a pixel outside the card would leave a dark line that Tesseract reads as `|` before every label."""
+    card = ektp_image(ektp_fields(8), width=WIDTH)
+    shot = capture_card(_on_table(card, frame=(1600, 1200), at=(301, 279)), card_width=WIDTH)
+    rim = np.concatenate([shot.card[:4].reshape(-1, 3), shot.card[-4:].reshape(-1, 3)])
+    rim = np.concatenate([rim, shot.card[:, :4].reshape(-1, 3), shot.card[:, -4:].reshape(-1, 3)])
+    assert rim.min() > 150  # card paper (light), never the dark table (40, 70, 110)

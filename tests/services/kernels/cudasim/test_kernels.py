@@ -13,6 +13,7 @@ from services.kernels.deskew import estimate_skew_cpu, estimate_skew_cuda, rotat
 from services.kernels.dispatch import KernelPreprocessor
 from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
+from services.kernels.photo import shrink_cpu, shrink_cuda, warp_cpu, warp_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
 
@@ -42,6 +43,17 @@ def test_gray() -> None:
 def test_ink() -> None:
     images = batch(3, 12, 17, 3)
     assert (ink_cuda(images) == each(ink_cpu, images)).all()
+
+
+def test_shrink() -> None:
+    image = batch(1, 12, 18, 3)[0]
+    assert (shrink_cuda(image, 3) == shrink_cpu(image, 3)).all()
+
+
+def test_warp() -> None:
+    image = batch(1, 16, 20, 3)[0]
+    corners = np.array([[1.5, 2.0], [18.0, 1.0], [17.0, 14.5], [2.0, 15.0]], np.float32)
+    assert (warp_cuda(image, corners, width=10, height=7) == warp_cpu(image, corners, width=10, height=7)).all()
 
 
 @pytest.mark.parametrize("width", [7, 29])
