@@ -44,7 +44,7 @@ def flush(components: Components) -> None:
 
 
 def test_flushed_redis_loses_no_document(components: Components, buli2: Buli2Client, sample_dir: Path) -> None:
-    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "random", "rotate")]
+    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "no_card", "rotate")]
     flush(components)
     report = Reconciler(components, buli2).run_once()
     assert report.enqueued == 3

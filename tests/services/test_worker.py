@@ -187,12 +187,39 @@ def test_unreadable_stored_file_fails_at_once_without_a_cpu_retry(parts: tuple[C
     assert components.queue.lengths()["cpu"] == 0
 
 
-def test_random_image_is_rejected(parts: tuple[Components, Buli2Client], sample_dir: Path) -> None:
+def test_a_photo_without_a_card_is_rejected(parts: tuple[Components, Buli2Client], sample_dir: Path) -> None:
     components, _ = parts
-    doc = submit(components, sample(sample_dir, "random").read_bytes())
+    doc = submit(components, sample(sample_dir, "no_card").read_bytes())
     worker("gpu", parts).process_one()
     record = components.store.get(doc)
     assert record is not None and record.status is Status.REJECTED and record.score < 35  # type: ignore[operator]
+
+
+def test_the_owner_reads_why_a_photo_failed_and_what_to_do(
+    parts: tuple[Components, Buli2Client], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Uploaded over HTTP as the app does, read by the GPU-path worker, read back by its owner: the capture code
+    and the advice the app shows, beside the reasons; the code counted for the dashboard."""
+    import random
+
+    import httpx
+
+    from services.core.scoring import CAPTURE_ADVICE
+    from services.samples.generate import generate_sample
+
+    components, _ = parts
+    photo, _ = generate_sample(design="ektp", variant="no_card", index=1, rng=random.Random(3))
+    owner = {"X-Dev-User": "alice"}
+    with httpx.Client(base_url=components.settings.api_url, timeout=30, headers=owner) as api:
+        sent = api.post("/v1/documents", files={"file": ("card.jpg", photo.info["encoded"], "image/jpeg")}, data={"type": "ktp"})
+        assert sent.status_code == 202, sent.text
+        assert worker("gpu", parts).process_one()
+        body = api.get(f"/v1/documents/{sent.json()['id']}").json()
+    assert body["status"] == "rejected"
+    assert body["capture"] == [{"code": "card_not_found", "advice": CAPTURE_ADVICE["card_not_found"]}]
+    assert "card_not_found" in {reason["code"] for reason in body["reasons"]}
+    (counted,) = [p for p in read_emf(capsys.readouterr().out.splitlines()) if p.name == "filot.capture.problems"]
+    assert (counted.namespace, counted.value, counted.dimensions) == ("FiLot/GpuWorker", 1, {"Reason": "card_not_found"})
 
 
 def test_a_decided_document_queued_again_is_not_processed_twice(
@@ -226,7 +253,7 @@ def test_run_drains_the_queue_in_burst_mode_and_stops_on_request(
     parts: tuple[Components, Buli2Client], sample_dir: Path
 ) -> None:
     components, _ = parts
-    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "random")]
+    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "no_card")]
     assert worker("gpu", parts).run(stop=threading.Event(), burst=True) == 2
     assert all(components.store.get(d).status in (Status.APPROVED, Status.REJECTED) for d in docs)  # type: ignore[union-attr]
     stop = threading.Event()

@@ -28,8 +28,12 @@ def test_scaled_plan_has_exactly_count_cards(count: int) -> None:
     assert sum(n for _, _, n in scaled_plan(count)) == count
 
 
-def test_small_plan_covers_the_ektp_scans_first() -> None:
-    assert [variant for _, variant, _ in scaled_plan(7)] == list(EKTP_VALID_VARIANTS)
+def test_a_small_plan_is_the_ektp_as_people_submit_it() -> None:
+    """Seven cards: genuine e-KTPs, scanned and photographed (the heaviest rows go first)."""
+    small = scaled_plan(7)
+    assert {design for design, _, _ in small} == {"ektp"}
+    variants = [variant for _, variant, _ in small]
+    assert {"clean", "photo"} <= set(variants) <= {*EKTP_VALID_VARIANTS, "photo"}
 
 
 def test_scaled_plan_refuses_nothing() -> None:

@@ -17,7 +17,14 @@ from services.samples.generate import DEMO_PLAN, full_plan, generate_sample, gen
 from services.samples.identity import random_ktp_fields
 from services.samples.nik import nik_problems
 from services.samples.render import CARD_SIZE, render_ktp
-from services.samples.truth import DECISIONS, DESIGNS, EKTP_DEGRADED_VARIANTS, VARIANTS_BY_DESIGN, SampleTruth
+from services.samples.truth import (
+    DECISIONS,
+    DESIGNS,
+    EKTP_DEGRADED_VARIANTS,
+    PHOTO_VARIANTS,
+    VARIANTS_BY_DESIGN,
+    SampleTruth,
+)
 
 
 def _digests(directory: Path) -> dict[str, str]:
@@ -35,12 +42,12 @@ def test_demo_plan_is_the_thirteen_documents(demo_set: tuple[Path, list[tuple[Pa
     assert sum(count for _, _, count in DEMO_PLAN) == 13
     # fmt: off
     assert [truth.name for _, truth in written] == [
-        "ektp-clean-01", "ektp-clean-02", "ektp-margin-01", "ektp-rotate-01", "ektp-uneven_light-01",
+        "ektp-clean-01", "ektp-photo-01", "ektp-margin-01", "ektp-rotate-01", "ektp-uneven_light-01",
         "ektp-edited_nik-01", "ektp-invalid_nik-01", "ektp-blank-01", "ktp-clean-01", "npwp-clean-01",
-        "npwp-clean-02", "ktp-malformed_nik-01", "ktp-random-01",
+        "npwp_djp-photo-01", "ktp-malformed_nik-01", "ektp-no_card-01",
     ]
     # fmt: on
-    assert sum(truth.design == "ektp" for _, truth in written) == 8  # mostly the card people really hold
+    assert sum(truth.design == "ektp" for _, truth in written) == 9  # mostly the card people really hold
 
 
 def test_same_seed_writes_the_same_bytes(demo_set: tuple[Path, list[tuple[Path, SampleTruth]]], tmp_path: Path) -> None:
@@ -68,12 +75,15 @@ def test_files_and_truth_round_trip(demo_set: tuple[Path, list[tuple[Path, Sampl
     )
     assert load_truths(out) == sorted(written, key=lambda pair: pair[1].name)
     for path, truth in written:
-        scan = truth.design == "ektp" and truth.variant != "random"
-        assert path.suffix == (".jpg" if truth.variant == "jpeg" or scan else ".png")
+        photo = truth.variant in (*PHOTO_VARIANTS, "no_card")
+        scan = truth.design == "ektp" and truth.variant != "random" and not photo
+        assert path.suffix == (".jpg" if truth.variant == "jpeg" or scan or photo else ".png")
         assert SampleTruth.from_json(json.loads(path.with_suffix(".json").read_text())) == truth
         with Image.open(path) as image:
             image.load()
-            if truth.design == "ektp" and truth.variant != "random":
+            if photo:  # as the phone stored it: a phone's frame, either way up
+                assert sorted(image.size) in ([960, 1280], [1200, 1600], [1536, 2048], [2448, 3264], [3000, 4000])
+            elif scan:
                 assert 860 <= image.width <= 1600  # a scan, at a scanner's resolution, perhaps with a margin
             elif truth.variant == "rotate":
                 assert image.width > CARD_SIZE[0] and image.height > CARD_SIZE[1]
@@ -99,9 +109,11 @@ def test_truth_matches_the_variant(design: str, variant: str) -> None:
     assert set(truth.acceptable_decisions) <= set(DECISIONS)
     printed = truth.fields if doc_type == "ktp" else {}
     birth = {"birth_date": printed.get("birth_date"), "gender": printed.get("gender")}
-    if variant in ("clean", *DEGRADATIONS, *EKTP_DEGRADED_VARIANTS):
+    if variant in ("clean", *DEGRADATIONS, *EKTP_DEGRADED_VARIANTS, *PHOTO_VARIANTS):
         assert truth.valid and truth.acceptable_decisions == ("approved", "needs_review")
         assert nik_problems(truth.fields["nik"], **birth) == []
+        if variant in PHOTO_VARIANTS:  # where the card lies in the photo, for the card finder's tests
+            assert len(truth.geometry["corners"]) == 4 and truth.geometry["turned"] in (0, 90, 180, 270)
     elif variant in ("font_mismatch", "edited_nik"):
         # The NIK agrees with the card: only its typeface shows the edit.
         assert not truth.valid and truth.acceptable_decisions == ("needs_review", "rejected")
