@@ -42,6 +42,7 @@ bench: setup
 	$(PY) -m tests.bench.bench_claim
 	$(PY) -m tests.bench.bench_ocr
 	$(PY) -m tests.bench.bench_reading
+	$(PY) -m tests.bench.bench_photo
 	$(PY) -m tests.bench.bench_kernels
 	$(PY) -m tests.bench.bench_pipeline --sweep
 
