@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The GPU image's Python environment (requirements.txt + requirements-gpu.txt): the CUDA toolchain, no GPU needed.
+GPU_VENV ?= .venv-gpu
+GPU_PY ?= $(GPU_VENV)/bin/python
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core fonts-liberation fonts-ocr-a
 # Only the tests need these: the reviewer page is tested in headless Chromium, the Postgres adapter against a
 # real server the fixtures start (production uses Neon).
@@ -12,7 +15,7 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test lint chaos bench eval capacity setup system-deps venv synth clean help
+.PHONY: run test lint chaos bench eval capacity setup system-deps venv synth clean help gpu-compile gpu-check
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
@@ -21,6 +24,8 @@ help:
 	@echo "make bench   benchmarks under tests/bench (figures go to BENCHMARKS.md)"
 	@echo "make eval    OCR accuracy, decisions and cost per card on 330 synthetic cards of three designs (~2 min on 2 cores)"
 	@echo "make capacity  pipeline bench, then docs/capacity.md and the scaling targets in cdk.json from it"
+	@echo "make gpu-compile  every CUDA kernel compiled and linked for the T4 (sm_75), no GPU needed (make test runs it)"
+	@echo "make gpu-check    on a machine with an NVIDIA GPU: kernels on real CUDA, kernel benches; says so where there is none"
 	@echo "make lint    ruff over the whole tree"
 	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
@@ -29,8 +34,18 @@ run: setup
 	$(PY) -m services demo
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
-test: setup
+test: setup gpu-compile
 	$(PY) -m pytest
+
+# Proof without a GPU that the GPU image can compile every kernel: the launch sites' argument types recorded under
+# the CUDA simulator, each kernel compiled to PTX and linked to an sm_75 cubin (docs/gpu.md).
+gpu-compile: $(GPU_VENV)/.installed
+	$(GPU_PY) -m services.kernels.toolchain compile --arch sm_75 --json var/gpu-compile.json
+
+# On a GPU machine (GPU_PY=python3 where the toolchain is installed already): results in var/gpu-check.txt.
+gpu-check:
+	@command -v $(GPU_PY) >/dev/null || $(MAKE) $(GPU_VENV)/.installed
+	$(GPU_PY) -m tests.gpu_check --out var/gpu-check.txt
 
 chaos: setup
 	$(PY) -m tests.chaos.harness --documents 200 --kills 20
@@ -89,5 +104,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+$(GPU_VENV)/.installed: requirements.txt requirements-gpu.txt
+	@test -x $(GPU_PY) || python3 -m venv $(GPU_VENV)
+	$(GPU_PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-gpu.txt pytest
+	@touch $@
+
 clean:
-	rm -rf $(VENV) var cdk.out .pytest_cache node_modules
+	rm -rf $(VENV) $(GPU_VENV) var cdk.out .pytest_cache node_modules

@@ -52,6 +52,9 @@ DEAD_LETTERS = "filot.dead_letters"
 # Per document read from a photo: each capture problem (Reason = its code), and the card finder's misses where
 # the whole photo still read as a card (a fallback: counted, so a finder that degrades shows on the dashboard).
 CAPTURE_PROBLEMS = "filot.capture.problems"
+# A GPU worker that could not start its CUDA kernels (Reason: numba_cuda_missing, nvvm_missing, no_gpu) and exited
+# instead of running the CPU twins on a GPU instance.
+GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
 
 # Dimension names and their values.
@@ -135,6 +138,8 @@ METRICS: dict[str, MetricDef] = {
                   "documents failed after every attempt; the scheduled function, each minute"),
         MetricDef(CAPTURE_PROBLEMS, "Count", (REASON,), _BACKEND_AND_GPU, "counter",
                   "documents whose photo had a capture problem (the app's retake advice), by code"),
+        MetricDef(GPU_START_FAILURES, "Count", (REASON,), (GPU_WORKER_NAMESPACE,), "counter",
+                  "GPU workers that refused to start because CUDA kernels cannot run, by cause"),
         MetricDef(CARD_FINDER_MISSES, "Count", (), _BACKEND_AND_GPU, "counter",
                   "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
     )

@@ -27,6 +27,7 @@ GPU_PROCESSING_TIME = "gpu-processing-time"
 DECISION_TIME = "decision-time"
 OCR_FAILURE_RATE = "ocr-failure-rate"
 GPU_FALLBACKS = "gpu-fallbacks"
+GPU_START_FAILURES = "gpu-start-failures"
 DEAD_LETTERS = "dead-letters"
 RECONCILER_RECOVERIES = "reconciler-recoveries"
 BULI2_RETRIES = "buli2-retries"
@@ -42,6 +43,7 @@ THRESHOLDS: dict[str, Threshold] = {
     DECISION_TIME: Threshold(60000, "p95 upload-to-decision time in ms"),
     OCR_FAILURE_RATE: Threshold(10, "percent of OCR attempts that failed", maximum=100),
     GPU_FALLBACKS: Threshold(10, "documents the GPU path handed to the CPU path in 5 minutes"),
+    GPU_START_FAILURES: Threshold(1, "GPU workers that refused to start (CUDA kernels cannot run) in 5 minutes"),
     DEAD_LETTERS: Threshold(1, "documents failed after every attempt"),
     RECONCILER_RECOVERIES: Threshold(10, "reconciler recoveries in 15 minutes"),
     BULI2_RETRIES: Threshold(20, "BULI2 retries in 5 minutes"),

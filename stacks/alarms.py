@@ -27,6 +27,7 @@ from stacks.metrics import (
     DOCUMENT_DECISION_TIME_MS,
     GPU_FALLBACKS,
     GPU_PROCESSING_TIME_MS,
+    GPU_START_FAILURES,
     HTTP_REQUEST_DURATION_MS,
     QUEUE_BULI2,
     QUEUE_CPU,
@@ -257,6 +258,23 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
                 f"{q('errors-by-type')}.",
                 fix="CUDA or driver errors: stop the affected GPU task so a fresh instance replaces it; every "
                 "instance failing: roll back filot:imageTag. The CPU workers carry the load: watch cpu-queue-backlog.",
+            ),
+        ),
+        AlarmSpec(
+            name=names.GPU_START_FAILURES,
+            watched=insights_sum(GPU_START_FAILURES, label="GPU worker start failures", period=FIVE_MINUTES),
+            threshold=t[names.GPU_START_FAILURES],
+            comparison=AT_LEAST,
+            periods=1,
+            description=runbook(
+                "A GPU worker refused to start because its CUDA kernels cannot run (it never runs the CPU twins "
+                "on a GPU instance).",
+                check=f"{board} [OCR failures and GPU fallbacks] (start failures by Reason); worker-gpu lines in "
+                f"{q('errors-by-type')} (code=cuda_unavailable, with the cause).",
+                fix="nvvm_missing or numba_cuda_missing: the image was built without requirements-gpu.txt; rebuild "
+                "(its build compiles every kernel) or roll back filot:imageTag. no_gpu: the instance has no driver "
+                "or GPU (AMI or instance type); check the capacity provider. Documents meanwhile move to the CPU "
+                "queue: watch cpu-queue-backlog.",
             ),
         ),
         AlarmSpec(

@@ -34,6 +34,7 @@ GPU_FALLBACKS = "filot.gpu.fallbacks"
 RECONCILER_RECOVERIES = "filot.reconciler.recoveries"
 DEAD_LETTERS = "filot.dead_letters"
 CAPTURE_PROBLEMS = "filot.capture.problems"
+GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
@@ -89,6 +90,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(RECONCILER_RECOVERIES, COUNT, (NAMESPACE_SCHEDULER,), (KIND_DIMENSION,)),
         MetricSpec(DEAD_LETTERS, COUNT, (NAMESPACE_SCHEDULER,)),
         MetricSpec(CAPTURE_PROBLEMS, COUNT, _BACKEND_AND_GPU, (REASON_DIMENSION,)),
+        MetricSpec(GPU_START_FAILURES, COUNT, (NAMESPACE_GPU_WORKER,), (REASON_DIMENSION,)),
         MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
     )
 }

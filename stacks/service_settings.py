@@ -67,5 +67,6 @@ LAMBDA_SECRETS_VARIABLE = "FILOT_SECRETS"
 OCR_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
 # g4dn.xlarge has 4 vCPUs: one warm Tesseract process each, and one more document in flight so the GPU
 # preprocesses the next while all four read.
-GPU_WORKER_ENVIRONMENT = {"FILOT_OCR_PROCESSES": "4", "FILOT_WORKER_CONCURRENCY": "5"}
+# The GPU service requires its CUDA kernels: it refuses to start on the CPU twins (services/cli/serve.py).
+GPU_WORKER_ENVIRONMENT = {"FILOT_OCR_PROCESSES": "4", "FILOT_WORKER_CONCURRENCY": "5", "FILOT_KERNEL_BACKEND": "cuda"}
 API_PORT = 8000

@@ -12,7 +12,7 @@ import time
 from services.adapters.ocr import check_tesseract
 from services.errors import FilotError
 from services.logs import configure_logging
-from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
+from services.metrics import BACKEND_NAMESPACE, GPU_START_FAILURES, GPU_WORKER_NAMESPACE, REASON, emit
 from services.pipeline.preprocess import OPENCV, Preprocessor
 from services.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
@@ -103,10 +103,19 @@ def run_worker(args: argparse.Namespace) -> int:
         cv2.setNumThreads(1)  # preprocessing runs beside the engines, not across every core
     prepare: Preprocessor = OPENCV
     if args.path == "gpu":
-        from services.kernels.dispatch import KernelPreprocessor
+        from services.kernels.dispatch import CudaUnavailable, KernelPreprocessor
 
-        # CUDA kernels on a GPU, their Numba CPU twins otherwise; compiled (or loaded from cache) now.
-        kernels = KernelPreprocessor(backend=settings.kernel_backend, card_width=settings.card_width_px)
+        # CUDA kernels on a GPU, their Numba CPU twins otherwise (auto); the deployed GPU service asks for cuda and
+        # exits with the real cause rather than run the twins on a GPU instance. Compiled (or cached) now.
+        try:
+            kernels = KernelPreprocessor(backend=settings.kernel_backend, card_width=settings.card_width_px)
+        except CudaUnavailable as exc:
+            log.critical("code=cuda_unavailable %s", exc, extra={"code": "cuda_unavailable", "cause": exc.problem.code})
+            emit(GPU_WORKER_NAMESPACE, GPU_START_FAILURES, 1, dimensions={REASON: exc.problem.code})
+            engine_close = getattr(engine, "close", None)
+            if engine_close is not None:
+                engine_close()
+            return 3
         kernels.warm_up()
         prepare = kernels
         if window > 1:

@@ -1,6 +1,7 @@
 """Backend choice and the kernel preprocessing chain (same contract as services.pipeline.preprocess.preprocess).
 
-`choose_backend("auto")` takes CUDA when numba sees a GPU, else the CPU twins with one logged warning.
+`choose_backend("auto")` takes CUDA when its kernels can run, else the CPU twins with one logged warning naming the
+cause; `choose_backend("cuda")` (the GPU service) raises CudaUnavailable with the cause instead.
 `KernelPreprocessor` chains ink|gray -> resize -> [denoise] -> [normalise] -> quality -> deskew -> [threshold]
 (on the CPU the deskew's rotation is OpenCV's warpAffine, which rotate_cpu mirrors);
 the default steps are services.pipeline.preprocess's (ink, resize, deskew): the readers see each pixel's
@@ -24,6 +25,7 @@ from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.photo import shrink_cpu, shrink_cuda, warp_cpu, warp_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
+from services.kernels.toolchain import CudaProblem, cuda_problem
 from services.pipeline.preprocess import measure_quality, rotate
 
 log = logging.getLogger(__name__)
@@ -36,31 +38,39 @@ _warned = False
 Result = tuple[np.ndarray, ImageQuality, float]
 
 
-def _cuda_unavailable_reason() -> str | None:
-    from numba import cuda
+class CudaUnavailable(RuntimeError):
+    """CUDA was required (the GPU service) and cannot run: problem says why (services.kernels.toolchain)."""
 
-    if cuda.is_available():
-        return None
-    error = getattr(cuda, "cuda_error", lambda: None)()
-    return " ".join(str(error).split()) if error else "numba.cuda.is_available() is False (no usable CUDA GPU)"
+    def __init__(self, problem: CudaProblem) -> None:
+        super().__init__(f"kernel backend 'cuda' was requested but CUDA kernels cannot run: {problem.cause}")
+        self.problem = problem
 
 
 def choose_backend(requested: str) -> str:
-    """ "cuda" or "cpu" for a request of "auto", "cuda" or "cpu"."""
+    """ "cuda" or "cpu" for a request of "auto", "cuda" or "cpu". "cuda" is what the GPU service asks for: it raises
+    CudaUnavailable with the real cause instead of running the CPU twins on a GPU instance."""
     global _warned
     if requested not in BACKENDS:
         raise ValueError(f"kernel backend must be one of {', '.join(BACKENDS)}, not {requested!r}")
     if requested == "cpu":
         return "cpu"
-    reason = _cuda_unavailable_reason()
-    if reason is None:
+    problem = _problem()
+    if problem is None:
         return "cuda"
     if requested == "cuda":
-        raise RuntimeError(f"kernel backend 'cuda' was requested but CUDA is unavailable: {reason}")
+        raise CudaUnavailable(problem)
     if not _warned:
         _warned = True
-        log.warning("kernel backend auto: using the CPU twins because CUDA is unavailable: %s", reason)
+        log.warning("kernel backend auto: using the CPU twins because CUDA kernels cannot run: %s", problem.cause)
     return "cpu"
+
+
+def _problem() -> CudaProblem | None:
+    from numba import config
+
+    if config.ENABLE_CUDASIM:  # the simulator stands for a GPU in the kernel tests
+        return None
+    return cuda_problem()
 
 
 class KernelPreprocessor:

@@ -69,8 +69,19 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}  cpu={model}  numba threads={__import__('numba').get_num_threads()}  opencv={cv2.__version__}"
 
 
+def _card() -> np.ndarray:
+    """A drawn KTP; where its fonts are not installed (a bare GPU machine), lines of OpenCV's built-in font."""
+    try:
+        return cv2.cvtColor(np.array(render_ktp(random_ktp_fields(random.Random(1))).convert("RGB")), cv2.COLOR_RGB2BGR)
+    except RuntimeError:
+        card = np.full((630, 1000, 3), (235, 225, 205), np.uint8)
+        for row in range(14):
+            cv2.putText(card, f"NAMA : TEXT LINE {row} 3171021708900001", (40, 40 + 42 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (30, 30, 30), 2)
+        return card
+
+
 def images() -> dict[str, np.ndarray]:
-    card = cv2.cvtColor(np.array(render_ktp(random_ktp_fields(random.Random(1))).convert("RGB")), cv2.COLOR_RGB2BGR)
+    card = _card()
     card = cvp.rotate(card, 3.0)
     photo = cv2.resize(card, (3000, 1900), interpolation=cv2.INTER_CUBIC)
     return {"card 1000x630": card, "photo 3000x1900": photo}
@@ -151,7 +162,8 @@ def cuda_timings(name: str, bgr: np.ndarray, runs: int, n: int = 8) -> None:
     def sync(fn: Callable[[], object]) -> Callable[[], object]:
         return lambda: (fn(), cuda.synchronize())
 
-    print(f"\nCUDA ({cuda.get_current_device().name.decode()}), batch of {n} x {name}:")
+    name_of_gpu = cuda.get_current_device().name  # bytes from numba's own target, str from numba-cuda
+    print(f"\nCUDA ({name_of_gpu.decode() if isinstance(name_of_gpu, bytes) else name_of_gpu}), batch of {n} x {name}:")
     steps = [
         ("upload", lambda: cuda.to_device(batch)),
         ("gray", lambda: gray_cuda(dev, keep_on_device=True)),

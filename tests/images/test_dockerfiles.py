@@ -105,3 +105,13 @@ def test_backend_image_carries_the_lambda_runtime_client() -> None:
 def test_lambda_handlers_the_stacks_name_exist(handler: str) -> None:
     module, _, name = handler.rpartition(".")
     assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_gpu_image_installs_the_cuda_toolchain_and_fails_its_build_if_a_kernel_does_not_compile() -> None:
+    dockerfile = _dockerfile("gpu-worker")
+    assert "-r /app/requirements-gpu.txt" in dockerfile
+    assert "python -m services.kernels.toolchain compile --arch sm_75" in dockerfile
+    gpu = (REPO_ROOT / "requirements-gpu.txt").read_text()
+    assert "numba-cuda[cu12]==" in gpu and "numpy>=1.26,<2.5" in gpu  # the pins the compile check was run with
+    backend = _dockerfile("backend")
+    assert "requirements-gpu.txt" not in backend  # the CPU path has no use for 1 GB of CUDA wheels

@@ -56,6 +56,7 @@ CONTRACT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "filot.reconciler.recoveries": ("Count", ("Kind",), (SCHEDULER,)),
     "filot.dead_letters": ("Count", (), (SCHEDULER,)),
     "filot.capture.problems": ("Count", ("Reason",), (BACKEND, GPU)),
+    "filot.gpu.start_failures": ("Count", ("Reason",), (GPU,)),
     "filot.card_finder.misses": ("Count", (), (BACKEND, GPU)),
 }
 SAMPLE_VALUES = {"Queue": "GPU", "Decision": "needs_review", "Reason": "ocr_failed", "Kind": "requeued"}

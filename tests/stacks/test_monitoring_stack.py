@@ -20,6 +20,7 @@ from stacks.metrics import (
     DOCUMENTS_DECIDED,
     GPU_FALLBACKS,
     GPU_PROCESSING_TIME_MS,
+    GPU_START_FAILURES,
     HTTP_REQUEST_DURATION_MS,
     OCR_FAILURES,
     QUEUE_LENGTH,
@@ -38,6 +39,7 @@ ALARMS = {
     "decision-time",
     "ocr-failure-rate",
     "gpu-fallbacks",
+    "gpu-start-failures",
     "decisions-stalled",
     "buli2-retries",
     "circuit-breaker-open",
@@ -222,6 +224,7 @@ def test_open_dimensions_are_alarmed_through_metrics_insights(template: Template
     alarms = _alarms(template)
     for name, metric, namespace, dimension in (
         ("gpu-fallbacks", GPU_FALLBACKS, "FiLot/GpuWorker", "Reason"),
+        ("gpu-start-failures", GPU_START_FAILURES, "FiLot/GpuWorker", "Reason"),
         ("reconciler-recoveries", RECONCILER_RECOVERIES, "FiLot/Scheduler", "Kind"),
     ):
         (query,) = alarms[name]["Metrics"]

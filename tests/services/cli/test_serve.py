@@ -70,3 +70,28 @@ def test_worker_with_an_engine_pool_and_several_slots_drains_the_queue(settings:
     statuses = {components.store.get(doc).status for doc in docs}  # type: ignore[union-attr]
     assert statuses <= {Status.APPROVED, Status.REJECTED}
     assert result.stderr.count("decided doc=") == len(docs)  # each document decided once
+
+
+def test_a_gpu_worker_that_cannot_run_its_kernels_refuses_to_start(settings: Settings) -> None:
+    """As deployed (FILOT_KERNEL_BACKEND=cuda): on a machine where CUDA kernels cannot run (this one has no GPU and
+    no numba-cuda), the GPU worker exits 3 with the real cause and the start-failure metric, instead of quietly
+    running the CPU twins."""
+    from services.metrics import read_emf
+
+    env = {
+        **os.environ,
+        "FILOT_REDIS_URL": settings.redis_url,
+        "FILOT_DATABASE_URL": settings.database_url,
+        "FILOT_STORAGE_URL": settings.storage_url,
+        "FILOT_KERNEL_BACKEND": "cuda",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "services", "worker", "--path", "gpu"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    output = done.stdout + done.stderr
+    assert "code=cuda_unavailable" in output and "CUDA kernels cannot run" in output and "Traceback" not in output
+    (failure,) = [p for p in read_emf(output.splitlines()) if p.name == "filot.gpu.start_failures"]
+    assert failure.namespace == "FiLot/GpuWorker"
+    assert failure.dimensions["Reason"] in ("numba_cuda_missing", "nvvm_missing", "no_gpu")
