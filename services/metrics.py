@@ -68,6 +68,7 @@ REVIEW_DECISIONS = ("approved", "rejected")
 RECOVERY_KINDS = (
     "gpu_requeued",
     "gpu_to_cpu",
+    "gpu_stranded_to_cpu",
     "cpu_requeued",
     "dead_lettered",
     "enqueued",

@@ -30,6 +30,7 @@ _UPLOADED_GRACE_S = 5.0
 class ReconcileReport:
     gpu_requeued: int = 0
     gpu_to_cpu: int = 0
+    gpu_stranded_to_cpu: int = 0
     cpu_requeued: int = 0
     dead_lettered: int = 0
     enqueued: int = 0
@@ -61,6 +62,7 @@ class Reconciler:
     def run_once(self) -> ReconcileReport:
         report = ReconcileReport()
         self._sweep(report)
+        self._drain_stranded(report)
         self._enqueue_lost(report)
         self._reclaim_processing(report)
         self._redecide_scored(report)
@@ -73,6 +75,23 @@ class Reconciler:
         for kind, count in report.counts().items():  # a quiet pass emits nothing (alarms treat missing as 0)
             emit(SCHEDULER_NAMESPACE, RECONCILER_RECOVERIES, count, dimensions={KIND: kind})
         return report
+
+    def _drain_stranded(self, report: ReconcileReport) -> None:
+        """GPU jobs no GPU worker took within gpu_queue_max_wait_s (all of them when none is alive) go to the CPU
+        queue: a fallback, logged with its cause and counted (Kind gpu_stranded_to_cpu)."""
+        alive = self.c.queue.gpu_worker_alive()
+        moved = self.c.queue.drain_stranded(
+            max_wait_s=self.settings.gpu_queue_max_wait_s, no_worker_wait_s=self.settings.gpu_cold_start_wait_s
+        )
+        report.gpu_stranded_to_cpu += len(moved)
+        if moved:
+            cause = (
+                f"waited over {self.settings.gpu_queue_max_wait_s:g}s while GPU workers poll (the fleet is saturated)"
+                if alive
+                else f"no GPU worker has polled for 30s and they waited over {self.settings.gpu_cold_start_wait_s:g}s"
+            )
+            log.warning("moved %d documents from the GPU queue to the CPU queue: %s", len(moved), cause,
+                        extra={"documents": moved[:20], "gpu_worker_alive": alive})
 
     def _sweep(self, report: ReconcileReport) -> None:
         swept = self.c.queue.sweep(lock_ttl_s=self.settings.lock_ttl_s, max_attempts=self.settings.max_attempts)

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     worker_poll_interval_s: float = Field(default=0.2, gt=0)
     # SIGTERM: finish the current document within this many seconds, else release it (ECS waits 30 s).
     shutdown_grace_s: float = Field(default=25.0, ge=0)
+    # The reconciler moves a document from the GPU queue to the CPU queue after it waited this long while GPU
+    # workers poll (the fleet is saturated), or gpu_cold_start_wait_s while none has polled for 30 s (a fleet
+    # scaling from zero, which takes minutes, or one that cannot start): a GPU fleet that fails strands nothing.
+    gpu_queue_max_wait_s: float = Field(default=120.0, gt=0)
+    gpu_cold_start_wait_s: float = Field(default=600.0, gt=0)
     # The reconciler treats a document as stuck after this long without a change.
     stale_after_s: float = Field(default=120.0, gt=0)
     # Final results decided this recently are re-published if their publish was lost (once per decision).

@@ -33,11 +33,13 @@ local k = {gpu_queue=KEYS[1], gpu_queued=KEYS[2], gpu_processing=KEYS[3], cpu_qu
            cpu_queued=KEYS[5], cpu_processing=KEYS[6]}
 """
 
-# ARGV: doc, 'gpu'|'cpu'. Idempotent: a document already queued or being processed is not queued again.
+# ARGV: doc, 'gpu'|'cpu', now_ms; KEYS[7]: when each GPU job was queued. Idempotent: a document already queued
+# or being processed is not queued again.
 _ENQUEUE = _IN_FLIGHT + """
 if in_flight(k, ARGV[1]) then return 0 end
 if ARGV[2] == 'gpu' then
   redis.call('SADD', k.gpu_queued, ARGV[1]); redis.call('RPUSH', k.gpu_queue, ARGV[1])
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[3])
 else
   redis.call('SADD', k.cpu_queued, ARGV[1]); redis.call('LPUSH', k.cpu_queue, ARGV[1])
 end
@@ -45,11 +47,15 @@ return 1
 """
 
 # Pop, mark processing, stamp the time, count the attempt and take the per-document lock in one step.
-# KEYS: gpu_queue, gpu_queued, processing, timestamps, attempts; ARGV: token, now_ms, ttl_s, lock_prefix
+# Every poll, empty or not, also marks a GPU worker alive (KEYS[7], for ARGV[5] ms).
+# KEYS: gpu_queue, gpu_queued, processing, timestamps, attempts, enqueued_at, alive;
+# ARGV: token, now_ms, ttl_s, lock_prefix, alive_ms
 _CLAIM_GPU = """
+redis.call('SET', KEYS[7], ARGV[2], 'PX', tonumber(ARGV[5]))
 local doc = redis.call('LPOP', KEYS[1])
 if not doc then return nil end
 redis.call('SREM', KEYS[2], doc)
+redis.call('HDEL', KEYS[6], doc)
 if not redis.call('SET', ARGV[4] .. doc, ARGV[1], 'NX', 'EX', tonumber(ARGV[3])) then
   return {doc, -1}  -- held by another worker (queued twice); the holder finishes it
 end
@@ -60,6 +66,32 @@ return {doc, redis.call('HINCRBY', KEYS[5], doc, 1)}
 
 # After BLMOVE put `doc` in the CPU processing list: lock, stamp, count. KEYS: cpu_queued, processing,
 # timestamps, attempts; ARGV: doc, token, now_ms, ttl_s, lock_prefix
+# GPU jobs no GPU worker took in time move to the CPU queue, oldest first, atomically with the claims: a job
+# queued before ARGV[1] while a GPU worker polls (KEYS[4] set: the fleet is busy), or before ARGV[2] while none
+# does (a fleet starting from zero, or one that cannot start). KEYS: gpu_queue, gpu_queued, gpu_enqueued_at,
+# gpu_alive, cpu_queue, cpu_queued; ARGV: oldest_allowed_ms (alive), oldest_allowed_ms (none alive), limit,
+# now_ms. A job without a queued time (requeued by the sweep, or queued before the times were kept) is stamped now.
+_DRAIN_STRANDED = """
+local oldest = redis.call('EXISTS', KEYS[4]) == 1 and tonumber(ARGV[1]) or tonumber(ARGV[2])
+local moved = {}
+local jobs = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+for _, doc in ipairs(jobs) do
+  local queued_at = redis.call('HGET', KEYS[3], doc)
+  if not queued_at then
+    redis.call('HSET', KEYS[3], doc, ARGV[4])
+  elseif tonumber(queued_at) > oldest then
+    break
+  else
+    redis.call('LREM', KEYS[1], 1, doc); redis.call('SREM', KEYS[2], doc); redis.call('HDEL', KEYS[3], doc)
+    redis.call('SADD', KEYS[6], doc)
+    table.insert(moved, doc)
+  end
+end
+-- The CPU path takes from the right: moved jobs (they have waited already) go first, the oldest of them first.
+for i = #moved, 1, -1 do redis.call('RPUSH', KEYS[5], moved[i]) end
+return moved
+"""
+
 _START_CPU = """
 redis.call('SREM', KEYS[1], ARGV[1])
 if not redis.call('SET', ARGV[5] .. ARGV[1], ARGV[2], 'NX', 'EX', tonumber(ARGV[4])) then
@@ -194,6 +226,8 @@ class QueueKeys:
     published_prefix: str
     buli2_queue: str
     buli2_queued: str
+    gpu_enqueued_at: str = ""
+    gpu_alive: str = ""
 
     @classmethod
     def for_prefix(cls, prefix: str = "filot") -> QueueKeys:
@@ -214,6 +248,8 @@ class QueueKeys:
             published_prefix=f"{prefix}:ocr:published:",
             buli2_queue=f"{prefix}:buli2:queue",
             buli2_queued=f"{prefix}:buli2:queued",
+            gpu_enqueued_at=f"{prefix}:ocr:gpu:enqueued_at",
+            gpu_alive=f"{prefix}:ocr:gpu:alive",
         )
 
     def gpu_lock(self, doc_id: str) -> str:
@@ -270,6 +306,7 @@ class OcrQueue:
         self._publish_once = connection.register_script(_PUBLISH_ONCE)
         self._defer = connection.register_script(_DEFER)
         self._take = connection.register_script(_TAKE)
+        self._drain_stranded = connection.register_script(_DRAIN_STRANDED)
 
     def defer_escalation(self, doc_id: str) -> bool:
         """Keep an undelivered escalation in `<prefix>:buli2:queue` (once per document)."""
@@ -281,17 +318,18 @@ class OcrQueue:
 
     def enqueue_gpu(self, doc_id: str) -> bool:
         """RPUSH to the GPU queue unless the document is already queued or being processed anywhere."""
-        return bool(self._enqueue(keys=self.keys.in_flight_keys(), args=[doc_id, "gpu"]))
+        return bool(self._enqueue(keys=[*self.keys.in_flight_keys(), self.keys.gpu_enqueued_at], args=[doc_id, "gpu", _now_ms()]))
 
     def enqueue_cpu(self, doc_id: str) -> bool:
-        return bool(self._enqueue(keys=self.keys.in_flight_keys(), args=[doc_id, "cpu"]))
+        return bool(self._enqueue(keys=[*self.keys.in_flight_keys(), self.keys.gpu_enqueued_at], args=[doc_id, "cpu", _now_ms()]))
 
-    def claim_gpu(self, *, token: str, lock_ttl_s: int) -> Claim | None:
-        """Take the oldest GPU job; None when the queue is empty or the job is already held elsewhere."""
+    def claim_gpu(self, *, token: str, lock_ttl_s: int, alive_s: float = 30.0) -> Claim | None:
+        """Take the oldest GPU job; None when the queue is empty or the job is already held elsewhere. Every poll
+        also says a GPU worker is alive for alive_s (drain_stranded moves everything when none is)."""
         k = self.keys
         result = self._claim_gpu(
-            keys=[k.gpu_queue, k.gpu_queued, k.gpu_processing, k.gpu_timestamps, k.gpu_attempts],
-            args=[token, _now_ms(), lock_ttl_s, k.gpu_lock_prefix],
+            keys=[k.gpu_queue, k.gpu_queued, k.gpu_processing, k.gpu_timestamps, k.gpu_attempts, k.gpu_enqueued_at, k.gpu_alive],
+            args=[token, _now_ms(), lock_ttl_s, k.gpu_lock_prefix, max(1, int(alive_s * 1000))],
         )
         if result is None or int(result[1]) < 0:
             return None
@@ -313,6 +351,21 @@ class OcrQueue:
         if attempts < 0:
             return None
         return Claim(doc_id=doc_id, attempts=attempts, token=token, path="cpu")
+
+    def drain_stranded(self, *, max_wait_s: float, no_worker_wait_s: float, limit: int = 1000) -> list[str]:
+        """GPU jobs moved to the CPU queue: those waiting over max_wait_s while a GPU worker polls, over
+        no_worker_wait_s while none does. A job with no queued time (queued before this existed, or requeued by
+        the sweep after its worker died) starts waiting now."""
+        k = self.keys
+        now = _now_ms()
+        moved = self._drain_stranded(
+            keys=[k.gpu_queue, k.gpu_queued, k.gpu_enqueued_at, k.gpu_alive, k.cpu_queue, k.cpu_queued],
+            args=[now - int(max_wait_s * 1000), now - int(no_worker_wait_s * 1000), limit, now],
+        )
+        return [_text(doc) for doc in moved]
+
+    def gpu_worker_alive(self) -> bool:
+        return bool(self.redis.exists(self.keys.gpu_alive))
 
     def complete(self, claim: Claim) -> bool:
         return self._end(claim, "complete")

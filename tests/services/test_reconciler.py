@@ -200,3 +200,26 @@ def test_an_unanswered_escalation_is_sent_again_and_reported_after_the_sla(
     assert report.review_overdue == 1
     reviewer_case = httpx.get(f"{buli2._client.base_url}/v1/escalations").json()
     assert reviewer_case[0]["deliveries"] == 2  # the same case, reminded, not a second one
+
+
+def test_documents_no_gpu_worker_takes_are_decided_on_the_cpu_path(
+    settings: Settings, buli2: Buli2Client, sample_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A GPU fleet that never starts strands nothing: past the cold-start wait the reconciler moves every waiting
+    GPU job to the CPU queue (logged with the cause, counted), and the CPU worker decides them all."""
+    import time
+
+    components = build_components(settings.model_copy(update={"gpu_cold_start_wait_s": 0.2}))
+    docs = [submit(components, sample(sample_dir, v).read_bytes()) for v in ("clean", "no_card", "rotate")]
+    assert components.queue.lengths()["gpu"] == 3
+    time.sleep(0.3)
+    with caplog.at_level("WARNING", logger="filot.reconciler"):
+        report = Reconciler(components, buli2).run_once()
+    assert report.gpu_stranded_to_cpu == 3
+    assert any("no GPU worker has polled" in r.getMessage() for r in caplog.records)
+    assert components.queue.lengths()["gpu"] == 0 and components.queue.lengths()["cpu"] == 3
+    parts = (components, buli2)
+    while worker("cpu", parts).process_one():
+        pass
+    assert {components.store.get(d).status for d in docs} <= {Status.APPROVED, Status.REJECTED}  # type: ignore[union-attr]
+    assert Reconciler(components, buli2).run_once().gpu_stranded_to_cpu == 0

@@ -214,3 +214,38 @@ def test_prefix_is_configurable(redis_url: str, client: redis.Redis) -> None:
     queue.enqueue_gpu("doc")
     assert client.lrange("staging:ocr:gpu:queue", 0, -1) == ["doc"]
     assert queue.lengths() == {"gpu": 1, "cpu": 0, "gpu_processing": 0, "cpu_processing": 0, "buli2": 0}
+
+
+def test_gpu_jobs_no_gpu_worker_takes_move_to_the_cpu_queue(queue: OcrQueue, client: redis.Redis) -> None:
+    """No GPU worker has polled: jobs past the cold-start wait move, oldest first, and a GPU claim finds nothing."""
+    for doc in ("a", "b", "c"):
+        queue.enqueue_gpu(doc)
+    assert not queue.gpu_worker_alive()
+    assert queue.drain_stranded(max_wait_s=1, no_worker_wait_s=600) == []  # a fleet starting from zero gets time
+    for doc in ("a", "b", "c"):
+        client.hset("filot:ocr:gpu:enqueued_at", doc, int(time.time() * 1000) - 601_000)
+    assert queue.drain_stranded(max_wait_s=3600, no_worker_wait_s=600) == ["a", "b", "c"]
+    # The CPU path takes from the right: the moved jobs ahead of anything queued there, the oldest first.
+    assert client.lrange("filot:ocr:queue", 0, -1) == ["c", "b", "a"] and client.llen("filot:ocr:gpu:queue") == 0
+    assert client.smembers("filot:ocr:queued") == {"a", "b", "c"} and client.hlen("filot:ocr:gpu:enqueued_at") == 0
+    assert queue.enqueue_gpu("a") is False  # in flight on the CPU path now: not queued twice
+    claim = queue.claim_cpu(token="t", lock_ttl_s=5, timeout_s=1)
+    assert claim is not None and claim.doc_id == "a"
+
+
+def test_with_a_live_gpu_worker_only_jobs_past_the_wait_move(queue: OcrQueue, client: redis.Redis) -> None:
+    queue.enqueue_gpu("old")
+    queue.enqueue_gpu("young")
+    client.hset("filot:ocr:gpu:enqueued_at", "old", int(time.time() * 1000) - 300_000)  # queued 5 minutes ago
+    assert queue.claim_gpu(token="t", lock_ttl_s=5) is not None  # a GPU worker polls (and takes "old")...
+    queue.enqueue_gpu("older")
+    client.hset("filot:ocr:gpu:enqueued_at", "older", int(time.time() * 1000) - 300_000)
+    client.lrem("filot:ocr:gpu:queue", 1, "older")
+    client.lpush("filot:ocr:gpu:queue", "older")  # ...and an older job waits at the head
+    assert queue.gpu_worker_alive()
+    assert queue.drain_stranded(max_wait_s=120, no_worker_wait_s=3600) == ["older"]  # the young one stays
+    assert client.lrange("filot:ocr:gpu:queue", 0, -1) == ["young"]
+    assert queue.drain_stranded(max_wait_s=120, no_worker_wait_s=3600) == []
+    client.rpush("filot:ocr:gpu:queue", "unstamped")  # requeued by the sweep: no queued time
+    assert queue.drain_stranded(max_wait_s=0.001, no_worker_wait_s=3600) == ["young"]  # stamped now, not moved
+    assert client.hget("filot:ocr:gpu:enqueued_at", "unstamped") is not None
