@@ -43,7 +43,6 @@ class CardEvidence:
     nik_font_fit: how well the worst NIK glyph fits OCR-A (0-1), and nik_font_matches whether that is as well as
     genuine cards fit; None where the NIK's typeface was not checked.
     nik_resolved_digits: NIK digits the image left between two candidates, decided by the rest of the card.
-    card_outline: True when a card-shaped object was found in the photo and rectified (a card was found).
     capture: what is wrong with the photo, as codes an app can act on (services.pipeline.capture).
     card_finder: how the card was found: "outline", "frame" (a scan), "missed" (no card found, the whole photo
     read as one: the finder's fallback), "none" (no card), "off" (not looked for).
@@ -53,14 +52,13 @@ class CardEvidence:
     nik_font_fit: float | None = None
     nik_font_matches: bool | None = None
     nik_resolved_digits: int = 0
-    card_outline: bool = False
     capture: tuple[str, ...] = ()
     card_finder: str = "off"
 
     @property
     def card_found(self) -> bool:
         """A card is there: its e-KTP layout registered, or its outline was found in the photo."""
-        return self.layout is not None or self.card_outline
+        return self.layout is not None or self.card_finder == "outline"
 
     @property
     def card_missing(self) -> bool:

@@ -116,9 +116,9 @@ def read_photo(
     started = time.perf_counter()
     reading = read_card(gray, doc_type=doc_type, engine=engine)
     timings["ocr"] = (time.perf_counter() - started) * 1000
-    outline = shot.quad is not None and shot.quad.method == "outline"
     problems = shot.problems
-    if shot.quad is None and find_card and reading.fields:
+    found_by = "off" if not find_card else shot.quad.method if shot.quad is not None else "none"
+    if found_by == "none" and reading.fields:
         # The finder's miss, not the user's: the whole photo read as a card (a card filling a frame of another
         # shape, a surface like the card). Logged with what was read, counted by the worker (card_finder).
         log.warning(
@@ -127,10 +127,8 @@ def read_photo(
             extra={"card_finder": "missed", "fields_read": len(reading.fields)},
         )
         problems = tuple(code for code in problems if code != "card_not_found")
-    found_by = "off" if not find_card else shot.quad.method if shot.quad is not None else "none"
-    if found_by == "none" and "card_not_found" not in problems:
         found_by = "missed"
-    evidence = replace(reading.evidence, card_outline=outline, capture=problems, card_finder=found_by)
+    evidence = replace(reading.evidence, capture=problems, card_finder=found_by)
     return replace(reading, evidence=evidence), quality, skew, timings
 
 

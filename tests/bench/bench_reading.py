@@ -33,6 +33,7 @@ from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
 from services.samples.generate import generate_sample, sample_rng
 from services.samples.truth import EKTP_DEGRADED_VARIANTS
+from tests.bench.bench_kernels import median_ms
 
 VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)
 
@@ -51,13 +52,7 @@ def cards(count: int, seed: int) -> list[tuple[np.ndarray, dict[str, str]]]:
 
 def cpu_ms(call: Callable[[], object], runs: int) -> float:
     """Median CPU milliseconds of call over runs (after one warm-up call)."""
-    call()
-    times = []
-    for _ in range(runs):
-        started = time.process_time()
-        call()
-        times.append((time.process_time() - started) * 1000)
-    return statistics.median(times)
+    return median_ms(call, runs, clock=time.process_time)
 
 
 def per_card(grays: Sequence[np.ndarray], call: Callable[[np.ndarray], object], runs: int) -> list[float]:
