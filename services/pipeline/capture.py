@@ -55,7 +55,8 @@ def glare_share(card: np.ndarray) -> float:
     height, width = card.shape[:2]
     x0, y0, x1, y1 = FIELD_REGION
     region = card[int(y0 * height) : int(y1 * height), int(x0 * width) : int(x1 * width)]
-    darkest = region if region.ndim == 2 else region.min(axis=2)
+    # The darkest channel through OpenCV (numpy's min over the last axis took 3.7 ms of a 4 ms check).
+    darkest = region if region.ndim == 2 else cv2.min(cv2.min(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
     small = cv2.resize(darkest, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     paper = float(np.percentile(small, 90))
     bright = (small >= max(GLARE_MIN_LEVEL, paper + GLARE_ABOVE_PAPER)).astype(np.uint8)

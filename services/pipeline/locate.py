@@ -53,6 +53,9 @@ def _frame(image: np.ndarray) -> CardQuad:
     return CardQuad(corners=corners, method="frame", share=1.0, touches_edge=False)
 
 
+SURFACE_WEIGHTS = (0.6, 1.0, 1.0)  # L, a, b: lightness counts less than colour (a shadow is not a card)
+
+
 def _foreground(small: np.ndarray) -> np.ndarray:
     """What differs from the surface sampled along the border, as a 0/255 mask."""
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
@@ -62,11 +65,14 @@ def _foreground(small: np.ndarray) -> np.ndarray:
         [lab[:ring].reshape(-1, 3), lab[-ring:].reshape(-1, 3), lab[:, :ring].reshape(-1, 3), lab[:, -ring:].reshape(-1, 3)]
     )
     centre = np.median(border, axis=0)
-    distance = np.linalg.norm((lab - centre) * np.array([0.6, 1.0, 1.0], np.float32), axis=2)
-    border_distance = np.linalg.norm((border - centre) * np.array([0.6, 1.0, 1.0], np.float32), axis=1)
+    border_distance = np.linalg.norm((border - centre) * np.array(SURFACE_WEIGHTS, np.float32), axis=1)
     # The surface's spread from its 80th percentile: a card touching the border must not widen it.
     threshold = max(14.0, float(np.percentile(border_distance, 80)) * 1.6)
-    mask = (distance > threshold).astype(np.uint8) * 255
+    # The squared distance of every pixel through OpenCV's per-channel arithmetic: numpy's norm over the last axis
+    # took 4.5 of the finder's 7 ms on a 571-px photo.
+    difference = cv2.multiply(cv2.subtract(lab, (*map(float, centre), 0.0)), (*SURFACE_WEIGHTS, 0.0))
+    squared = cv2.transform(cv2.multiply(difference, difference), np.ones((1, 3), np.float32))
+    mask = (squared > threshold * threshold).astype(np.uint8) * 255
     size = max(3, int(0.02 * min(height, width)) | 1)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
@@ -194,24 +200,23 @@ def _grabcut(small: np.ndarray) -> np.ndarray:
 def _sides_stand_out(small: np.ndarray, corners: np.ndarray) -> bool:
     """Each side of the quadrilateral separates two different colours: a quadrilateral that cuts through the card
     (a part of it found) or through the surface is not the card's outline."""
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
-    height, width = lab.shape[:2]
+    height, width = small.shape[:2]
     centre = corners.mean(axis=0)
+    steps = np.linspace(0.2, 0.8, 12)[:, None]
     for i in range(4):
         a, b = corners[i], corners[(i + 1) % 4]
-        inside: list[np.ndarray] = []
-        outside: list[np.ndarray] = []
-        for t in np.linspace(0.2, 0.8, 12):
-            point = a + t * (b - a)
-            towards = (centre - point) / max(1.0, float(np.linalg.norm(centre - point)))
-            for offset, bucket in ((6, inside), (-6, outside)):
-                x, y = (point + offset * towards).round().astype(int)
-                if 0 <= x < width and 0 <= y < height:
-                    bucket.append(lab[y, x])
-        if len(inside) < 4 or len(outside) < 4:
-            continue  # a side along the photo's edge: nothing outside to compare
-        difference = np.linalg.norm(np.median(inside, axis=0) - np.median(outside, axis=0))
-        if difference < 8:
+        points = a + steps * (b - a)
+        towards = (centre - points) / np.maximum(1.0, np.linalg.norm(centre - points, axis=1))[:, None]
+        medians = []
+        for offset in (6, -6):  # inside, outside
+            x, y = (points + offset * towards).round().astype(int).T
+            keep = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+            if keep.sum() < 4:
+                break  # a side along the photo's edge: nothing outside to compare
+            # Only the sampled pixels to Lab: the conversion is per pixel, the whole photo's took most of this check.
+            lab = cv2.cvtColor(small[y[keep], x[keep]][:, None, :], cv2.COLOR_BGR2LAB).astype(np.float32)
+            medians.append(np.median(lab[:, 0, :], axis=0))
+        if len(medians) == 2 and np.linalg.norm(medians[0] - medians[1]) < 8:
             return False
     return True
 

@@ -51,3 +51,13 @@ def test_the_kernel_chain_finds_the_same_card_as_opencv(card_bgr: np.ndarray) ->
     assert ours.quad is not None and reference.quad is not None
     assert np.abs(ours.quad.corners - reference.quad.corners).max() < 3
     assert diff(ours.card, reference.card).mean() < 1.5
+
+
+def test_warp_replicates_the_edges_past_the_photo(card_bgr: np.ndarray) -> None:
+    """A card cut off by the frame: corners outside the photo read its edge pixels (as OpenCV's BORDER_REPLICATE),
+    never wrap around or extrapolate."""
+    h, w = card_bgr.shape[:2]
+    corners = np.array([[-0.1 * w, -0.05 * h], [w * 1.08, h * 0.02], [w * 0.95, h * 1.1], [w * 0.02, h * 0.97]], np.float32)
+    ours = warp_cpu(card_bgr, corners, width=333, height=210)  # not a whole number of the twin's 32-pixel tiles
+    difference = diff(ours, OPENCV.warp(card_bgr, corners, width=333, height=210))
+    assert difference.max() <= 3 and (difference <= 2).mean() > 0.995
