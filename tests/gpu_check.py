@@ -6,7 +6,9 @@
 4. the cost of the first call of each launch wrapper (the JIT a new task pays) against a warm call;
 5. the photo chain's kernels on a 12-megapixel photo: CUDA (with and without the copies) beside OpenCV and the CPU
    twins, and the card chain (ink, resize, deskew) on batches;
-6. the kernel bench (tests/bench/bench_kernels) as it prints with a GPU.
+6. numba's on-disk kernel cache: a fresh process's first warp call with an empty cache and with the cache the
+   previous process wrote (what caching could save a new task; docs/gpu.md);
+7. the kernel bench (tests/bench/bench_kernels) as it prints with a GPU.
 
 Run with `python -m tests.gpu_check --out var/gpu-check.txt`; needs numpy, numba with numba-cuda, OpenCV (no
 Tesseract, no servers).
@@ -175,6 +177,37 @@ def photo_chain(report: Report) -> None:
                    f"OpenCV/CUDA {cpu / gpu:.2f}")
 
 
+_CACHE_PROBE = """
+import sys, time
+import numpy as np
+from numba import cuda
+from services.kernels import photo
+kernel = cuda.jit(cache=True)(photo._warp_kernel.py_func)
+src = cuda.to_device(np.zeros((300, 400, 3), np.uint8))
+out = cuda.device_array((63, 100, 3), np.uint8)
+started = time.perf_counter()
+kernel[(7, 4, 3), (16, 16, 1)](src, out, *[float(v) for v in np.eye(3).ravel()])
+cuda.synchronize()
+print(f"{(time.perf_counter() - started) * 1000:.1f}")
+"""
+
+
+def kernel_cache(report: Report) -> None:
+    """The warp kernel compiled with cache=True, its first call in two fresh processes sharing NUMBA_CACHE_DIR."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache_dir:
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"} | {"NUMBA_CACHE_DIR": cache_dir}
+        times = []
+        for _ in range(2):
+            done = subprocess.run([sys.executable, "-c", _CACHE_PROBE], env=env, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=300, check=True)
+            times.append(float(done.stdout.strip().splitlines()[-1]))
+        files = sum(1 for _ in Path(cache_dir).rglob("*") if _.is_file())
+    report.say("\n## Kernel cache (warp kernel, cache=True), first call in a fresh process, ms")
+    report.say(f"empty cache {times[0]:.1f}; cache from the previous process {times[1]:.1f} ({files} cache files)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "gpu-check.txt")
@@ -202,7 +235,7 @@ def main() -> int:
                                                                     "compile", "--arch", target], env) != 0
     failures += _run(report, "Kernel tests on real CUDA", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                                           "--noconftest", "tests/services/kernels/cudasim"], env) != 0
-    for step in (first_calls, photo_chain):
+    for step in (first_calls, photo_chain, kernel_cache):
         try:
             step(report)
         except Exception as exc:  # noqa: BLE001 (a failed section is reported, the others still run)
