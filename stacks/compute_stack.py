@@ -120,6 +120,7 @@ class ComputeStack(Stack):
             secrets=secrets.ecs_secrets(WORKER_SECRETS),
             scaling=config.gpu_workers,
             backlog_per_worker=config.backlog.gpu_per_worker,
+            warm_hours_utc=config.gpu_warm_hours_utc,
         )
         self.cpu_worker = CpuWorkerService(
             self,

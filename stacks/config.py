@@ -32,6 +32,9 @@ ALARMS_KEY = "filot:alarms"
 BACKEND_MIN_KEY, BACKEND_MAX_KEY = "filot:backendMin", "filot:backendMax"
 GPU_MIN_KEY, GPU_MAX_KEY = "filot:gpuWorkerMin", "filot:gpuWorkerMax"
 CPU_MIN_KEY, CPU_MAX_KEY = "filot:cpuWorkerMin", "filot:cpuWorkerMax"
+# "H-H" (UTC, e.g. "0-14" for 07:00-21:00 in Jakarta): one GPU task kept running in those hours, so an upload
+# then does not wait for a GPU instance to start from zero (docs/gpu.md, "Scaling from zero").
+GPU_WARM_HOURS_KEY = "filot:gpuWarmHoursUtc"
 # The workers' scaling targets, written by the capacity model (`python -m services.capacity`, docs/capacity.md).
 SCALING_KEY = "filot:scaling"
 GPU_BACKLOG_FIELD, CPU_BACKLOG_FIELD = "gpuBacklogPerWorker", "cpuBacklogPerWorker"
@@ -58,6 +61,7 @@ KNOWN_KEYS = frozenset(
         GPU_MAX_KEY,
         CPU_MIN_KEY,
         CPU_MAX_KEY,
+        GPU_WARM_HOURS_KEY,
         SCALING_KEY,
     }
 )
@@ -135,6 +139,8 @@ class StageConfig:
     backend: ScalingRange = ScalingRange(minimum=2, maximum=6)
     gpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
     cpu_workers: ScalingRange = ScalingRange(minimum=0, maximum=4)
+    # (from, until) hours UTC during which the GPU service keeps at least one task; None: scale to zero at will.
+    gpu_warm_hours_utc: tuple[int, int] | None = None
     backlog: BacklogTargets
 
     def __post_init__(self) -> None:
@@ -179,6 +185,7 @@ class StageConfig:
         self._check_endpoints()
         self._check_environment()
         self._check_scaling()
+        self._check_warm_hours()
         checked_thresholds(ALARMS_KEY, self.alarms)
 
     def _check_network(self) -> None:
@@ -272,6 +279,20 @@ class StageConfig:
                 "the stacks set this one themselves (a secret, or derived from the stage): remove it",
             )
             _check(isinstance(value, str), ENVIRONMENT_KEY, f"{name}={value!r}", "every value must be a string")
+
+    def _check_warm_hours(self) -> None:
+        hours = self.gpu_warm_hours_utc
+        if hours is None:
+            return
+        _check(
+            isinstance(hours, tuple)
+            and len(hours) == 2
+            and all(_is_whole(h) and 0 <= h <= 23 for h in hours)
+            and hours[0] != hours[1],
+            GPU_WARM_HOURS_KEY,
+            hours,
+            'it must be two different hours from 0 to 23, written "from-until" (UTC), e.g. "0-14"',
+        )
 
     def _check_scaling(self) -> None:
         for (min_key, max_key), scaling, lowest_min in (
@@ -376,6 +397,7 @@ class StageConfig:
             backend=_range(context, BACKEND_MIN_KEY, BACKEND_MAX_KEY, defaults.backend),
             gpu_workers=_range(context, GPU_MIN_KEY, GPU_MAX_KEY, defaults.gpu_workers),
             cpu_workers=_range(context, CPU_MIN_KEY, CPU_MAX_KEY, defaults.cpu_workers),
+            gpu_warm_hours_utc=_hours(context, GPU_WARM_HOURS_KEY),
             backlog=_backlog(context),
         )
 
@@ -392,6 +414,16 @@ def _is_whole(value: object) -> bool:
 def _redacted(url: object) -> object:
     # A PagerDuty integration URL carries its key; never echo it into a build log.
     return re.sub(r"(https?://[^/]+/).+", r"\1...", url) if isinstance(url, str) else url
+
+
+def _hours(context: Mapping[str, object], key: str) -> tuple[int, int] | None:
+    value = text(context, key)
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", value)
+    if match is None:
+        raise ValueError(f'{key} is {value!r}: it must be "from-until" in whole hours UTC, e.g. "0-14"')
+    return int(match.group(1)), int(match.group(2))
 
 
 def _range(context: Mapping[str, object], min_key: str, max_key: str, default: ScalingRange) -> ScalingRange:

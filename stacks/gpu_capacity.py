@@ -36,11 +36,19 @@ class GpuCapacity(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="ECS container agent on the GPU instances",
+            description="ECS container agent on the GPU instances; Session Manager for operators",
         )
+        # An operator reaches an instance through Session Manager (no SSH key, no inbound port) to run nvidia-smi
+        # or read the agent's log when a GPU task will not start (docs/gpu.md, "On the instance").
+        self.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"))
         user_data = ec2.UserData.for_linux()
         # The GPU AMI has the NVIDIA driver and runtime; the agent must also advertise the GPU to the scheduler.
-        user_data.add_commands("echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config")
+        user_data.add_commands(
+            "echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config",
+            # Tasks in awsvpc mode cannot reach the instance metadata service, hence not the instance role: a
+            # worker has its own task role and needs nothing of the instance's.
+            "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+        )
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",

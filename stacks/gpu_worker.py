@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
@@ -23,7 +24,9 @@ MEMORY_MIB = 14336
 
 
 class GpuWorkerService(Construct):
-    """``service`` on ``capacity_provider``, one task per instance (each takes the instance's GPU)."""
+    """``service`` on ``capacity_provider``, one task per instance (each takes the instance's GPU). With
+    ``warm_hours_utc`` (from, until), at least one task runs in those hours: the first upload of the day does not
+    wait for an instance to start from zero (docs/gpu.md, "Scaling from zero")."""
 
     def __init__(
         self,
@@ -38,6 +41,7 @@ class GpuWorkerService(Construct):
         secrets: Mapping[str, ecs.Secret],
         scaling: ScalingRange,
         backlog_per_worker: int,
+        warm_hours_utc: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.task_definition = ecs.Ec2TaskDefinition(self, "Task", network_mode=ecs.NetworkMode.AWS_VPC)
@@ -70,6 +74,10 @@ class GpuWorkerService(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
+        # The service names a capacity provider that only the cluster's capacity provider association attaches;
+        # CloudFormation could create the service first, and a first deploy would then fail. CDK adds that
+        # association at synthesis, as a child of the cluster: depending on the cluster includes it.
+        self.service.node.add_dependency(cluster)
         self.scaling = QueueScaling(
             self,
             "Scaling",
@@ -80,3 +88,15 @@ class GpuWorkerService(Construct):
             running_tasks=running_tasks(cluster_name=cluster.cluster_name, service_name=self.service.service_name),
             busy_ms=metric(GPU_PROCESSING_TIME_MS, statistic="Sum"),
         )
+        if warm_hours_utc is not None:
+            start, end = warm_hours_utc
+            self.scaling.task_count.scale_on_schedule(
+                "WarmFrom",
+                schedule=appscaling.Schedule.cron(hour=str(start), minute="0"),
+                min_capacity=max(1, scaling.minimum),
+            )
+            self.scaling.task_count.scale_on_schedule(
+                "WarmUntil",
+                schedule=appscaling.Schedule.cron(hour=str(end), minute="0"),
+                min_capacity=scaling.minimum,
+            )

@@ -74,6 +74,13 @@ def suppress_known_findings(stage: Stage) -> None:
         applies_to=["Action::ecs:Submit*", "Resource::*"],
     )
     _suppress(
+        compute.gpu_capacity.role,
+        "AwsSolutions-IAM4",
+        "AmazonSSMManagedInstanceCore is AWS's documented policy for Session Manager on an instance (what an "
+        "operator uses to run nvidia-smi on a GPU host without SSH); AWS keeps its actions current.",
+        applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"],
+    )
+    _suppress(
         compute.gpu_capacity.auto_scaling_group,
         "AwsSolutions-AS3",
         "ECS managed scaling launches and terminates these instances as the GPU queue grows and empties (down "

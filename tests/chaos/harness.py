@@ -1,5 +1,7 @@
 """The chaos run (`make chaos`): documents through the real API while workers are SIGKILLed, Redis is
-restarted and flushed, and the reviewer goes away; then it counts what was lost or decided twice.
+restarted and flushed, and the reviewer goes away; then a phase where the GPU fleet is gone (its workers killed
+and never restarted, as a fleet that cannot start) while more documents arrive; then it counts what was lost or
+decided twice.
 
 Loopback only, bounded in documents, events and time. Exit status 0 when nothing was lost, nothing was
 decided twice and no escalation was duplicated.
@@ -32,7 +34,7 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
-from services.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, read_emf
+from services.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, RECONCILER_RECOVERIES, read_emf
 from services.samples.generate import generate_set
 
 # Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
@@ -57,6 +59,7 @@ class ChaosLog:
     redis_restarts: int = 0
     flushes: int = 0
     reviewer_outages: int = 0
+    no_gpu_documents: int = 0
     events: list[str] = field(default_factory=list)
 
     def note(self, started: float, what: str) -> None:
@@ -73,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the queue to drain")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--reviewer-outage", type=float, default=8.0, metavar="SECONDS", help="how long BULI2 is down")
+    parser.add_argument(
+        "--no-gpu-documents", type=int, default=None, metavar="N",
+        help="documents uploaded after the GPU workers are gone for good (default: a tenth of --documents)",
+    )
     args = parser.parse_args(argv)
     return run(
         args.documents,
@@ -81,11 +88,19 @@ def main(argv: list[str] | None = None) -> int:
         timeout=args.timeout,
         seed=args.seed,
         reviewer_outage_s=args.reviewer_outage,
+        no_gpu_documents=args.no_gpu_documents if args.no_gpu_documents is not None else max(1, args.documents // 10),
     )
 
 
 def run(
-    documents: int, *, kills: int, workdir: Path, timeout: float, seed: int, reviewer_outage_s: float = 8.0
+    documents: int,
+    *,
+    kills: int,
+    workdir: Path,
+    timeout: float,
+    seed: int,
+    reviewer_outage_s: float = 8.0,
+    no_gpu_documents: int = 0,
 ) -> int:
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -94,7 +109,10 @@ def run(
     rng = random.Random(seed)
     total = sum(n for *_, n in MIX)
     plan = [(kind, variant, max(1, round(n * documents / total))) for kind, variant, n in MIX]
-    samples = generate_set(workdir / "samples", seed=seed, plan=plan)[:documents]
+    generated = generate_set(workdir / "samples", seed=seed, plan=plan)
+    samples = generated[:documents]
+    # The last phase's documents: the same mix again, from the end of the set (a rounding short, from the start).
+    later = (generated[documents:] + generated)[:no_gpu_documents]
     ports = {name: free_port() for name in ("redis", "api", "reviewer")}
     api_url = f"http://127.0.0.1:{ports['api']}"
     env = {
@@ -108,6 +126,9 @@ def run(
         # One uploader sends every document: lift the per-user and per-address limits for it.
         "FILOT_RATE_LIMIT_USER_PER_MINUTE": "100000",
         "FILOT_RATE_LIMIT_ADDRESS_PER_MINUTE": "100000",
+        # A GPU job waits this long while GPU workers poll, this long once none has (production: 120 s, 600 s).
+        "FILOT_GPU_QUEUE_MAX_WAIT_S": "20",
+        "FILOT_GPU_COLD_START_WAIT_S": "3",
     }
     py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])
@@ -134,10 +155,46 @@ def run(
                 progress=lambda: decided(workdir, uploaded), reviewer_outage_s=reviewer_outage_s)
         uploader.join()
         drained = wait_for_drain(workdir, uploaded, timeout=timeout, started=started)
+        if drained is not None and no_gpu_documents:
+            drained = without_gpu_workers(
+                processes, log, api_url=api_url, samples=later, uploaded=uploaded, workdir=workdir, timeout=timeout,
+                started=started,
+            )
         publishes.stop()
     finally:
         processes.stop_all()
-    return report(workdir, uploaded, log, publishes, drained=drained, wall=time.monotonic() - started, total=documents)
+    return report(
+        workdir, uploaded, log, publishes, drained=drained, wall=time.monotonic() - started, total=documents + len(later)
+    )
+
+
+def without_gpu_workers(
+    processes: Processes,
+    log: ChaosLog,
+    *,
+    api_url: str,
+    samples: list[tuple[Path, object]],
+    uploaded: list[str],
+    workdir: Path,
+    timeout: float,
+    started: float,
+) -> float | None:
+    """The GPU fleet never comes back (a capacity provider that cannot place a task, an image that cannot start
+    CUDA): uploads still go to the GPU queue, and the reconciler has to move them to the CPU worker, which is
+    killed once on the way."""
+    for name in WORKERS:
+        if "gpu" in name:
+            processes.kill(name)
+    log.note(started, f"GPU workers SIGKILLed for good; {len(samples)} more documents arrive")
+    before = len(uploaded)
+    upload_all(api_url, samples, uploaded)
+    log.no_gpu_documents = len(uploaded) - before
+    time.sleep(1)
+    processes.kill("worker-cpu-1")
+    log.kills["worker-cpu-1"] += 1
+    processes.restart("worker-cpu-1")
+    log.note(started, "SIGKILL worker-cpu-1 while it works alone")
+    return wait_for_drain(workdir, uploaded, timeout=timeout, started=started)
 
 
 def upload_all(api_url: str, samples: list[tuple[Path, object]], out: list[str]) -> None:
@@ -255,16 +312,19 @@ def wait_for_drain(workdir: Path, ids: list[str], *, timeout: float, started: fl
     return None
 
 
-def emitted_metrics(workdir: Path) -> tuple[int, list[int]]:
-    """BULI2 retries and circuit-breaker state changes, read back from the EMF lines the services printed."""
-    retries, states = 0, []
+def emitted_metrics(workdir: Path) -> tuple[int, list[int], int]:
+    """BULI2 retries, circuit-breaker state changes and GPU jobs moved to the CPU queue, read back from the EMF
+    lines the services printed."""
+    retries, states, moved = 0, [], 0
     for log_file in sorted((workdir / "logs").glob("*.log")):
         for point in read_emf(log_file.read_text(errors="replace").splitlines()):
             if point.name == BULI2_RETRY_COUNT:
                 retries += int(point.value)
             elif point.name == CIRCUIT_BREAKER_STATE:
                 states.append(int(point.value))
-    return retries, states
+            elif point.name == RECONCILER_RECOVERIES and point.dimensions.get("Kind") == "gpu_stranded_to_cpu":
+                moved += int(point.value)
+    return retries, states, moved
 
 
 def report(
@@ -285,12 +345,13 @@ def report(
     duplicate_escalations = [doc for doc, n in case_ids.items() if n > 1] + [d for d, n in human_decisions.items() if n > 1]
     duplicate_publishes = [key for key, n in publishes.seen.items() if n > 1]
     outcome = Counter(final.values())
-    retries, breaker = emitted_metrics(workdir)
+    retries, breaker, moved = emitted_metrics(workdir)
     print()
     print(
         f"chaos: {len(ids)}/{total} documents uploaded; {sum(log.kills.values())} worker SIGKILLs "
         f"({', '.join(f'{k} {v}' for k, v in sorted(log.kills.items()))}); {log.redis_restarts} redis restart(s) "
-        f"(AOF), {log.flushes} FLUSHALL, {log.reviewer_outages} reviewer outage(s)"
+        f"(AOF), {log.flushes} FLUSHALL, {log.reviewer_outages} reviewer outage(s), "
+        f"{log.no_gpu_documents} document(s) with no GPU worker"
     )
     print(
         f"outcome: {outcome['approved']} approved, {outcome['rejected']} rejected, {outcome['failed']} failed; "
@@ -303,6 +364,10 @@ def report(
         + f"; wall {wall:.1f}s"
     )
     print(f"buli2: {retries} retries, circuit breaker transitions {breaker or 'none'} (from the services' EMF lines)")
+    print(f"gpu queue: {moved} job(s) moved to the CPU queue by the reconciler (recoveries, Kind gpu_stranded_to_cpu)")
+    if log.no_gpu_documents and not moved:
+        print("the GPU workers were gone, yet nothing was moved to the CPU queue")
+        return 1
     ok = drained is not None and not lost and not double and not duplicate_escalations
     if not ok:
         print(f"lost: {lost[:10]} double: {double[:10]} duplicate escalations: {duplicate_escalations[:10]}")

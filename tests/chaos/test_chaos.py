@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,13 @@ import pytest
 from tests.chaos.harness import run
 
 
-def test_nothing_lost_or_decided_twice_through_kills_redis_restart_flush_and_reviewer_outage(
+def test_nothing_lost_or_decided_twice_through_kills_redis_restart_flush_reviewer_outage_and_no_gpu_fleet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = run(30, kills=6, workdir=tmp_path / "chaos", timeout=300, seed=5)
+    status = run(30, kills=6, workdir=tmp_path / "chaos", timeout=300, seed=5, no_gpu_documents=5)
     out = capsys.readouterr().out
-    assert "1 redis restart(s) (AOF), 1 FLUSHALL, 1 reviewer outage(s)" in out
+    assert "1 redis restart(s) (AOF), 1 FLUSHALL, 1 reviewer outage(s), 5 document(s) with no GPU worker" in out
+    moved = re.search(r"gpu queue: (\d+) job\(s\) moved to the CPU queue", out)
+    assert moved and int(moved.group(1)) >= 5, out[-3000:]  # at least the last phase's, all of which waited
     assert "result: lost=0 double_decisions=0 duplicate_escalations=0" in out, out[-3000:]
     assert status == 0

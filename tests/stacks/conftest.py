@@ -51,8 +51,9 @@ VARIANT = StageConfig(
     environment={"FILOT_APPROVE_AT": "90"},
     alarms={"dead-letters": 5, "http-latency": 1500.5},
     backend=ScalingRange(minimum=1, maximum=3),
-    gpu_workers=ScalingRange(minimum=1, maximum=2),
+    gpu_workers=ScalingRange(minimum=0, maximum=2),
     cpu_workers=ScalingRange(minimum=0, maximum=1),
+    gpu_warm_hours_utc=(23, 13),
     # Not cdk.json's figures, so the tests see the configured backlog reach the scaling policies.
     backlog=BacklogTargets(gpu_per_worker=123, cpu_per_worker=7),
 )

@@ -21,6 +21,7 @@ from stacks.config import (
     ENVIRONMENT_KEY,
     GPU_MAX_KEY,
     GPU_MIN_KEY,
+    GPU_WARM_HOURS_KEY,
     IMAGE_TAG_KEY,
     KEEP_IMAGES_KEY,
     LOG_RETENTION_DAYS_KEY,
@@ -93,6 +94,7 @@ def test_command_line_strings_are_accepted() -> None:
             API_ON_LAMBDA_KEY: "true",
             GPU_MIN_KEY: "1",
             GPU_MAX_KEY: "3",
+            GPU_WARM_HOURS_KEY: "0-14",
             ENVIRONMENT_KEY: '{"FILOT_APPROVE_AT": "90"}',
             SCALING_KEY: '{"gpuBacklogPerWorker": 500, "cpuBacklogPerWorker": 40}',
         }
@@ -107,6 +109,7 @@ def test_command_line_strings_are_accepted() -> None:
         keep_images=5,
         api_on_lambda=True,
         gpu_workers=ScalingRange(minimum=1, maximum=3),
+        gpu_warm_hours_utc=(0, 14),
         environment={"FILOT_APPROVE_AT": "90"},
         backlog=BacklogTargets(gpu_per_worker=500, cpu_per_worker=40),
     )
@@ -286,6 +289,10 @@ P = {STAGE_KEY: "production", **SCALING}
         ({**P, ALARMS_KEY: {"http-5xx-rate": 150}}, r"http-5xx-rate \(percent of .*\) must be at most 100"),
         ({**P, ALARMS_KEY: [10]}, r"filot:alarms is \[10\]: it must be an object of alarm names to thresholds"),
         ({**P, ALARMS_KEY: "{dead-letters: 1}"}, r"filot:alarms is '\{dead-letters: 1\}': it must be JSON"),
+        ({**P, GPU_WARM_HOURS_KEY: "7am-9pm"}, r'filot:gpuWarmHoursUtc is \'7am-9pm\': it must be "from-until"'),
+        ({**P, GPU_WARM_HOURS_KEY: "0-24"}, r"filot:gpuWarmHoursUtc is \(0, 24\): it must be two different hours"),
+        ({**P, GPU_WARM_HOURS_KEY: "5-5"}, r"filot:gpuWarmHoursUtc is \(5, 5\)"),
+        ({**P, GPU_WARM_HOURS_KEY: 7}, r"filot:gpuWarmHoursUtc is 7 \(int\): it must be a string"),
     ],
 )
 def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object], message: str) -> None:

@@ -153,10 +153,11 @@ def test_scales_in_one_task_at_a_time_when_idle_down_to_zero(template: Template)
     assert policy["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": -1}]
 
 
-def test_variant_keeps_one_gpu_worker_warm(variant: Synthesized) -> None:
+def test_variant_starts_from_zero_gpu_workers_within_its_own_maximum(variant: Synthesized) -> None:
+    """The variant keeps its GPU task warm by the clock instead (test_warm_hours_keep_one_gpu_task_from_until)."""
     template = variant.template(variant.stage.compute)
     template.has_resource_properties(
-        "AWS::ECS::Service", {"DesiredCount": 1, "CapacityProviderStrategy": Match.any_value()}
+        "AWS::ECS::Service", {"DesiredCount": 0, "CapacityProviderStrategy": Match.any_value()}
     )
     template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0", "MaxSize": "2"})
 
@@ -166,3 +167,45 @@ def test_gpu_worker_keeps_one_warm_tesseract_per_vcpu_busy(template: Template) -
     assert environment["FILOT_OCR_PROCESSES"] == "4"  # g4dn.xlarge: 4 vCPUs
     assert int(environment["FILOT_WORKER_CONCURRENCY"]) > 4  # one more in flight: preprocessing overlaps OCR
     assert environment["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_the_service_waits_for_the_capacity_provider_association(template: Template) -> None:
+    """CreateService naming a capacity provider not yet associated with the cluster fails a first deploy."""
+    resources = template.to_json()["Resources"]
+    (association,) = [k for k, r in resources.items() if r["Type"] == "AWS::ECS::ClusterCapacityProviderAssociations"]
+    gpu_service = next(
+        r for r in resources.values()
+        if r["Type"] == "AWS::ECS::Service" and "CapacityProviderStrategy" in r["Properties"]
+    )
+    assert association in gpu_service["DependsOn"]
+
+
+def test_operators_reach_gpu_instances_through_session_manager_and_tasks_not_their_metadata(
+    template: Template,
+) -> None:
+    roles = [
+        r for r in template.find_resources("AWS::IAM::Role").values()
+        if "ec2.amazonaws.com" in str(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    assert len(roles) == 1 and "AmazonSSMManagedInstanceCore" in str(roles[0]["Properties"]["ManagedPolicyArns"])
+    (launch_template,) = template.find_resources("AWS::EC2::LaunchTemplate").values()
+    user_data = str(launch_template["Properties"]["LaunchTemplateData"]["UserData"])
+    assert "ECS_AWSVPC_BLOCK_IMDS=true" in user_data and "ECS_ENABLE_GPU_SUPPORT=true" in user_data
+
+
+def test_no_warm_hours_no_schedule(template: Template) -> None:
+    for target in template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values():
+        assert "ScheduledActions" not in target["Properties"]
+
+
+def test_warm_hours_keep_one_gpu_task_from_until(variant: Synthesized) -> None:
+    template = variant.template(variant.stage.compute)
+    scheduled = [
+        t["Properties"]["ScheduledActions"]
+        for t in template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
+        if "ScheduledActions" in t["Properties"]
+    ]
+    assert len(scheduled) == 1  # the GPU service's alone
+    actions = {a["Schedule"]: a["ScalableTargetAction"] for a in scheduled[0]}
+    # The variant: at least one task from 23:00 to 13:00 UTC, back to its minimum (0) after.
+    assert actions == {"cron(0 23 * * ? *)": {"MinCapacity": 1}, "cron(0 13 * * ? *)": {"MinCapacity": 0}}
