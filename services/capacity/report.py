@@ -77,7 +77,16 @@ def _inputs(model: CapacityModel, bench_path: str) -> str:
         ),
         ("bench vCPUs, engine processes", f"{bench.cpus}, {bench.engine_processes}", "`cpus`, `engine_processes`"),
         ("cards through the pipeline", _measured(bench.cards, "{:d}"), "`cards`"),
-        ("pipeline throughput", f"{bench.pipeline_docs_per_s:.3f} docs/s", "`pipeline_docs_per_s`"),
+        ("pipeline throughput, co-located", f"{bench.pipeline_docs_per_s:.3f} docs/s", "`pipeline_docs_per_s`"),
+        (
+            "pipeline throughput, deployed shape",
+            (
+                f"{bench.split_docs_per_s:.3f} docs/s with {bench.split_engine_processes} engine process(es)"
+                if bench.split_docs_per_s is not None
+                else "not measured"
+            ),
+            "`split`: the worker and its engines alone on their vCPUs, everything else on another",
+        ),
         ("OCR-only floor", _measured(bench.floor_docs_per_s, "{:.3f} docs/s"), "`floor_docs_per_s`"),
         ("OCR per document, p50", _measured(bench.ocr_ms_per_doc_p50, "{:.1f} ms"), "`ocr_ms_per_doc_p50`"),
         ("worker cold start", _measured(bench.cold_start_s, "{:.1f} s"), "`cold_start_s`"),
@@ -118,14 +127,29 @@ def _inputs(model: CapacityModel, bench_path: str) -> str:
 def _arithmetic(model: CapacityModel) -> str:
     bench = model.bench
     per_process = bench.per_process_docs_per_s
+    colocated = (
+        f"pipeline ÷ engine processes = {bench.pipeline_docs_per_s:.3f} ÷ {bench.engine_processes} = "
+        f"{bench.colocated_per_process_docs_per_s:.3f} docs/s"
+    )
+    if bench.split_docs_per_s is not None:
+        rate = (
+            f"per engine process = deployed-shape pipeline ÷ its engine processes = {bench.split_docs_per_s:.3f} ÷ "
+            f"{bench.split_engine_processes} = {per_process:.3f} docs/s\n"
+            f"(co-located, for comparison: {colocated})\n"
+        )
+        source = (
+            "The rate is the deployed shape's: a worker task runs its engines and nothing else, so the bench run\n"
+            "that keeps the API, Redis, BULI2 and the uploaders off the worker's vCPUs is the one to size from.\n"
+        )
+    else:
+        rate = f"per engine process = {colocated}\n"
+        source = "The bench did not measure the deployed shape: the rate is the co-located run's.\n"
     text = (
         "## Arithmetic\n\n"
         "Tesseract is CPU-bound and runs one process per vCPU (`OMP_THREAD_LIMIT=1`), so the bench's rate divides\n"
-        "into a rate per engine process, and a task's rate is that times its vCPUs, planned at the utilisation.\n\n"
-        "```\n"
-        f"per engine process = pipeline ÷ engine processes = {bench.pipeline_docs_per_s:.3f} ÷ "
-        f"{bench.engine_processes} = {per_process:.3f} docs/s\n"
-        "```\n"
+        "into a rate per engine process, and a task's rate is that times its vCPUs, planned at the utilisation.\n"
+        f"{source}\n"
+        f"```\n{rate}```\n"
     )
     for path in model.paths:
         text += f"\n### {path.shape.title}\n\n```\n{_steps(model, path)}```\n"

@@ -44,6 +44,33 @@ def test_gpu_path_by_hand() -> None:
     assert gpu.from_zero_s == pytest.approx(60 + 120 + 300 + 2.5 + 1 / 1.7)
 
 
+def test_the_deployed_shape_sizes_the_workers_when_measured() -> None:
+    """A worker task runs its engines alone: the split run's rate (2.1 docs/s on 1 engine) replaces the co-located
+    one (3.4 on 2 = 1.7 per engine), which stays shown for comparison."""
+    measured = bench(split={"pipeline_docs_per_s": 2.1, "engine_processes": 1, "worker_cpus": [1]})
+    assert measured.deployed_shape and measured.colocated_per_process_docs_per_s == pytest.approx(1.7)
+    gpu = build_model(measured).path("gpu")
+    assert gpu.per_process_docs_per_s == pytest.approx(2.1)
+    assert gpu.docs_per_s == pytest.approx(6.72)  # 2.1 x 4 x 0.8
+    assert gpu.backlog_per_worker == 400  # 403.2 rounded down
+    assert not bench(split=None).deployed_shape
+
+
+@pytest.mark.parametrize(
+    ("split", "message"),
+    [
+        ({"pipeline_docs_per_s": 2.1}, "split must be an object with pipeline_docs_per_s and engine_processes"),
+        ([2.1, 1], "split must be an object"),
+        ({"pipeline_docs_per_s": 0, "engine_processes": 1}, r"split.pipeline_docs_per_s is 0: it must be a number above 0"),
+        ({"pipeline_docs_per_s": 2.1, "engine_processes": 0}, r"split.engine_processes is 0"),
+        ({"pipeline_docs_per_s": None, "engine_processes": 1}, "measured together or not at all"),
+    ],
+)
+def test_a_bad_split_run_is_refused(split: object, message: str) -> None:
+    with pytest.raises(BenchError, match=message):
+        bench(split=split)
+
+
 def test_full_utilisation_is_the_plain_product() -> None:
     gpu = build_model(bench(), Inputs(utilisation=1.0)).path("gpu")
     assert gpu.docs_per_s == pytest.approx(6.8)
