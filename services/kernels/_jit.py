@@ -19,6 +19,7 @@ twin = numba.njit(parallel=True, cache=True)
 """A CPU twin: `prange` over pixels (or rows), calling a `pixel` function."""
 
 _BLOCK_2D = (16, 16, 1)
+BLOCK_THREADS = _BLOCK_2D[0] * _BLOCK_2D[1] * _BLOCK_2D[2]  # threads in a block of grid_3d's launches
 _BLOCK_1D = 128
 
 

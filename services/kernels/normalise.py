@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 from numba import cuda, prange
 
+from services.kernels._jit import BLOCK_THREADS as _BLOCK_THREADS
 from services.kernels._jit import as_batch, finish, grid_3d, pixel, to_device, twin
 
 
@@ -42,11 +44,24 @@ def _stretch_twin(src, bounds, out):  # type: ignore[no-untyped-def]
             out[k, y, x] = stretch_pixel(src[k, y, x], bounds[k, 0], bounds[k, 1])
 
 
+LEVELS = 256
+assert _BLOCK_THREADS == LEVELS, "each thread of a block clears and flushes one level of the block's histogram"
+
+
 @cuda.jit
 def _histogram_kernel(src, hist):  # type: ignore[no-untyped-def]
+    """Counted in the block's shared memory first, then one global atomic per level and block: on a flat card
+    most pixels share a few levels, and every thread adding to the same global counter serialises them."""
+    levels = cuda.shared.array(256, numba.int32)
+    t = cuda.threadIdx.y * cuda.blockDim.x + cuda.threadIdx.x
+    levels[t] = 0
+    cuda.syncthreads()
     x, y, k = cuda.grid(3)
     if k < src.shape[0] and y < src.shape[1] and x < src.shape[2]:
-        cuda.atomic.add(hist, (k, src[k, y, x]), 1)
+        cuda.atomic.add(levels, src[k, y, x], 1)
+    cuda.syncthreads()
+    if levels[t] != 0:
+        cuda.atomic.add(hist, (cuda.blockIdx.z, t), int(levels[t]))
 
 
 @cuda.jit
