@@ -55,7 +55,7 @@ def image_url(components: Components, record: DocumentRecord) -> str:
         return components.objects.presigned_get(record.object_key, ttl_s=settings.image_url_ttl_s)
     path = f"/v1/review/images/{record.id}"
     expires = int(time.time()) + settings.image_url_ttl_s
-    return f"{settings.api_url.rstrip('/')}{path}?{sign_url(settings.service_key, path=path, expires=expires)}"
+    return f"{settings.api_url.rstrip('/')}{path}?{sign_url(settings.link_key, path=path, expires=expires)}"
 
 
 def escalation_payload(components: Components, record: DocumentRecord) -> dict[str, object]:

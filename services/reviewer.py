@@ -158,7 +158,7 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
                     headers = {
                         "X-Service-Key": settings.service_key,
                         "Content-Type": "application/json",
-                        **signed_headers(settings.service_key, body=body, now=time.time()),
+                        **signed_headers(settings.callback_key, body=body, now=time.time()),
                         **({"X-Correlation-Id": cid} if (cid := case.escalation.correlation_id) else {}),
                     }
                     response = await client.post(case.escalation.callback_url, content=body, headers=headers)

@@ -10,6 +10,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.scoring import ScoreWeights
 
+# The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
+# set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
+# (Settings.require_keys): a worker holds no API key it does not need.
+LOCAL_KEYS = {
+    "service_key": "local-service-key",
+    "callback_key": "local-callback-key",
+    "link_key": "local-link-key",
+    "buli2_api_key": "local-buli2-key",
+}
+MIN_KEY_LENGTH = 24
+
 
 class Settings(BaseSettings):
     """Every tunable of the services; defaults run the whole pipeline locally."""
@@ -44,17 +55,24 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
 
     buli2_url: str = "http://127.0.0.1:8100"
-    buli2_api_key: str = "local-buli2-key"
+    buli2_api_key: str = ""
     buli2_timeout_s: float = Field(default=5.0, gt=0)
     # Tries per escalation (exponential backoff, full jitter), and the circuit breaker: open after this
     # many consecutive failures, try again after the reset time.
     buli2_attempts: int = Field(default=3, ge=1, le=10)
     buli2_breaker_fail_max: int = Field(default=3, ge=1)
     buli2_breaker_reset_s: float = Field(default=60.0, gt=0)
-    service_key: str = "local-service-key"
+    # Three keys, one purpose each, so that seeing one lets nobody do what another allows: service_key is
+    # BULI2's credential when it calls us (X-Service-Key); callback_key the HMAC BULI2 signs its decisions with;
+    # link_key signs the image links we hand BULI2's reviewers (never leaves this service). Outside the local stage
+    # each must be set, to a value of at least MIN_KEY_LENGTH characters, and differ from the others.
+    service_key: str = ""
+    callback_key: str = ""
+    link_key: str = ""
     # Signed callbacks older (or newer) than this are refused as replays.
     callback_window_s: int = Field(default=300, ge=10, le=3600)
-    # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2).
+    # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2); a link signed to live
+    # longer than this is refused, whoever signed it.
     image_url_ttl_s: int = Field(default=900, ge=30, le=86400)
 
     # JWT bearer tokens from the identity provider (Stack Auth): verified against its JWKS.
@@ -131,6 +149,16 @@ class Settings(BaseSettings):
     # json: one object a line for CloudWatch (the default); text: for a person reading a terminal.
     log_format: Literal["json", "text"] = "json"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_keys(cls, data: object) -> object:
+        """The local stage runs on known keys; no other stage gets them by default."""
+        if isinstance(data, dict) and data.get("stage", "local") == "local":
+            for name, value in LOCAL_KEYS.items():
+                if not data.get(name):
+                    data[name] = value
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.reject_below > self.approve_at:
@@ -146,7 +174,26 @@ class Settings(BaseSettings):
             raise ValueError("FILOT_R2_ACCESS_KEY_ID and FILOT_R2_SECRET_ACCESS_KEY go together")
         if self.dev_auth and self.stage != "local":
             raise ValueError("FILOT_DEV_AUTH may only be enabled in the local stage")
+        if self.stage != "local":
+            self._check_keys()
         return self
+
+    def _check_keys(self) -> None:
+        keys = {name: getattr(self, name) for name in LOCAL_KEYS if getattr(self, name)}
+        for name, value in keys.items():
+            variable = f"FILOT_{name.upper()}"
+            if value in LOCAL_KEYS.values():
+                raise ValueError(f"{variable} is a local default: set it (from Secrets Manager) in stage {self.stage}")
+            if len(value) < MIN_KEY_LENGTH:
+                raise ValueError(f"{variable} must be at least {MIN_KEY_LENGTH} characters outside the local stage")
+        if len(set(keys.values())) < len(keys):
+            raise ValueError(f"{', '.join(f'FILOT_{n.upper()}' for n in keys)} must all differ: one key, one purpose")
+
+    def require_keys(self, *names: str) -> None:
+        """Refuse to start without the keys this process uses (each entry point names its own)."""
+        missing = [f"FILOT_{name.upper()}" for name in names if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be set in stage {self.stage} (from Secrets Manager)")
 
     @property
     def dev_auth_enabled(self) -> bool:

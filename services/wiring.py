@@ -35,6 +35,7 @@ def build_components(settings: Settings) -> Components:
 
 def build_buli2(settings: Settings, *, namespace: str = BACKEND_NAMESPACE) -> Buli2Client:
     """The BULI2 client; `namespace` is where its retry and breaker metrics go (the process's service)."""
+    settings.require_keys("buli2_api_key")
     return Buli2Client(
         base_url=settings.buli2_url,
         api_key=settings.buli2_api_key,

@@ -12,10 +12,12 @@ from constructs import Construct
 
 from stacks.service_settings import SECRET_FIELDS, SECRET_SETTINGS
 
-# The key BULI2 sends back on callbacks is ours to make: Secrets Manager generates it. Every other secret
-# holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an operator
-# puts them in after the first deploy, and a task cannot start until they are there.
-GENERATED_SECRET = "service-key"
+# Our own keys, one purpose each, are ours to make: Secrets Manager generates them. BULI2 gets the first two (its
+# credential when it calls us, the HMAC it signs decisions with); the image-link key never leaves the API. Every
+# other secret holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an
+# operator puts them in after the first deploy, and a task cannot start until they are there.
+GENERATED_SECRETS = ("service-key", "callback-key", "link-key")
+SHARED_WITH_BULI2 = ("service-key", "callback-key")
 SERVICE_KEY_LENGTH = 48
 
 
@@ -34,7 +36,8 @@ class AppSecrets(Construct):
         super().__init__(scope, id_)
         self.secrets: dict[str, secretsmanager.Secret] = {}
         for name, names in fields.items():
-            generated = name == GENERATED_SECRET
+            generated = name in GENERATED_SECRETS
+            shared = "; generated, shared with BULI2" if name in SHARED_WITH_BULI2 else "; generated, kept by the API"
             shape = ", ".join(f'"{field}": ...' for field in names)
             self.secrets[name] = secretsmanager.Secret(
                 self,
@@ -42,7 +45,7 @@ class AppSecrets(Construct):
                 secret_name=f"{name_prefix}/{name}",
                 description=(
                     f"FiLot {name_prefix}: JSON {{{shape}}}"
-                    + ("; generated, shared with BULI2" if generated else "; set by an operator after the first deploy")
+                    + (shared if generated else "; set by an operator after the first deploy")
                 ),
                 generate_secret_string=(
                     secretsmanager.SecretStringGenerator(

@@ -24,6 +24,8 @@ SECRET_SETTINGS: dict[str, SecretField] = {
     "FILOT_BULI2_URL": SecretField("buli2", "url"),
     "FILOT_BULI2_API_KEY": SecretField("buli2", "api_key"),
     "FILOT_SERVICE_KEY": SecretField("service-key", "key"),
+    "FILOT_CALLBACK_KEY": SecretField("callback-key", "key"),
+    "FILOT_LINK_KEY": SecretField("link-key", "key"),
     "FILOT_JWT_JWKS_URL": SecretField("jwt", "jwks_url"),
     "FILOT_JWT_ISSUER": SecretField("jwt", "issuer"),
     "FILOT_JWT_AUDIENCE": SecretField("jwt", "audience"),

@@ -28,6 +28,8 @@ _FORM_OVERHEAD_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
     settings = settings or (components.settings if components else get_settings())
+    # BULI2's credential, the callback HMAC and the image-link signature: the API checks all three.
+    settings.require_keys("service_key", "callback_key", "link_key")
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # Pillow refuses bigger images as bombs
     app = FastAPI(title="FiLot document verification", version="0.1.0")
     app.state.components = components or build_components(settings)

@@ -72,7 +72,7 @@ def test_auto_decision_is_called_back_with_the_service_key(
     wait_for(lambda: len(received) == 1)
     assert received[0]["body"] == {"document_id": doc, "decision": verdict, "reviewer": "auto"}
     assert received[0]["key"] == settings.service_key
-    verify(settings.service_key, timestamp=received[0]["timestamp"], signature=received[0]["signature"],
+    verify(settings.callback_key, timestamp=received[0]["timestamp"], signature=received[0]["signature"],
            body=received[0]["raw"], now=time.time())  # signed as the API requires
 
 

@@ -78,6 +78,8 @@ def test_one_secret_per_credential_owner_kept_on_deletion(template: Template) ->
         "filot-production/r2",
         "filot-production/buli2",
         "filot-production/service-key",
+        "filot-production/callback-key",
+        "filot-production/link-key",
         "filot-production/jwt",
     }
     assert all(secret["DeletionPolicy"] == "Retain" for secret in secrets.values())
@@ -95,16 +97,17 @@ def test_secrets_say_which_json_fields_they_hold(template: Template) -> None:
     )
 
 
-def test_only_the_service_key_is_generated_and_no_secret_value_is_in_the_template(template: Template) -> None:
+def test_only_our_three_keys_are_generated_and_no_secret_value_is_in_the_template(template: Template) -> None:
     # The others start as a random placeholder (not JSON), so no task starts before an operator fills them in.
     secrets = template.find_resources("AWS::SecretsManager::Secret")
     generated = {s["Properties"]["Name"]: s["Properties"].get("GenerateSecretString") for s in secrets.values()}
-    assert generated.pop("filot-production/service-key") == {
-        "ExcludePunctuation": True,
-        "GenerateStringKey": "key",
-        "PasswordLength": 48,
-        "SecretStringTemplate": "{}",
-    }
+    for name in ("service-key", "callback-key", "link-key"):  # one purpose each, rotated apart
+        assert generated.pop(f"filot-production/{name}") == {
+            "ExcludePunctuation": True,
+            "GenerateStringKey": "key",
+            "PasswordLength": 48,
+            "SecretStringTemplate": "{}",
+        }
     assert all(value == {} for value in generated.values())
     assert all("SecretString" not in s["Properties"] for s in secrets.values())
 

@@ -36,7 +36,7 @@ async def signed_decision(request: Request, settings: SettingsDep, service: Serv
     raw = await request.body()
     try:
         verify(
-            settings.service_key,
+            settings.callback_key,
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             signature=request.headers.get(SIGNATURE_HEADER),
             body=raw,
@@ -127,7 +127,14 @@ def review_image(doc_id: str, expires: str, signature: str, components: Componen
     """The original image behind a short-lived signed link (what BULI2's reviewers see)."""
     path = f"/v1/review/images/{doc_id}"
     try:
-        verify_url(components.settings.service_key, path=path, expires=expires, signature=signature, now=time.time())
+        verify_url(
+            components.settings.link_key,
+            path=path,
+            expires=expires,
+            signature=signature,
+            now=time.time(),
+            max_ttl_s=components.settings.image_url_ttl_s,
+        )
     except SignatureError as exc:
         raise ApiError(403, exc.code, str(exc)) from None
     record = components.store.get(doc_id)

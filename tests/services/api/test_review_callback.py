@@ -23,7 +23,7 @@ KEY = {"X-Service-Key": "local-service-key"}
 def callback(api: httpx.Client, body: dict[str, Any], headers: dict[str, str] = KEY, *, at: float | None = None) -> httpx.Response:
     """POST the callback as BULI2 does: service key plus an HMAC signature over timestamp and body."""
     raw = json.dumps(body).encode()
-    signed = signed_headers("local-service-key", body=raw, now=time.time() if at is None else at)
+    signed = signed_headers("local-callback-key", body=raw, now=time.time() if at is None else at)
     return api.post("/v1/review/callback", content=raw, headers={**headers, **signed, "Content-Type": "application/json"})
 
 
@@ -148,9 +148,9 @@ def test_unsigned_replayed_or_altered_callbacks_change_nothing(
     body = json.dumps({"document_id": doc, "decision": "approved"}).encode()
     headers = {**KEY, "Content-Type": "application/json"}
     if tamper == "old":
-        headers |= signed_headers("local-service-key", body=body, now=time.time() - 600)
+        headers |= signed_headers("local-callback-key", body=body, now=time.time() - 600)
     elif tamper == "altered":
-        headers |= signed_headers("local-service-key", body=body, now=time.time())
+        headers |= signed_headers("local-callback-key", body=body, now=time.time())
         body = body.replace(b"approved", b"rejected")
     elif tamper == "wrong_key":
         headers |= signed_headers("not-the-key", body=body, now=time.time())
@@ -161,7 +161,7 @@ def test_unsigned_replayed_or_altered_callbacks_change_nothing(
 
 def test_a_malformed_signed_body_is_refused(api: httpx.Client, components: Components) -> None:
     raw = b"{not json"
-    headers = {**KEY, **signed_headers("local-service-key", body=raw, now=time.time())}
+    headers = {**KEY, **signed_headers("local-callback-key", body=raw, now=time.time())}
     response = api.post("/v1/review/callback", content=raw, headers=headers)
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
 
@@ -199,3 +199,71 @@ def test_the_reviewer_image_link_works_until_it_expires_and_cannot_be_forged(
     assert api.get(forged).json()["error"]["code"] == "invalid_signature"
     expired = f"/v1/review/images/{doc}?expires=1000&signature=00"
     assert api.get(expired).status_code == 403 and api.get(expired).json()["error"]["code"] == "url_expired"
+
+
+@pytest.mark.parametrize(
+    ("expires", "signature", "code"),
+    [
+        ("²" * 3, "0" * 64, "invalid_link"),  # str.isdigit() says yes, int() says no
+        ("٣٠٠٠٠٠٠٠٠٠", "0" * 64, "invalid_link"),  # Arabic-Indic digits
+        ("9" * 5000, "0" * 64, "invalid_link"),  # past int()'s 4300-digit limit
+        ("-1", "0" * 64, "invalid_link"),
+        (str(int(time.time()) + 10 * 365 * 86400), "0" * 64, "invalid_link"),  # valid ten years: never issued
+        (str(int(time.time()) + 60), "é" * 64, "invalid_signature"),  # compare_digest refuses non-ASCII str
+        (str(int(time.time()) + 60), "0" * 5000, "invalid_signature"),
+    ],
+)
+def test_hostile_image_links_are_refused_with_a_code_not_a_500(
+    api: httpx.Client, components: Components, expires: str, signature: str, code: str
+) -> None:
+    doc = uploaded_doc(components, "c" * 32)
+    response = api.get(f"/v1/review/images/{doc}", params={"expires": expires, "signature": signature})
+    assert response.status_code == 403 and response.json()["error"]["code"] == code
+    assert expires not in response.text  # the error does not echo what the caller sent
+
+
+def test_a_link_signed_with_the_service_key_is_refused(api: httpx.Client, components: Components) -> None:
+    """One key, one purpose: what BULI2 sends as its credential cannot mint image links."""
+    from services.core.signing import sign_url
+
+    doc = uploaded_doc(components, "c" * 32)
+    components.objects.put("k", b"\x89PNG\r\n\x1a\nimage-bytes")
+    query = sign_url("local-service-key", path=f"/v1/review/images/{doc}", expires=int(time.time()) + 60)
+    response = api.get(f"/v1/review/images/{doc}?{query}")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "invalid_signature"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "signature", "code"),
+    [
+        ("²", "sha256=" + "0" * 64, "stale_timestamp"),
+        ("١٧٠٠٠٠٠٠٠٠", "sha256=" + "0" * 64, "stale_timestamp"),
+        ("1" * 5000, "sha256=" + "0" * 64, "stale_timestamp"),
+        ("now", "sha256=" + "0" * 64, "stale_timestamp"),
+        (None, "sha256=é", "invalid_signature"),  # a current timestamp, a non-ASCII signature
+    ],
+)
+def test_hostile_callback_headers_are_refused_with_a_code_not_a_500(
+    api: httpx.Client, components: Components, timestamp: str | None, signature: str, code: str
+) -> None:
+    doc = escalated_doc(components)
+    raw = json.dumps({"document_id": doc, "decision": "approved"}).encode()
+    # httpx sends header values as they are given; non-ASCII ones go out as UTF-8 bytes, as a hostile client would.
+    headers = {
+        **KEY,
+        "Content-Type": "application/json",
+        "X-Timestamp": (timestamp or str(int(time.time()))).encode(),
+        "X-Signature": signature.encode(),
+    }
+    response = api.post("/v1/review/callback", content=raw, headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["code"] == code
+    assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]
+
+
+def test_a_callback_signed_with_the_service_key_is_refused(api: httpx.Client, components: Components) -> None:
+    """Whoever sees the X-Service-Key header BULI2 sends cannot sign decisions with it."""
+    doc = escalated_doc(components)
+    raw = json.dumps({"document_id": doc, "decision": "approved"}).encode()
+    headers = {**KEY, **signed_headers("local-service-key", body=raw, now=time.time()), "Content-Type": "application/json"}
+    response = api.post("/v1/review/callback", content=raw, headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_signature"

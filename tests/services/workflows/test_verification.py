@@ -187,7 +187,7 @@ def test_upload_and_signed_callback_drive_the_workflow_through_the_api(
         asyncio.run(wait_for_status(components, doc, Status.ESCALATED))
         body = json.dumps({"document_id": doc, "decision": "rejected", "reviewer": "rina"}).encode()
         headers = {"X-Service-Key": "local-service-key", "Content-Type": "application/json",
-                   **signed_headers("local-service-key", body=body, now=time.time())}
+                   **signed_headers("local-callback-key", body=body, now=time.time())}
         answer = httpx.post(f"{api.url}/v1/review/callback", content=body, headers=headers, timeout=30)
         assert answer.status_code == 200 and answer.json()["status"] == "signalled"
         asyncio.run(wait_for_status(components, doc, Status.REJECTED))
