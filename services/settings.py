@@ -122,6 +122,9 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    # Uploads an API process decodes at once (each up to ~3 bytes a pixel of max_image_pixels): the bound on its
+    # decode memory, whatever the number of requests in flight.
+    upload_decode_slots: int = Field(default=2, ge=1, le=64)
 
     ocr_lang: str = "ind+eng"
     ocr_psm: int = Field(default=6, ge=0, le=13)

@@ -21,12 +21,18 @@ from services.core.lifecycle import ALLOWED_FROM, Status
 from services.errors import FilotError
 
 metadata = sa.MetaData()
+# Widths the API's accepted inputs must fit (tests/services/adapters/test_database.py checks them on Postgres,
+# which enforces them, where SQLite does not): an owner is a JWT `sub` or a dev user name, at most OWNER_MAX;
+# an actor is `user:<owner>` or `<service>:<reviewer>`, the reviewer at most REVIEWER_MAX.
+OWNER_MAX = 128
+REVIEWER_MAX = 128
+ACTOR_MAX = 200
 
 documents = sa.Table(
     "documents",
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("owner", sa.String(128), nullable=False, index=True),
+    sa.Column("owner", sa.String(OWNER_MAX), nullable=False, index=True),
     sa.Column("doc_type", sa.String(8), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("object_key", sa.String(512), nullable=False),
@@ -51,6 +57,10 @@ documents = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True)),
+    # The client's Idempotency-Key and a digest of what that upload carried (services/api/idempotency.py).
+    sa.Column("idempotency_key", sa.String(128)),
+    sa.Column("idempotency_digest", sa.String(64)),
+    sa.Index("ix_documents_owner_idempotency_key", "owner", "idempotency_key", unique=True),
 )
 
 events = sa.Table(
@@ -60,7 +70,7 @@ events = sa.Table(
     sa.Column("document_id", sa.String(32), sa.ForeignKey("documents.id"), nullable=False, index=True),
     sa.Column("from_status", sa.String(16)),
     sa.Column("to_status", sa.String(16), nullable=False),
-    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(ACTOR_MAX), nullable=False),
     sa.Column("correlation_id", sa.String(64)),
     sa.Column("detail", sa.Text),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -104,6 +114,8 @@ class DocumentRecord:
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None
+    idempotency_key: str | None = None
+    idempotency_digest: str | None = None
 
 
 def _now() -> datetime:
@@ -142,7 +154,11 @@ class DocumentStore:
         correlation_id: str,
         claimed_name: str | None = None,
         claimed_nik: str | None = None,
+        idempotency_key: str | None = None,
+        idempotency_digest: str | None = None,
     ) -> DocumentRecord:
+        """Insert as `uploaded`; with an idempotency key already used by this owner, IntegrityError (the caller
+        answers with the first document)."""
         now = _now()
         with self.engine.begin() as conn:
             conn.execute(
@@ -160,6 +176,8 @@ class DocumentStore:
                     correlation_id=correlation_id,
                     created_at=now,
                     updated_at=now,
+                    idempotency_key=idempotency_key,
+                    idempotency_digest=idempotency_digest,
                 )
             )
             conn.execute(
@@ -175,6 +193,17 @@ class DocumentStore:
         record = self.get(doc_id)
         assert record is not None
         return record
+
+    def find_by_idempotency_key(self, owner: str, key: str) -> DocumentRecord | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    sa.select(documents).where(documents.c.owner == owner, documents.c.idempotency_key == key)
+                )
+                .mappings()
+                .first()
+            )
+        return _record(row) if row else None
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         with self.engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import redis
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
             algorithms=settings.jwt_algorithms,
         )
     app.state.rate_limiter = RateLimiter(components.queue.redis, prefix=settings.redis_prefix)
+    app.state.decode_slots = threading.BoundedSemaphore(settings.upload_decode_slots)
     app.include_router(documents.router)
     app.include_router(direct_uploads.router)
     app.include_router(document_list.router)

@@ -13,6 +13,7 @@ import time
 import jwt
 from jwt import PyJWKClient
 
+from services.adapters.database import OWNER_MAX
 from services.api.errors import ApiError
 
 
@@ -62,6 +63,10 @@ class JwtVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise ApiError(401, "invalid_token", "the bearer token names no subject")
+        # The subject becomes the documents' owner: it must fit the column and hold no control characters (a NUL
+        # is refused by Postgres itself, which would be a 500 where SQLite stored it).
+        if len(subject) > OWNER_MAX or not subject.isprintable():
+            raise ApiError(401, "invalid_token", f"the bearer token's subject must be at most {OWNER_MAX} printable characters")
         return subject
 
     def _signing_key(self, kid: object) -> object:

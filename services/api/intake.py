@@ -11,6 +11,7 @@ import logging
 import re
 
 import redis
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from services.api.errors import ApiError
@@ -22,6 +23,11 @@ from services.wiring import Components
 log = logging.getLogger("filot.api")
 
 CLAIMED_NAME_MAX = 128
+# What a card can print: ASCII letters, digits, spaces and a little punctuation. A claim is compared with the card,
+# so anything else (newlines, NUL, ANSI escapes, bidi overrides, full-width or Arabic-Indic digits) can only be an
+# attack on whoever displays it, or a claim that can never match.
+_CLAIMED_NAME = re.compile(r"[A-Za-z0-9 .,'()/-]+")
+_CLAIMED_NIK = re.compile(r"[0-9]{16}")
 
 
 def parse_doc_type(value: str) -> DocType:
@@ -32,12 +38,16 @@ def parse_doc_type(value: str) -> DocType:
 
 
 def parse_claims(claimed_name: str | None, claimed_nik: str | None) -> tuple[str | None, str | None]:
-    """The claims as stored: blank means none; a NIK must be 16 digits."""
-    if claimed_nik is not None and claimed_nik != "" and not re.fullmatch(r"\d{16}", claimed_nik):
-        raise ApiError(422, "invalid_claimed_nik", "claimed_nik must be 16 digits")
-    name = (claimed_name or "").strip() or None
+    """The claims as stored: blank means none; a NIK is 16 ASCII digits, a name what a card can print."""
+    if claimed_nik is not None and claimed_nik != "" and not _CLAIMED_NIK.fullmatch(claimed_nik):
+        raise ApiError(422, "invalid_claimed_nik", "claimed_nik must be 16 digits 0-9")
+    name = (claimed_name or "").strip(" ") or None
     if name is not None and len(name) > CLAIMED_NAME_MAX:
         raise ApiError(422, "invalid_claimed_name", f"claimed_name must be at most {CLAIMED_NAME_MAX} characters")
+    if name is not None and not _CLAIMED_NAME.fullmatch(name):
+        raise ApiError(
+            422, "invalid_claimed_name", "claimed_name may hold only letters A-Z, digits, spaces and . , ' ( ) / -"
+        )
     return name, claimed_nik or None
 
 
@@ -57,13 +67,17 @@ async def record_and_enqueue(
     claimed_name: str | None,
     claimed_nik: str | None,
     correlation_id: str,
+    idempotency_key: str | None = None,
+    idempotency_digest: str | None = None,
 ) -> Status:
     """Record the stored document as `uploaded`, then queue it (or start its workflow); the status it reached.
+    The database and Redis calls run in the thread pool: the event loop keeps answering other requests.
 
     A Redis outage leaves it `uploaded`: recorded, so the reconciler queues it once Redis is back.
     """
     settings = components.settings
-    components.store.create(
+    await run_in_threadpool(
+        components.store.create,
         doc_id=doc_id,
         owner=owner,
         doc_type=doc_type.value,
@@ -74,22 +88,28 @@ async def record_and_enqueue(
         correlation_id=correlation_id,
         claimed_name=claimed_name,
         claimed_nik=claimed_nik,
+        idempotency_key=idempotency_key,
+        idempotency_digest=idempotency_digest,
     )
     log.info("document uploaded type=%s bytes=%d", doc_type.value, len(checked.data), extra={"doc_id": doc_id})
     if settings.workflow_engine == "temporal":
         from services.workflows.client import start_verification
 
         await start_verification(settings, doc_id)
-        components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
+        await run_in_threadpool(_queued, components, doc_id, correlation_id)
         return Status.QUEUED
     try:
-        components.queue.enqueue_gpu(doc_id)
+        await run_in_threadpool(components.queue.enqueue_gpu, doc_id)
     except redis.RedisError as exc:
         # Stored and recorded: the reconciler queues it once Redis is back; the upload is not lost.
         log.error("enqueue failed doc=%s error=%s", doc_id, exc, extra={"doc_id": doc_id})
         return Status.UPLOADED
-    components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
+    await run_in_threadpool(_queued, components, doc_id, correlation_id)
     return Status.QUEUED
+
+
+def _queued(components: Components, doc_id: str, correlation_id: str) -> None:
+    components.store.transition(doc_id, Status.QUEUED, actor="api", correlation_id=correlation_id)
 
 
 def accepted(doc_id: str, status: Status, doc_type: DocType | str, correlation_id: str) -> JSONResponse:

@@ -189,7 +189,7 @@ def create_upload_url(body: UploadUrlRequest, components: ComponentsDep, user: L
 async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUserDep) -> JSONResponse:
     store = _presigning_store(components)
     if not re.fullmatch(r"[0-9a-f]{32}", doc_id):
-        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+        raise ApiError(404, "document_not_found", "no such document")
     uploads = _pending_uploads(components)
     existing = _submitted(components, doc_id, user)
     if existing is not None:
@@ -202,7 +202,7 @@ async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUse
         raise ApiError(503, "queue_unavailable", "cannot submit uploads right now; retry shortly") from None
     # Someone else's upload answers exactly like a missing one, so ids cannot be probed.
     if pending is None or pending.owner != user:
-        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+        raise ApiError(404, "document_not_found", "no such document")
     if not locked:
         raise ApiError(409, "submit_in_progress", "this upload is being submitted; read the document shortly")
     try:
@@ -237,7 +237,7 @@ def _submitted(components: Components, doc_id: str, user: str) -> JSONResponse |
     if record is None:
         return None
     if record.owner != user:
-        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+        raise ApiError(404, "document_not_found", "no such document")
     return accepted(record.id, record.status, record.doc_type, record.correlation_id or "")
 
 

@@ -4,71 +4,121 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from services.adapters.database import DocumentRecord
 from services.api.correlation import current_or_new_correlation_id
 from services.api.deps import CallerDep, ComponentsDep, LimitedUserDep
 from services.api.errors import ApiError
+from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from services.api.idempotency import Claim, IdempotencyKeys, fingerprint, parse_key
 from services.api.intake import accepted, document_key, parse_claims, parse_doc_type, record_and_enqueue
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
-from services.api.uploads import STATUS_FOR_CODE, check_upload
+from services.api.uploads import STATUS_FOR_CODE, CheckedUpload, check_upload
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
 from services.errors import DocumentError
+from services.settings import Settings
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+UPLOAD_FIELDS = ("file", "type", "claimed_name", "claimed_nik")
 
 @router.post(
     "",
     status_code=202,
     response_model=Accepted,
-    responses=error_responses(400, 401, 403, 413, 415, 422, 429, 503),
+    responses=error_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
     summary="Upload a photo of a KTP or NPWP card; it is checked, stored and queued for verification",
 )
 async def upload_document(
+    request: Request,
     components: ComponentsDep,
     user: LimitedUserDep,
     file: Annotated[UploadFile, File(description="JPEG or PNG photo of the card")],
     type: Annotated[str, Form(description="ktp or npwp")],
     claimed_name: Annotated[str | None, Form(max_length=128)] = None,
     claimed_nik: Annotated[str | None, Form()] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias=IDEMPOTENCY_HEADER, description="retry-safe: the same key answers the first document"),
+    ] = None,
 ) -> JSONResponse:
+    """Every step that costs CPU or waits on storage, the database or Redis runs in the thread pool, so one large
+    upload never holds the event loop (and /health) for the seconds its decode takes."""
     settings = components.settings
+    await refuse_repeated_fields(request)
     doc_type = parse_doc_type(type)
     name, nik = parse_claims(claimed_name, claimed_nik)
+    key = parse_key(idempotency_key)
     data = await file.read(settings.max_upload_bytes + 1)
+    claim, keys = None, IdempotencyKeys(components.queue.redis, components.store, prefix=settings.redis_prefix)
+    if key is not None:
+        claim = Claim(key, fingerprint(data, doc_type.value, name, nik))
+        earlier = await run_in_threadpool(keys.earlier, user, claim)
+        if earlier is not None:
+            return accepted(earlier.id, earlier.status, earlier.doc_type, earlier.correlation_id or "")
+    made = False
     try:
-        checked = check_upload(
-            data,
-            max_bytes=settings.max_upload_bytes,
-            max_pixels=settings.max_image_pixels,
-            declared_type=file.content_type,
-        )
-    except DocumentError as exc:
-        raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
+        checked = await run_in_threadpool(_checked, request.app.state.decode_slots, data, file.content_type, settings)
+        doc_id = uuid.uuid4().hex
+        correlation_id = current_or_new_correlation_id()  # the request's, so its log lines and the document's match
+        object_key = document_key(doc_id, checked.extension)
+        await run_in_threadpool(components.objects.put, object_key, checked.data)  # what is stored and read
+        try:
+            status = await record_and_enqueue(
+                components,
+                doc_id=doc_id,
+                owner=user,
+                doc_type=doc_type,
+                object_key=object_key,
+                checked=checked,
+                claimed_name=name,
+                claimed_nik=nik,
+                correlation_id=correlation_id,
+                idempotency_key=claim.key if claim else None,
+                idempotency_digest=claim.fingerprint if claim else None,
+            )
+        except IntegrityError:
+            if claim is None:
+                raise
+            # The same key won a race through a Redis outage: the first document answers, this copy goes.
+            earlier = await run_in_threadpool(keys.earlier, user, claim)
+            if earlier is None:
+                raise
+            return accepted(earlier.id, earlier.status, earlier.doc_type, earlier.correlation_id or "")
+        made = True
+        return accepted(doc_id, status, doc_type, correlation_id)
+    finally:
+        if claim is not None and not made:
+            await run_in_threadpool(keys.release, user, claim)
 
-    doc_id = uuid.uuid4().hex
-    correlation_id = current_or_new_correlation_id()  # the request's, so its log lines and the document's match
-    object_key = document_key(doc_id, checked.extension)
-    components.objects.put(object_key, checked.data)  # the re-encoded image is what is stored and read
-    status = await record_and_enqueue(
-        components,
-        doc_id=doc_id,
-        owner=user,
-        doc_type=doc_type,
-        object_key=object_key,
-        checked=checked,
-        claimed_name=name,
-        claimed_nik=nik,
-        correlation_id=correlation_id,
-    )
-    return accepted(doc_id, status, doc_type, correlation_id)
+
+async def refuse_repeated_fields(request: Request) -> None:
+    """Two `file` parts or two `type` fields are a confused or crafted client: the last one would win silently."""
+    form = await request.form()  # parsed once; FastAPI's own parse is cached on the request
+    for name in UPLOAD_FIELDS:
+        if len(form.getlist(name)) > 1:
+            raise ApiError(422, "duplicate_field", f"the form field {name!r} was sent more than once")
+
+
+def _checked(slots: threading.BoundedSemaphore, data: bytes, declared: str | None, settings: Settings) -> CheckedUpload:
+    """check_upload within one of the API's decode slots: a decode holds up to ~3 bytes a pixel (120 MB at the
+    40-megapixel cap), so the slots, not the thread pool's 40 threads, bound an API task's decode memory."""
+    with slots:
+        try:
+            return check_upload(
+                data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels, declared_type=declared
+            )
+        except DocumentError as exc:
+            raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
 
 
 @router.get(
@@ -81,7 +131,7 @@ def read_document(doc_id: str, components: ComponentsDep, caller: CallerDep) -> 
     record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
     # Someone else's document answers exactly like a missing one, so ids cannot be probed.
     if record is None or (caller.service is None and record.owner != caller.user):
-        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+        raise ApiError(404, "document_not_found", "no such document")
     events = components.store.history(record.id)
     if caller.service:
         return ServiceDocument(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from services.adapters.database import DocumentRecord
+from services.adapters.database import REVIEWER_MAX, DocumentRecord
 from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
 from services.api.schemas import ReviewResult, error_responses
@@ -27,8 +27,10 @@ router = APIRouter(prefix="/v1/review", tags=["review"])
 class ReviewDecision(BaseModel):
     document_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     decision: Literal["approved", "rejected"]
-    reviewer: str = Field(default="buli2", max_length=128)
-    note: str | None = Field(default=None, max_length=2000)
+    # Printable, no control characters: the reviewer goes into the audit trail's actor column, the note into its
+    # detail (Postgres refuses a NUL outright; a newline or an escape would forge log and audit lines).
+    reviewer: str = Field(default="buli2", min_length=1, max_length=REVIEWER_MAX, pattern=r"^[^\x00-\x1f\x7f]+$")
+    note: str | None = Field(default=None, max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 
 
 async def signed_decision(request: Request, settings: SettingsDep, service: ServiceDep) -> ReviewDecision:
@@ -139,7 +141,7 @@ def review_image(doc_id: str, expires: str, signature: str, components: Componen
         raise ApiError(403, exc.code, str(exc)) from None
     record = components.store.get(doc_id)
     if record is None:
-        raise ApiError(404, "document_not_found", f"no document {doc_id}")
+        raise ApiError(404, "document_not_found", "no such document")
     return Response(
         components.objects.get(record.object_key),
         media_type=record.content_type,

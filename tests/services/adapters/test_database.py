@@ -257,7 +257,7 @@ def test_owned_by_pages_newest_first(store: DocumentStore) -> None:
 def test_migrations_build_exactly_the_schema_the_code_uses(store: DocumentStore) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrations.current(conn) == migrations.head() == migrations.INITIAL
+        assert migrations.current(conn) == migrations.head() == "0002"
 
 
 def test_migrating_again_changes_nothing(open_store: Callable[[], DocumentStore]) -> None:
@@ -294,7 +294,7 @@ def test_processes_starting_together_all_get_the_schema(database_url: str) -> No
     results = [found.get(timeout=90) for _ in children]
     for child in children:
         child.join(timeout=30)
-    assert sorted(map(str, results)) == ["0001", "0001", "None"], results
+    assert sorted(map(str, results)) == ["0002", "0002", "None"], results
 
 
 def test_threads_starting_together_all_get_the_schema(open_store: Callable[[], DocumentStore]) -> None:
@@ -305,9 +305,14 @@ def test_threads_starting_together_all_get_the_schema(open_store: Callable[[], D
 
 
 def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None:
-    """A schema that metadata.create_all built (no alembic_version) is stamped at the initial revision, data kept."""
+    """A schema that metadata.create_all built before migrations existed (the initial revision's tables, no
+    alembic_version) is stamped at the initial revision and upgraded, data kept."""
+    from alembic import command
+
     engine = make_engine(database_url)
-    metadata.create_all(engine)
+    with engine.begin() as conn:
+        command.upgrade(migrations.alembic_config(conn), migrations.INITIAL)
+        conn.execute(sa.text("DROP TABLE alembic_version"))
     now = datetime.now(UTC)
     row: dict[str, Any] = {"owner": "bob", "doc_type": "ktp", "status": "queued", "object_key": "k"}
     row |= {"content_type": "image/png", "size_bytes": 1, "sha256": "0" * 64, "created_at": now, "updated_at": now}
@@ -316,7 +321,7 @@ def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None
     engine.dispose()
     store = DocumentStore(database_url)
     try:
-        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0001", True)
+        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0002", True)
         record = store.get("c" * 32)
         assert record is not None and record.status is Status.QUEUED
     finally:
@@ -333,7 +338,7 @@ def test_migrate_command_prints_the_revision(
     first = json.loads(capsys.readouterr().out)
     assert main(["migrate"]) == 0
     second = json.loads(capsys.readouterr().out)
-    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0001", "0001", "0001")
+    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0002", "0002", "0002")
     assert "filot-test-secret" not in first["database"]
 
 
@@ -462,3 +467,37 @@ def test_postgres_urls_get_psycopg_3_and_a_pre_pinged_pool() -> None:
         assert engine.url.drivername == "postgresql+psycopg" and engine.url.query == {"sslmode": "require"}
         assert isinstance(engine.pool, sa.QueuePool) and engine.pool._pre_ping
         engine.dispose()
+
+
+def test_the_widest_inputs_the_api_accepts_fit_the_columns(store: DocumentStore) -> None:
+    """Postgres enforces VARCHAR widths (SQLite does not): the longest owner (a JWT subject), the audit actor it
+    makes, and the longest reviewer name BULI2 may send all fit, with an idempotency key of the longest form."""
+    from services.adapters.database import OWNER_MAX, REVIEWER_MAX
+
+    owner = "o" * OWNER_MAX
+    store.create(
+        doc_id="f" * 32, owner=owner, doc_type="ktp", object_key="k", content_type="image/png", size_bytes=1,
+        sha256="0" * 64, correlation_id="c", idempotency_key="~" * 128, idempotency_digest="d" * 64,
+    )
+    for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED):
+        assert store.transition("f" * 32, status, actor=f"user:{owner}")
+    assert store.transition("f" * 32, Status.APPROVED, actor=f"buli2:{'r' * REVIEWER_MAX}", decision="approved")
+    assert store.history("f" * 32)[-1]["actor"] == f"buli2:{'r' * REVIEWER_MAX}"
+    found = store.find_by_idempotency_key(owner, "~" * 128)
+    assert found is not None and found.idempotency_digest == "d" * 64
+
+
+def test_an_idempotency_key_is_unique_per_owner(store: DocumentStore) -> None:
+    def create(doc_id: str, owner: str) -> None:
+        store.create(
+            doc_id=doc_id, owner=owner, doc_type="ktp", object_key="k", content_type="image/png", size_bytes=1,
+            sha256="0" * 64, correlation_id="c", idempotency_key="retry-1", idempotency_digest="d" * 64,
+        )
+
+    create("1" * 32, "alice")
+    create("2" * 32, "bob")  # another owner's key of the same text
+    with pytest.raises(sa.exc.IntegrityError):
+        create("3" * 32, "alice")
+    assert store.get("3" * 32) is None
+    new_doc(store, "4" * 32)
+    new_doc(store, "5" * 32)  # no key: any number of documents

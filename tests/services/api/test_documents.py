@@ -78,7 +78,7 @@ def test_another_users_document_answers_404_like_a_missing_one(api: httpx.Client
     other = api.get(f"/v1/documents/{doc_id}", headers={"X-Dev-User": "mallory"})
     missing = api.get(f"/v1/documents/{'0' * 32}", headers={"X-Dev-User": "mallory"})
     assert other.status_code == missing.status_code == 404
-    assert other.json() == {"error": {"code": "document_not_found", "message": f"no document {doc_id}"}}
+    assert other.json() == {"error": {"code": "document_not_found", "message": "no such document"}}
     assert api.get("/v1/documents/not-an-id", headers=ALICE).json()["error"]["code"] == "document_not_found"
 
 
@@ -192,3 +192,93 @@ def test_upload_survives_redis_outage_and_stays_recorded(
     assert response.status_code == 202
     assert response.json()["status"] == "uploaded"  # the reconciler queues it when Redis is back
     assert components.store.get(response.json()["id"]) is not None
+
+
+# Hostile or confused clients (issue 17): every refusal a 4xx with a code, nothing stored.
+
+
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        ({"claimed_nik": "٣١٧١٠٢١٧٠٨٩٠٠٠٠١"}, "invalid_claimed_nik"),  # Arabic-Indic digits
+        ({"claimed_nik": "３１７１０２１７０８９０００００１"}, "invalid_claimed_nik"),  # full-width digits
+        ({"claimed_nik": "317102170890000１"}, "invalid_claimed_nik"),
+        ({"claimed_name": "ALICE\nAPPROVED"}, "invalid_claimed_name"),  # forges a line in a log or report
+        ({"claimed_name": "ALICE\x00"}, "invalid_claimed_name"),  # Postgres refuses a NUL: was a 500
+        ({"claimed_name": "\x1b[31mALICE"}, "invalid_claimed_name"),  # ANSI escape
+        ({"claimed_name": "ALICE \u202eECILA"}, "invalid_claimed_name"),  # bidi override
+    ],
+)
+def test_claims_hold_only_what_a_card_can_print(
+    api: httpx.Client, components: Components, form: dict[str, str], code: str
+) -> None:
+    response = upload(api, png_bytes(), **form)
+    assert response.status_code == 422 and response.json()["error"]["code"] == code
+    assert stored_objects(components) == []
+
+
+def test_a_name_as_cards_print_them_is_accepted(api: httpx.Client) -> None:
+    response = upload(api, png_bytes(), claimed_name="SITI NUR'AINI, S.PD. (ALM) A/B-C", claimed_nik="3171021708900001")
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("field", ["file", "type"])
+def test_a_field_sent_twice_is_refused(api: httpx.Client, components: Components, field: str) -> None:
+    files = [("file", ("card.png", png_bytes(), "image/png"))]
+    data: dict[str, str | list[str]] = {"type": "ktp"}
+    if field == "file":
+        files.append(("file", ("other.png", png_bytes((100, 100)), "image/png")))
+    else:
+        data["type"] = ["ktp", "npwp"]
+    response = api.post("/v1/documents", files=files, data=data, headers=ALICE)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "duplicate_field"
+    assert stored_objects(components) == []
+
+
+def test_an_unknown_id_is_not_echoed(api: httpx.Client) -> None:
+    probe = "x" * 5000
+    response = api.get(f"/v1/documents/{probe}", headers=ALICE)
+    assert response.status_code == 404 and probe not in response.text
+
+
+def test_health_answers_while_an_upload_is_being_checked(
+    components: Components, serve: Callable[[object], ServerThread], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload's decode runs in the thread pool: held inside the check here, it must not hold /health (before,
+    the route decoded on the event loop and /health waited for it)."""
+    import threading
+
+    from services.api.routes import documents
+
+    inside, release = threading.Event(), threading.Event()
+    real_check = documents.check_upload
+
+    def held_check(*args, **kwargs):  # type: ignore[no-untyped-def]
+        inside.set()
+        release.wait(30)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "check_upload", held_check)
+    server = serve(create_app(components=components))
+    results: list[int] = []
+    uploader = threading.Thread(
+        target=lambda: results.append(upload(httpx.Client(base_url=server.url, timeout=60), png_bytes()).status_code)
+    )
+    uploader.start()
+    try:
+        assert inside.wait(30), "the upload never reached its check"
+        health = httpx.get(f"{server.url}/health", timeout=5)  # times out if the event loop is held
+        assert health.status_code == 200
+    finally:
+        release.set()
+        uploader.join(60)
+    assert results == [202]
+
+
+def test_a_one_bit_image_is_stored_grey(api: httpx.Client, components: Components) -> None:
+    """A 1-bit PNG becomes 8-bit grey, not RGB: three times less memory to check a large one."""
+    buffer = io.BytesIO()
+    Image.new("1", (1200, 800), 1).save(buffer, format="PNG")
+    assert upload(api, buffer.getvalue()).status_code == 202
+    (stored,) = stored_objects(components)
+    assert Image.open(stored).mode == "L"
