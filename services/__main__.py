@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from services.cli import demo, migrate, ops, serve, verify, workflows
+from services.settings import ConfigurationError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_parser(sub)
     migrate.add_parser(sub)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        # One line an operator can act on, naming the variable; not a traceback.
+        print(f"filot: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

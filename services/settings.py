@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.core.scoring import ScoreWeights
+
+
+def _comma_list(value: object) -> object:
+    """A list setting as people write it: a JSON list, or plain comma-separated text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+# NoDecode: pydantic-settings would parse the variable as JSON first and fail on "https://a,https://b".
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
+
+class ConfigurationError(ValueError):
+    """A setting a process cannot start with: one line per problem, each naming its variable."""
+
 
 # The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
 # set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
@@ -79,7 +99,7 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
-    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    jwt_algorithms: CommaList = Field(default_factory=lambda: ["RS256"])
 
     # Development auth: the caller names itself in X-Dev-User. None means "on only in the local stage".
     dev_auth: bool | None = None
@@ -117,8 +137,15 @@ class Settings(BaseSettings):
     # Sliding one-minute windows kept in Redis: per user and per client address.
     rate_limit_user_per_minute: int = Field(default=60, ge=1)
     rate_limit_address_per_minute: int = Field(default=120, ge=1)
-    # Browser origins allowed to call the API (JSON list); empty: no cross-origin access.
-    cors_origins: list[str] = Field(default_factory=list)
+    # Reads and lists by a user (per user; twice that per address).
+    rate_limit_read_per_minute: int = Field(default=300, ge=1)
+    # Where the per-address limit finds the client (services.api.ratelimit.client_address): the proxies in front
+    # that append to X-Forwarded-For (the load balancer: 1; none: the socket's peer), and Cloudflare's ranges
+    # (CIDR list) from which CF-Connecting-IP is believed.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    cloudflare_ranges: CommaList = Field(default_factory=list)
+    # Browser origins allowed to call the API: a JSON list or comma-separated; empty: no cross-origin access.
+    cors_origins: CommaList = Field(default_factory=list)
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
@@ -151,6 +178,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # json: one object a line for CloudWatch (the default); text: for a person reading a terminal.
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("cloudflare_ranges")
+    @classmethod
+    def _networks(cls, ranges: list[str]) -> list[str]:
+        for cidr in ranges:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr[:64]!r} is not an address range (CIDR, e.g. 173.245.48.0/20)") from None
+        return ranges
 
     @model_validator(mode="before")
     @classmethod
@@ -196,11 +233,21 @@ class Settings(BaseSettings):
         """Refuse to start without the keys this process uses (each entry point names its own)."""
         missing = [f"FILOT_{name.upper()}" for name in names if not getattr(self, name)]
         if missing:
-            raise ValueError(f"{', '.join(missing)} must be set in stage {self.stage} (from Secrets Manager)")
+            raise ConfigurationError(f"{', '.join(missing)} must be set in stage {self.stage} (from Secrets Manager)")
 
     @property
     def dev_auth_enabled(self) -> bool:
         return self.stage == "local" if self.dev_auth is None else self.dev_auth
+
+
+def describe(error: ValidationError) -> str:
+    """pydantic's errors as `FILOT_NAME: what is wrong` lines (a cross-field check names its variables itself)."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"FILOT_{field.upper()}: {message}" if field else message)
+    return "; ".join(lines)
 
 
 @lru_cache(maxsize=1)
@@ -213,4 +260,7 @@ def get_settings() -> Settings:
     from services.secrets import load_secret_settings
 
     load_secret_settings()
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe(exc)) from None

@@ -53,7 +53,9 @@ def emf_environment(
 
 
 def api_listen_environment() -> dict[str, str]:
-    return {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT)}
+    # Behind the load balancer, which appends the peer it saw to X-Forwarded-For: the per-address rate limit
+    # counts that address, not the balancer's (every user in one bucket) nor what a client wrote itself.
+    return {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT), "FILOT_TRUSTED_PROXY_HOPS": "1"}
 
 
 def health_check() -> ecs.HealthCheck:

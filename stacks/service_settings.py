@@ -60,7 +60,9 @@ SCHEDULER_SECRETS = (
 )
 
 # Plain settings the stacks derive from the stage; the stage config may not override them.
-DERIVED_SETTINGS = frozenset({"FILOT_STAGE", "FILOT_API_URL", "FILOT_STORAGE_URL", "FILOT_API_HOST", "FILOT_API_PORT"})
+DERIVED_SETTINGS = frozenset(
+    {"FILOT_STAGE", "FILOT_API_URL", "FILOT_STORAGE_URL", "FILOT_API_HOST", "FILOT_API_PORT", "FILOT_TRUSTED_PROXY_HOPS"}
+)
 RESERVED_NAMES = frozenset(SECRET_SETTINGS) | DERIVED_SETTINGS
 # A Lambda cannot take ECS secrets: it gets this variable (JSON {name: {"secretArn", "field"}}) and
 # services/lambda_handlers.py resolves it at cold start.

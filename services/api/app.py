@@ -32,7 +32,16 @@ def create_app(settings: Settings | None = None, components: Components | None =
     # BULI2's credential, the callback HMAC and the image-link signature: the API checks all three.
     settings.require_keys("service_key", "callback_key", "link_key")
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # Pillow refuses bigger images as bombs
-    app = FastAPI(title="FiLot document verification", version="0.1.0")
+    # The interactive docs and the schema map every route and field for whoever asks: served in the local stage
+    # only; a client team reads the schema from a local run (http://127.0.0.1:8000/openapi.json).
+    local = settings.stage == "local"
+    app = FastAPI(
+        title="FiLot document verification",
+        version="0.1.0",
+        docs_url="/docs" if local else None,
+        redoc_url="/redoc" if local else None,
+        openapi_url="/openapi.json" if local else None,
+    )
     app.state.components = components or build_components(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _FORM_OVERHEAD_BYTES)

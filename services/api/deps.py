@@ -105,8 +105,35 @@ def rate_limited_user(request: Request, user: UserDep, settings: SettingsDep) ->
     """The calling user, counted against the per-user and per-address limits."""
     limiter = request.app.state.rate_limiter
     limiter.check(f"user:{user}", limit=settings.rate_limit_user_per_minute)
-    limiter.check(f"addr:{client_address(request)}", limit=settings.rate_limit_address_per_minute)
+    limiter.check(f"addr:{_address(request, settings)}", limit=settings.rate_limit_address_per_minute)
     return user
 
 
 LimitedUserDep = Annotated[str, Depends(rate_limited_user)]
+
+
+def _address(request: Request, settings: Settings) -> str:
+    return client_address(
+        request, trusted_hops=settings.trusted_proxy_hops, cloudflare=settings.cloudflare_ranges
+    )
+
+
+def rate_limited_caller(request: Request, caller: Annotated[Caller, Depends(any_caller)], settings: SettingsDep) -> Caller:
+    """Any caller; a user's reads and lists counted against the read limits (per user and per address). Services
+    (BULI2, the operators' tools) are not limited here: they hold a key, and their own quotas are theirs."""
+    if caller.user is not None:
+        limiter = request.app.state.rate_limiter
+        limiter.check(f"read-user:{caller.user}", limit=settings.rate_limit_read_per_minute)
+        limiter.check(f"read-addr:{_address(request, settings)}", limit=settings.rate_limit_read_per_minute * 2)
+    return caller
+
+
+LimitedCallerDep = Annotated[Caller, Depends(rate_limited_caller)]
+
+
+def rate_limited_reader(request: Request, user: UserDep, settings: SettingsDep) -> str:
+    """A user listing their documents, counted as a read."""
+    return rate_limited_caller(request, Caller(user=user), settings).user or user
+
+
+LimitedReaderDep = Annotated[str, Depends(rate_limited_reader)]

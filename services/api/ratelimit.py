@@ -3,9 +3,11 @@ window edge cannot double the allowance as a fixed window would. Over the limit:
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 
 import redis
 from fastapi import Request
@@ -52,5 +54,40 @@ class RateLimiter:
             )
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, *, trusted_hops: int = 0, cloudflare: Sequence[str] = ()) -> str:
+    """The address to count a request against, from what the trusted proxies in front saw, never from a header a
+    client can set alone.
+
+    trusted_hops: proxies in front of the API that append the peer they saw to X-Forwarded-For (the load balancer:
+    1). The client's address is the entry that many from the right; whatever a client wrote further left is its
+    own claim and ignored. Fewer entries than hops: the header did not come through them, the socket counts.
+    cloudflare: Cloudflare's address ranges (CIDR). When the address so found is Cloudflare's, CF-Connecting-IP
+    (which Cloudflare sets) names the client; from anywhere else that header is ignored.
+    """
+    peer = request.client.host if request.client else "unknown"
+    address = peer
+    if trusted_hops > 0:
+        forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+        if len(forwarded) >= trusted_hops:
+            address = forwarded[-trusted_hops]
+    if cloudflare and _within(address, cloudflare):
+        connecting = request.headers.get("cf-connecting-ip", "").strip()
+        if _is_address(connecting):
+            address = connecting
+    return address if _is_address(address) else peer
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, ranges: Sequence[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(cidr, strict=False) for cidr in ranges)

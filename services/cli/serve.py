@@ -74,6 +74,9 @@ def _serve(app: object, *, host: str, port: int) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        # uvicorn would take the client from X-Forwarded-For whenever the peer is 127.0.0.1: on loopback any
+        # client could name its own address. The API finds the client itself, from the configured trusted hops.
+        proxy_headers=False,
     )
     return 0
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from services.settings import LOCAL_KEYS, Settings
+from services.settings import LOCAL_KEYS, ConfigurationError, Settings
 
 
 def test_defaults_run_locally_with_dev_auth() -> None:
@@ -38,7 +43,7 @@ def test_a_deployed_stage_gets_no_default_key_and_refuses_a_local_one(key: str) 
     keys = {name: value for name, value in KEYS.items() if name != key}
     settings = Settings(_env_file=None, stage="production", **keys)  # type: ignore[call-arg]
     assert getattr(settings, key) == ""  # not the local default
-    with pytest.raises(ValueError, match=f"FILOT_{key.upper()} must be set in stage production"):
+    with pytest.raises(ConfigurationError, match=f"FILOT_{key.upper()} must be set in stage production"):
         settings.require_keys(*KEYS)
     with pytest.raises(ValidationError, match=f"FILOT_{key.upper()} is a local default: set it"):
         Settings(_env_file=None, stage="production", **{**keys, key: LOCAL_KEYS[key]})  # type: ignore[call-arg]
@@ -75,3 +80,30 @@ def test_score_weights_come_from_settings_and_unknown_names_are_refused(monkeypa
     monkeypatch.setenv("FILOT_SCORE_WEIGHTS", '{"charisma": 5}')
     with pytest.raises(ValidationError, match="charisma"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_lists_are_accepted_comma_separated_or_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FILOT_CORS_ORIGINS", "https://app.example")  # one origin, as people write it
+    assert Settings(_env_file=None).cors_origins == ["https://app.example"]  # type: ignore[call-arg]
+    monkeypatch.setenv("FILOT_CORS_ORIGINS", " https://a.example , https://b.example ")
+    assert Settings(_env_file=None).cors_origins == ["https://a.example", "https://b.example"]  # type: ignore[call-arg]
+    monkeypatch.setenv("FILOT_CORS_ORIGINS", '["https://c.example"]')
+    assert Settings(_env_file=None).cors_origins == ["https://c.example"]  # type: ignore[call-arg]
+
+
+def test_a_bad_setting_stops_a_process_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FILOT_")},
+        "FILOT_APPROVE_AT": "high",
+        "FILOT_CLOUDFLARE_RANGES": "173.245.48.0/20,everywhere",
+        "FILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "services", "reconcile"], env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith("filot: configuration error: FILOT_APPROVE_AT: ")
+    assert "FILOT_CLOUDFLARE_RANGES: 'everywhere' is not an address range" in lines[0]

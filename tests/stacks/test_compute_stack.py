@@ -169,6 +169,8 @@ def test_plain_environment_holds_the_stage_settings_and_one_tesseract_thread(tem
     assert plain["OMP_THREAD_LIMIT"] == "1"
     assert plain["FILOT_APPROVE_AT"] == "85"  # from cdk.json filot:environment
     assert set(plain) >= {"FILOT_API_URL"}
+    # The API behind the load balancer counts the address the balancer saw (one hop of X-Forwarded-For).
+    assert plain.get("FILOT_TRUSTED_PROXY_HOPS") == ("1" if name == "api" else None)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.adapters.database import DocumentRecord
-from services.api.deps import ComponentsDep, UserDep
+from services.api.deps import ComponentsDep, LimitedReaderDep
 from services.api.errors import ApiError
 from services.api.schemas import DocumentPage, DocumentSummary, error_responses
 
@@ -20,12 +20,12 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 @router.get(
     "",
     response_model=DocumentPage,
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(400, 401, 403, 429),
     summary="List the caller's own documents (no extracted fields; read one document for those)",
 )
 def list_documents(
     components: ComponentsDep,
-    user: UserDep,
+    user: LimitedReaderDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DocumentPage:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.adapters.database import DocumentRecord
 from services.api.correlation import current_or_new_correlation_id
-from services.api.deps import CallerDep, ComponentsDep, LimitedUserDep
+from services.api.deps import ComponentsDep, LimitedCallerDep, LimitedUserDep
 from services.api.errors import ApiError
 from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from services.api.idempotency import Claim, IdempotencyKeys, fingerprint, parse_key
@@ -124,10 +124,10 @@ def _checked(slots: threading.BoundedSemaphore, data: bytes, declared: str | Non
 @router.get(
     "/{doc_id}",
     response_model=OwnerDocument | ServiceDocument,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
     summary="A document's outcome and history (the owner's own, or any for a service)",
 )
-def read_document(doc_id: str, components: ComponentsDep, caller: CallerDep) -> OwnerDocument | ServiceDocument:
+def read_document(doc_id: str, components: ComponentsDep, caller: LimitedCallerDep) -> OwnerDocument | ServiceDocument:
     record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
     # Someone else's document answers exactly like a missing one, so ids cannot be probed.
     if record is None or (caller.service is None and record.owner != caller.user):

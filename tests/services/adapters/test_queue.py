@@ -247,5 +247,7 @@ def test_with_a_live_gpu_worker_only_jobs_past_the_wait_move(queue: OcrQueue, cl
     assert client.lrange("filot:ocr:gpu:queue", 0, -1) == ["young"]
     assert queue.drain_stranded(max_wait_s=120, no_worker_wait_s=3600) == []
     client.rpush("filot:ocr:gpu:queue", "unstamped")  # requeued by the sweep: no queued time
-    assert queue.drain_stranded(max_wait_s=0.001, no_worker_wait_s=3600) == ["young"]  # stamped now, not moved
+    # "young" queued 2 s ago, stated outright: the round trips since its enqueue can take under a millisecond.
+    client.hset("filot:ocr:gpu:enqueued_at", "young", int(time.time() * 1000) - 2000)
+    assert queue.drain_stranded(max_wait_s=1, no_worker_wait_s=3600) == ["young"]  # "unstamped" stamped now, not moved
     assert client.hget("filot:ocr:gpu:enqueued_at", "unstamped") is not None

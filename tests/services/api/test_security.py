@@ -92,3 +92,65 @@ def test_the_window_slides(settings: Settings) -> None:
         limiter.check("k", limit=2)
     time.sleep(1.05)  # the oldest requests leave the window; a fixed window would reset all at once
     limiter.check("k", limit=2)
+
+
+def test_the_address_limit_counts_what_the_trusted_proxy_saw(api_for: Callable[..., httpx.Client]) -> None:
+    """Behind one trusted proxy (the load balancer) the client is the last X-Forwarded-For entry: what a client
+    writes further left cannot reset its bucket, and users behind the balancer do not share one."""
+    api = api_for(rate_limit_user_per_minute=100, rate_limit_address_per_minute=2, trusted_proxy_hops=1)
+
+    def from_address(user: str, forwarded: str) -> int:
+        return api.post(
+            "/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"},
+            headers={"X-Dev-User": user, "X-Forwarded-For": forwarded},
+        ).status_code
+
+    # One client rotating the part it controls: the balancer appends the same real address each time.
+    codes = [from_address(f"u{n}", f"10.9.9.{n}, 203.0.113.7") for n in range(3)]
+    assert codes == [202, 202, 429]
+    assert from_address("u9", "198.51.100.4") == 202  # another client behind the same balancer: its own bucket
+
+
+def test_without_trusted_proxies_a_forwarded_header_changes_nothing(api_for: Callable[..., httpx.Client]) -> None:
+    api = api_for(rate_limit_user_per_minute=100, rate_limit_address_per_minute=2)
+    codes = [
+        api.post(
+            "/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"},
+            headers={"X-Dev-User": f"u{n}", "X-Forwarded-For": f"203.0.113.{n}", "CF-Connecting-IP": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [202, 202, 429]  # the socket's address, whatever the headers say
+
+
+def test_cf_connecting_ip_is_believed_only_from_cloudflare() -> None:
+    from starlette.requests import Request
+
+    from services.api.ratelimit import client_address
+
+    def request(peer: str, **headers: str) -> Request:
+        raw = [(k.replace("_", "-").lower().encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "client": (peer, 1234), "headers": raw})
+
+    cloudflare = ["173.245.48.0/20"]
+    assert client_address(request("173.245.48.9", cf_connecting_ip="198.51.100.4"), cloudflare=cloudflare) == "198.51.100.4"
+    assert client_address(request("203.0.113.5", cf_connecting_ip="198.51.100.4"), cloudflare=cloudflare) == "203.0.113.5"
+    assert client_address(request("173.245.48.9", cf_connecting_ip="not-an-ip"), cloudflare=cloudflare) == "173.245.48.9"
+    behind_balancer = request("10.0.0.2", x_forwarded_for="1.2.3.4, 173.245.48.9", cf_connecting_ip="198.51.100.4")
+    assert client_address(behind_balancer, trusted_hops=1, cloudflare=cloudflare) == "198.51.100.4"
+
+
+def test_reads_and_lists_are_limited_per_user(api_for: Callable[..., httpx.Client]) -> None:
+    api = api_for(rate_limit_read_per_minute=3)
+    headers = {"X-Dev-User": "reader"}
+    codes = [api.get("/v1/documents", headers=headers).status_code for _ in range(2)]
+    codes += [api.get("/v1/documents/" + "0" * 32, headers=headers).status_code for _ in range(2)]
+    assert codes == [200, 200, 404, 429]
+    assert api.get("/v1/documents", headers={"X-Dev-User": "other"}).status_code == 200
+
+
+def test_interactive_docs_and_the_schema_are_local_only(api_for: Callable[..., httpx.Client]) -> None:
+    local = api_for()
+    assert all(local.get(path).status_code == 200 for path in ("/docs", "/redoc", "/openapi.json"))
+    deployed = api_for(stage="staging", dev_auth=False)
+    assert all(deployed.get(path).status_code == 404 for path in ("/docs", "/redoc", "/openapi.json"))
