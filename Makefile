@@ -69,6 +69,7 @@ capacity: setup
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m bandit -r services stacks -q
 
 # The real CDK CLI (npm package aws-cdk, pinned in package-lock.json); cdk.json runs `python3 app.py`,
 # so the virtualenv goes first on the PATH.

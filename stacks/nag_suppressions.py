@@ -22,12 +22,14 @@ LAMBDA_MANAGED_POLICIES = [
     "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
 ]
 EXTERNAL_SECRET_REASON = (
-    "Holds a credential issued by an external provider (Neon, Upstash, Cloudflare R2, BULI2, the identity "
+    # bandit B105: a suppression's reason, not a credential
+    "Holds a credential issued by an external provider (Neon, Upstash, Cloudflare R2, BULI2, the identity "  # nosec B105
     "provider); it is rotated at that provider and the new value put here, as no Secrets Manager rotation "
     "function can change it there."
 )
 GENERATED_SECRET_REASON = (
-    "The service and callback keys are shared with BULI2, which must switch at the same moment, and a new "
+    # bandit B105: a suppression's reason, not a credential
+    "The service and callback keys are shared with BULI2, which must switch at the same moment, and a new "  # nosec B105
     "image-link key must reach every API task at once; each is rotated by the documented manual procedure "
     "(docs/infrastructure.md), apart from the others, not on a schedule."
 )
