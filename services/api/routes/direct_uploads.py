@@ -191,12 +191,13 @@ async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUse
     if not re.fullmatch(r"[0-9a-f]{32}", doc_id):
         raise ApiError(404, "document_not_found", "no such document")
     uploads = _pending_uploads(components)
-    existing = _submitted(components, doc_id, user)
+    # Every database, Redis and storage call in the thread pool: the event loop keeps answering other requests.
+    existing = await run_in_threadpool(_submitted, components, doc_id, user)
     if existing is not None:
         return existing
     try:
-        pending = uploads.load(doc_id)
-        locked = pending is not None and pending.owner == user and uploads.lock(doc_id)
+        pending = await run_in_threadpool(uploads.load, doc_id)
+        locked = pending is not None and pending.owner == user and await run_in_threadpool(uploads.lock, doc_id)
     except redis.RedisError as exc:
         log.error("pending upload not read error=%s", type(exc).__name__)
         raise ApiError(503, "queue_unavailable", "cannot submit uploads right now; retry shortly") from None
@@ -206,7 +207,7 @@ async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUse
     if not locked:
         raise ApiError(409, "submit_in_progress", "this upload is being submitted; read the document shortly")
     try:
-        existing = _submitted(components, doc_id, user)  # a concurrent submit may have finished meanwhile
+        existing = await run_in_threadpool(_submitted, components, doc_id, user)  # a concurrent submit finished?
         if existing is not None:
             return existing
         checked = await run_in_threadpool(_verified, store, pending, components.settings)
@@ -224,11 +225,11 @@ async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUse
             claimed_nik=pending.claimed_nik,
             correlation_id=correlation_id,
         )
-        uploads.forget(doc_id)
+        await run_in_threadpool(uploads.forget, doc_id)
         await run_in_threadpool(_delete_quietly, store, pending.incoming_key)
         return accepted(doc_id, status, pending.doc_type, correlation_id)
     finally:
-        uploads.unlock(doc_id)
+        await run_in_threadpool(uploads.unlock, doc_id)
 
 
 def _submitted(components: Components, doc_id: str, user: str) -> JSONResponse | None:

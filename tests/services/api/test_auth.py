@@ -141,3 +141,16 @@ def test_symmetric_or_none_algorithms_cannot_be_configured(settings: Settings) -
         Settings(_env_file=None, jwt_algorithms=["HS256"])  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="FILOT_JWT_ISSUER"):
         Settings(_env_file=None, jwt_jwks_url="https://idp/jwks.json")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("subject", ["s" * 129, "alice\x00", "alice\nadmin"])
+def test_a_subject_that_cannot_be_an_owner_is_refused(
+    api: httpx.Client, signing_key: rsa.RSAPrivateKey, subject: str
+) -> None:
+    """The subject becomes the owner column (128 wide; Postgres refuses a NUL): refused at the door, not a 500."""
+    response = read(api, token(signing_key, sub=subject))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_token"
+
+
+def test_the_widest_subject_is_an_owner(api: httpx.Client, signing_key: rsa.RSAPrivateKey) -> None:
+    assert read(api, token(signing_key, sub="s" * 128)).json()["error"]["code"] == "document_not_found"
