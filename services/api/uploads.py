@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from services.api.jpeg_scan import complete_scan
 from services.errors import DocumentError
 
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
@@ -67,6 +68,9 @@ def check_upload(data: bytes, *, max_bytes: int, max_pixels: int, declared_type:
         )
     width, height = _checked_header(data, max_pixels=max_pixels)
     _refuse_polyglot(data, content_type)
+    if content_type == "image/jpeg" and complete_scan(data) is False:
+        # libjpeg would fill the missing blocks with a flat colour and only warn (services/api/jpeg_scan.py).
+        raise DocumentError("the image data ends before its last block (truncated) or is corrupt", code="image_undecodable")
     return CheckedUpload(content_type, extension, width, height, _reencoded(data, content_type))
 
 

@@ -282,3 +282,15 @@ def test_a_one_bit_image_is_stored_grey(api: httpx.Client, components: Component
     assert upload(api, buffer.getvalue()).status_code == 202
     (stored,) = stored_objects(components)
     assert Image.open(stored).mode == "L"
+
+
+def test_a_jpeg_cut_short_with_an_end_marker_is_refused_over_http(api: httpx.Client, components: Components) -> None:
+    buffer = io.BytesIO()
+    Image.effect_noise((320, 200), 40).convert("RGB").save(buffer, format="JPEG", quality=90)
+    jpeg = buffer.getvalue()
+    response = api.post(
+        "/v1/documents", files={"file": ("card.jpg", jpeg[: len(jpeg) // 2] + b"\xff\xd9", "image/jpeg")},
+        data={"type": "ktp"}, headers=ALICE,
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "image_undecodable"
+    assert stored_objects(components) == []

@@ -91,6 +91,29 @@ def test_truncated_jpeg_without_its_end_marker_is_refused() -> None:
     assert refusal(jpeg[:-2]) == "image_undecodable"
 
 
+@pytest.mark.parametrize("keep", [0.2, 0.5, 0.97])
+@pytest.mark.parametrize("options", [{"quality": 90}, {"quality": 70, "subsampling": 0}])
+def test_a_jpeg_cut_inside_its_data_and_given_an_end_marker_is_refused(keep: float, options: dict[str, int]) -> None:
+    """libjpeg decodes it with the missing blocks filled and only warns; the scan's own block count says no."""
+    buffer = io.BytesIO()
+    card().save(buffer, format="JPEG", **options)
+    jpeg = buffer.getvalue()
+    assert check_upload(jpeg, **LIMITS).content_type == "image/jpeg"  # the whole file passes
+    assert refusal(jpeg[: int(len(jpeg) * keep)] + b"\xff\xd9") == "image_undecodable"
+
+
+def test_a_jpeg_with_restart_markers_or_in_grey_passes_whole_and_not_cut() -> None:
+    import cv2
+    import numpy as np
+
+    colour = np.asarray(card().convert("RGB"))
+    _, restarts = cv2.imencode(".jpg", colour, [cv2.IMWRITE_JPEG_RST_INTERVAL, 3])
+    grey = encoded(card().convert("L"), "JPEG")
+    for jpeg in (restarts.tobytes(), grey):
+        assert check_upload(jpeg, **LIMITS).content_type == "image/jpeg"
+        assert refusal(jpeg[: len(jpeg) // 2] + b"\xff\xd9") == "image_undecodable"
+
+
 def test_padding_after_the_image_is_tolerated_and_dropped() -> None:
     checked = check_upload(encoded(card(), "JPEG") + b"\x00" * 64, **LIMITS)
     assert checked.data.endswith(b"\xff\xd9")
