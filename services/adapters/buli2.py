@@ -20,7 +20,7 @@ from services.metrics import BACKEND_NAMESPACE, BULI2_RETRY_COUNT, CIRCUIT_BREAK
 
 log = logging.getLogger("filot.buli2")
 
-# filot.circuit_breaker.state values (DESIGN.md).
+# filot.circuit_breaker.state values (docs/design.md, "Monitoring names").
 BREAKER_STATES = {pybreaker.STATE_CLOSED: 0, pybreaker.STATE_HALF_OPEN: 1, pybreaker.STATE_OPEN: 2}
 
 

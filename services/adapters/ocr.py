@@ -47,7 +47,7 @@ class TesseractEngine:
     """pytesseract: one `tesseract` process per call (simple and portable; ~145 ms spawn cost each)."""
 
     def __init__(self, *, lang: str, psm: int, timeout_s: float, dpi: int = 300) -> None:
-        # Debian's Tesseract uses OpenMP; on few vCPUs its threads fight each other (DESIGN.md measured 1.8-6.6x).
+        # Debian's Tesseract uses OpenMP; on few vCPUs its threads fight each other (1.8-6.6x measured: docs/design.md).
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._config = f"--psm {psm} --dpi {dpi}"
         self._dpi = dpi
@@ -90,7 +90,7 @@ class TesseractEngine:
 
 def _uncompressed(image: np.ndarray) -> Image.Image:
     """The pixels as pytesseract hands them over (PIL's fromarray), tagged PPM so that its temp file is an
-    uncompressed PNM instead of a PNG: no compression on the way out (DESIGN.md: up to half the time on a large
+    uncompressed PNM instead of a PNG: no compression on the way out (docs/design.md: up to half the time on a large
     noisy card). The resolution goes separately, as --dpi."""
     pil = Image.fromarray(image)
     pil.format = "PPM"  # pytesseract writes the temp file in the image's own format

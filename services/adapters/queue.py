@@ -1,4 +1,4 @@
-"""The Redis queue with DESIGN.md's exact keys; each multi-key step is one Lua script, so a crash never splits it.
+"""The Redis queue with the exact keys of docs/design.md; each multi-key step is one Lua script, so a crash never splits it.
 
 Beside the design's keys, a few of our own make the CPU path crash-safe and enqueueing idempotent:
 `<prefix>:ocr:gpu:queued` and `<prefix>:ocr:queued` (SETs mirroring what each list holds),

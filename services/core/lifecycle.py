@@ -1,4 +1,4 @@
-"""The document lifecycle of DESIGN.md: which state each state may be entered from."""
+"""The document lifecycle (docs/design.md, "Lifecycle"): which state each state may be entered from."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every Lua script of the queue against a real redis-server, races included: DESIGN.md's exact keys,
+"""Every Lua script of the queue against a real redis-server, races included: docs/design.md's exact keys,
 atomic claims, holder-only completion, heartbeats, stalled-job sweeps and publish-once."""
 
 from __future__ import annotations

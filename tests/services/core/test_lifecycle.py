@@ -1,4 +1,4 @@
-"""The lifecycle of DESIGN.md: only its arrows are allowed."""
+"""The lifecycle of docs/design.md: only its arrows are allowed."""
 
 from __future__ import annotations
 
