@@ -14,11 +14,25 @@ import pytest
 import redis
 import uvicorn
 
-from services.devservers import free_port, redis_answers, redis_argv, stop, wait_until
+from devtools.devservers import free_port, redis_answers, redis_argv, stop, wait_until
 from services.settings import Settings
+from tests.components import MISSING
 
 pytest_plugins = ["tests.postgres", "tests.moto_server"]  # postgres_url: real PostgreSQL; moto: AWS APIs
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+STRICT = os.environ.get("FILOT_TEST_STRICT") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Strict mode: a skip for a missing real component (tests/components.py) fails the test instead."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if STRICT and report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if MISSING in reason:
+            report.outcome = "failed"
+            report.longrepr = f"FILOT_TEST_STRICT=1 and a real component is missing: {reason}"
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +115,7 @@ def serve() -> Iterator[Callable[[object], ServerThread]]:
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo sample set (13 cards with ground truth), generated once per session."""
-    from services.samples.generate import generate_set
+    from devtools.samples.generate import generate_set
 
     out = tmp_path_factory.mktemp("samples")
     generate_set(out, seed=7)

@@ -24,7 +24,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from services.devservers import free_port, stop, wait_until
+from devtools.devservers import free_port, stop, wait_until
+from tests.components import skip_missing
 
 MISSING = "Debian package postgresql not installed (`make test` installs it)"
 SUPERUSER = "postgres"
@@ -80,7 +81,7 @@ def _server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam("postgres")
     except KeyError:
-        pytest.skip(f"no `postgres` OS user to run the server as, and root may not: {MISSING}")
+        skip_missing(f"no `postgres` OS user to run the server as, and root may not: {MISSING}")
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +89,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the whole session; stopped (fast shutdown) and deleted at the end."""
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip(f"PostgreSQL server binaries (initdb, postgres) not found: {MISSING}")
+        skip_missing(f"PostgreSQL server binaries (initdb, postgres) not found: {MISSING}")
     user = _server_user()
     root = Path(tempfile.mkdtemp(prefix="filot-postgres-"))
     as_user: dict[str, Any] = {}
