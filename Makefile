@@ -31,11 +31,11 @@ help:
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
 run: setup
-	$(PY) -m services demo
+	$(PY) -m devtools demo
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
 test: setup gpu-compile
-	$(PY) -m pytest
+	FILOT_TEST_STRICT=1 $(PY) -m pytest
 
 # Proof without a GPU that the GPU image can compile every kernel: the launch sites' argument types recorded under
 # the CUDA simulator, each kernel compiled to PTX and linked to an sm_75 cubin (docs/gpu.md).
@@ -51,7 +51,7 @@ chaos: setup
 	$(PY) -m tests.chaos.harness --documents 200 --kills 20
 
 eval: setup
-	$(PY) -m services.evaluation --preprocessor kernels --markdown var/eval.md
+	$(PY) -m devtools.evaluation --preprocessor kernels --markdown var/eval.md
 
 bench: setup
 	$(PY) -m tests.bench.bench_claim
@@ -65,7 +65,7 @@ bench: setup
 # pipeline bench; the bench results are copied to docs/capacity-bench.json so the document regenerates offline.
 capacity: setup
 	$(PY) -m tests.bench.bench_pipeline
-	$(PY) -m services.capacity --bench var/bench/pipeline.json --out docs/capacity.md --context cdk.json
+	$(PY) -m devtools.capacity --bench var/bench/pipeline.json --out docs/capacity.md --context cdk.json
 
 lint: venv
 	$(PY) -m ruff check .

@@ -1,4 +1,4 @@
-"""`python -m services demo` (what `make run` runs): the whole platform on this machine, end to end.
+"""`python -m devtools demo` (what `make run` runs): the whole platform on this machine, end to end.
 
 Starts a private redis-server, the API, a GPU-path and a CPU-path worker and the local BULI2, uploads
 generated sample cards over HTTP, follows them to a decision, prints a table, and stops everything; then sums
@@ -20,8 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from services.adapters.database import DocumentStore
-from services.devservers import (
+from devtools.devservers import (
     Processes,
     free_port,
     http_answers,
@@ -30,6 +29,9 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
+from devtools.samples.generate import generate_set
+from devtools.samples.truth import SampleTruth
+from services.adapters.database import DocumentStore
 from services.metrics import (
     BULI2_RETRY_COUNT,
     CIRCUIT_BREAKER_STATE,
@@ -50,8 +52,6 @@ from services.metrics import (
     MetricPoint,
     read_emf,
 )
-from services.samples.generate import generate_set
-from services.samples.truth import SampleTruth
 
 _FINAL = ("approved", "rejected", "failed")
 _USER = "demo-user"
@@ -133,7 +133,7 @@ def run_services(
         processes.start("redis", redis_argv(ports["redis"], workdir=processes.log_dir), env)
         wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=alive)
         processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [*py, "reviewer"], env)
+        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
         processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
         processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
         # As the scheduled Lambda does in production: sweeps, re-queues, delivers held escalations.

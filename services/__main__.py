@@ -1,11 +1,12 @@
-"""`python -m services <command>`: every entry point of DESIGN.md, each with --help."""
+"""`python -m services <command>`: every command the deployed images run, each with --help. What engineers run
+and production does not (the BULI2 stand-in, the demo) is `python -m devtools <command>`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from services.cli import demo, migrate, ops, serve, verify, workflows
+from services.cli import migrate, ops, serve, verify, workflows
 from services.settings import ConfigurationError
 
 
@@ -16,7 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_parser(sub)
     ops.add_parsers(sub)
     workflows.add_parser(sub)
-    demo.add_parser(sub)
     migrate.add_parser(sub)
     args = parser.parse_args(argv)
     try:

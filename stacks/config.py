@@ -35,7 +35,7 @@ CPU_MIN_KEY, CPU_MAX_KEY = "filot:cpuWorkerMin", "filot:cpuWorkerMax"
 # "H-H" (UTC, e.g. "0-14" for 07:00-21:00 in Jakarta): one GPU task kept running in those hours, so an upload
 # then does not wait for a GPU instance to start from zero (docs/gpu.md, "Scaling from zero").
 GPU_WARM_HOURS_KEY = "filot:gpuWarmHoursUtc"
-# The workers' scaling targets, written by the capacity model (`python -m services.capacity`, docs/capacity.md).
+# The workers' scaling targets, written by the capacity model (`python -m devtools.capacity`, docs/capacity.md).
 SCALING_KEY = "filot:scaling"
 GPU_BACKLOG_FIELD, CPU_BACKLOG_FIELD = "gpuBacklogPerWorker", "cpuBacklogPerWorker"
 KNOWN_KEYS = frozenset(
@@ -436,7 +436,7 @@ def _range(context: Mapping[str, object], min_key: str, max_key: str, default: S
 def _backlog(context: Mapping[str, object]) -> BacklogTargets:
     """``filot:scaling``: an object with both fields and nothing else (a stage overriding it gives both)."""
     value = json_value(context, SCALING_KEY)
-    regenerate = "`python -m services.capacity` writes it into cdk.json (docs/capacity.md)"
+    regenerate = "`python -m devtools.capacity` writes it into cdk.json (docs/capacity.md)"
     if value is None or value == "":
         raise ValueError(f"{SCALING_KEY} is missing: the workers' scaling targets; {regenerate}")
     fields = (GPU_BACKLOG_FIELD, CPU_BACKLOG_FIELD)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote
 import httpx
 import pytest
 
-from services.devservers import free_port
+from devtools.devservers import free_port
 
 ACCESS_KEY_ID = "testing"
 SECRET_ACCESS_KEY = "testing"

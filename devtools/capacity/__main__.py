@@ -1,4 +1,4 @@
-"""`python -m services.capacity [--bench PATH] [--out docs/capacity.md] [--context cdk.json] [--check] [inputs]`."""
+"""`python -m devtools.capacity [--bench PATH] [--out docs/capacity.md] [--context cdk.json] [--check] [inputs]`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.capacity.bench import BenchError, parse_bench
-from services.capacity.files import bench_text, context_text, read_bench
-from services.capacity.model import SCALING_CONTEXT_KEY, Inputs, build_model
-from services.capacity.report import inputs_from, render
+from devtools.capacity.bench import BenchError, parse_bench
+from devtools.capacity.files import bench_text, context_text, read_bench
+from devtools.capacity.model import SCALING_CONTEXT_KEY, Inputs, build_model
+from devtools.capacity.report import inputs_from, render
 
 DEFAULT_BENCH = Path("docs/capacity-bench.json")
 DEFAULT_OUT = Path("docs/capacity.md")
@@ -41,7 +41,7 @@ class Output:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m services.capacity",
+        prog="python -m devtools.capacity",
         description=(
             "Render the capacity model (docs/capacity.md) from the pipeline bench's results and write the workers' "
             f"scaling targets into cdk.json ({SCALING_CONTEXT_KEY}). A bench file other than the committed copy is "
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{output.path} is out of date with the capacity model", file=sys.stderr)
         if stale:
             print(
-                "regenerate with `python -m services.capacity` (or `make capacity` to rerun the bench)", file=sys.stderr
+                "regenerate with `python -m devtools.capacity` (or `make capacity` to rerun the bench)", file=sys.stderr
             )
             return 1
         print("capacity model, document and cdk.json agree")

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from services.capacity.bench import MEASURED_ON_KEY, BenchError
-from services.capacity.model import SCALING_CONTEXT_KEY
+from devtools.capacity.bench import MEASURED_ON_KEY, BenchError
+from devtools.capacity.model import SCALING_CONTEXT_KEY
 
 # filot:scaling goes next to the task-count ranges it works with when cdk.json does not have it yet.
 _INSERT_AFTER = "filot:cpuWorkerMax"

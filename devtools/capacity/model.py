@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from services.capacity.bench import BenchResult
+from devtools.capacity.bench import BenchResult
 
 # The context key and fields the stacks read (stacks/config.py holds the same names; a test keeps them equal).
 SCALING_CONTEXT_KEY = "filot:scaling"

@@ -1,4 +1,4 @@
-"""Command line: `python -m services.evaluation [--count N] [--seed S] [--jobs J] [--markdown PATH]`."""
+"""Command line: `python -m devtools.evaluation [--count N] [--seed S] [--jobs J] [--markdown PATH]`."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from devtools.evaluation.plan import DEFAULT_COUNT, DEFAULT_SEED, WEIGHTS, expand, scaled_plan
+from devtools.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
+from devtools.evaluation.runner import run_cards
+from devtools.evaluation.summary import summarise
 from services.adapters.ocr import check_tesseract
 from services.errors import OcrError
-from services.evaluation.plan import DEFAULT_COUNT, DEFAULT_SEED, WEIGHTS, expand, scaled_plan
-from services.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
-from services.evaluation.runner import run_cards
-from services.evaluation.summary import summarise
 from services.settings import Settings
 from services.wiring import thresholds
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m services.evaluation",
+        prog="python -m devtools.evaluation",
         description=(
             "Generate a fixed-seed set of synthetic cards (the national e-KTP as people scan it, the drawn KTP of "
             "the first samples, NPWP; clean, degraded, invalid, unreadable), verify each with the production "
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         preprocessor=args.preprocessor,
     )
     summary = summarise(results)
-    command = "python -m services.evaluation " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = "python -m devtools.evaluation " + shlex.join(argv if argv is not None else sys.argv[1:])
     configuration = (
         f"engine {settings.ocr_engine} {settings.ocr_lang} psm {settings.ocr_psm}, card width {settings.card_width_px}, "
         f"approve at {policy.approve_at:g}, reject below {policy.reject_below:g}, weights {policy.weights}, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.samples.truth import DEGRADED_VARIANTS, EKTP_DEGRADED_VARIANTS
+from devtools.samples.truth import DEGRADED_VARIANTS, EKTP_DEGRADED_VARIANTS
 
 DEFAULT_SEED = 7
 VALID_VARIANTS = ("clean", *DEGRADED_VARIANTS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.evaluation.metrics import DECISION_COLUMNS, TRUTH_CLASSES, Accuracy
-from services.evaluation.summary import CardResult, DesignSummary, Summary, field_order, quantile
+from devtools.evaluation.metrics import DECISION_COLUMNS, TRUTH_CLASSES, Accuracy
+from devtools.evaluation.summary import CardResult, DesignSummary, Summary, field_order, quantile
 
 DESIGN_TITLES = {
     "ektp": "national e-KTP (OCR-A NIK, Arial on a guilloche; scans)",

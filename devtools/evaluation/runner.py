@@ -15,13 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from devtools.evaluation.summary import SCENE_VARIANTS, CardResult, Outcome
+from devtools.samples.generate import generate_sample, sample_rng, write_sample
 from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import DocType
 from services.errors import FilotError
-from services.evaluation.summary import SCENE_VARIANTS, CardResult, Outcome
 from services.pipeline.preprocess import OPENCV
 from services.pipeline.verify import PreprocessFn, Thresholds, verify_document
-from services.samples.generate import generate_sample, sample_rng, write_sample
 from services.settings import Settings
 from services.wiring import thresholds
 

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from services.evaluation.metrics import (
+from devtools.evaluation.metrics import (
     FIELDS,
     Accuracy,
     FieldScore,

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from services.samples.degrade import DEGRADATIONS
-from services.samples.generate import (
+from devtools.samples.degrade import DEGRADATIONS
+from devtools.samples.generate import (
     DEMO_PLAN,
     full_plan,
     generate_sample,
@@ -13,15 +13,15 @@ from services.samples.generate import (
     load_truths,
     write_sample,
 )
-from services.samples.identity import (
+from devtools.samples.identity import (
     make_invalid_nik,
     make_malformed_nik,
     random_ktp_fields,
     random_npwp_fields,
 )
-from services.samples.nik import is_valid_nik, nik_problems
-from services.samples.render import CARD_SIZE, render_blank, render_ktp, render_npwp, render_random
-from services.samples.truth import DECISIONS, DOC_TYPES, VARIANTS, SampleTruth, acceptable_decisions
+from devtools.samples.nik import is_valid_nik, nik_problems
+from devtools.samples.render import CARD_SIZE, render_blank, render_ktp, render_npwp, render_random
+from devtools.samples.truth import DECISIONS, DOC_TYPES, VARIANTS, SampleTruth, acceptable_decisions
 
 __all__ = [
     "CARD_SIZE",

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.samples.generate import DEMO_PLAN, full_plan, generate_set
+from devtools.samples.generate import DEMO_PLAN, full_plan, generate_set
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m services.samples",
+        prog="python -m devtools.samples",
         description=(
             "Render synthetic KTP/NPWP cards (and invalid, blank and random images) with a "
             "<name>.json ground-truth file next to each image."

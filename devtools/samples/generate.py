@@ -11,11 +11,9 @@ from typing import Any
 
 from PIL import Image
 
-from services.core.ektp_layout import CARD_ASPECT as EKTP_ASPECT
-from services.fonts import LIBERATION_SANS_BOLD
-from services.samples.degrade import JPEG_QUALITY, degrade_with_note
-from services.samples.ektp import EktpStyle, render_ektp
-from services.samples.identity import (
+from devtools.samples.degrade import JPEG_QUALITY, degrade_with_note
+from devtools.samples.ektp import EktpStyle, render_ektp
+from devtools.samples.identity import (
     edit_birth_year,
     make_invalid_nik,
     make_malformed_nik,
@@ -23,11 +21,11 @@ from services.samples.identity import (
     random_ktp_fields,
     random_npwp_fields,
 )
-from services.samples.npwp import render_npwp_djp
-from services.samples.photo import CARD_RENDER_WIDTH, encode, no_card, photograph
-from services.samples.render import render_blank, render_ktp, render_npwp, render_random
-from services.samples.scan import scan_card, scan_width
-from services.samples.truth import (
+from devtools.samples.npwp import render_npwp_djp
+from devtools.samples.photo import CARD_RENDER_WIDTH, encode, no_card, photograph
+from devtools.samples.render import render_blank, render_ktp, render_npwp, render_random
+from devtools.samples.scan import scan_card, scan_width
+from devtools.samples.truth import (
     DEGRADED_VARIANTS,
     DESIGNS,
     PHOTO_VARIANTS,
@@ -38,10 +36,12 @@ from services.samples.truth import (
     doc_type_of,
     is_valid_variant,
 )
+from services.core.ektp_layout import CARD_ASPECT as EKTP_ASPECT
+from services.fonts import LIBERATION_SANS_BOLD
 
 Plan = Sequence[tuple[str, str, int]]
 
-# Plans list (design, variant, count); designs and their variants are in services.samples.truth.
+# Plans list (design, variant, count); designs and their variants are in devtools.samples.truth.
 # The demo run's documents: mostly the national e-KTP as people scan it, the older drawn designs beside it.
 DEMO_PLAN: tuple[tuple[str, str, int], ...] = (
     ("ektp", "clean", 1),

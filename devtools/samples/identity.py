@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from services.samples import reference as ref
-from services.samples.nik import FEMALE, MALE, build_nik, encode_birth, nik_problems, parse_card_date
+from devtools.samples import reference as ref
+from devtools.samples.nik import FEMALE, MALE, build_nik, encode_birth, nik_problems, parse_card_date
 
 # Letters OCR post-processing does not turn into digits (unlike O, I, L, S, B, Z, G), so a
 # malformed NIK stays malformed after any sensible clean-up.

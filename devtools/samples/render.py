@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from services.samples.fonts import load_font
+from devtools.samples.fonts import load_font
 
 CARD_SIZE = (1000, 630)  # ID-1 ratio (85.6 x 54 mm)
 INK = (22, 26, 36)

@@ -1,4 +1,4 @@
-"""Long-running commands: the API, the workers and the local BULI2 reviewer."""
+"""Long-running commands: the API and the workers (the BULI2 stand-in is a dev tool: `python -m devtools reviewer`)."""
 
 from __future__ import annotations
 
@@ -34,33 +34,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     worker.set_defaults(func=run_worker)
 
-    reviewer = sub.add_parser("reviewer", help="run the local stand-in for the BULI2 review service")
-    reviewer.add_argument("--host", help="bind address (default FILOT_REVIEWER_HOST)")
-    reviewer.add_argument("--port", type=int, help="port (default FILOT_REVIEWER_PORT)")
-    reviewer.set_defaults(func=run_reviewer)
-
 
 def run_api(args: argparse.Namespace) -> int:
     from services.api.app import create_app
 
     settings = get_settings()
     configure_logging("api", settings.log_level, settings.log_format)
-    return _serve(create_app(settings), host=args.host or settings.api_host, port=args.port or settings.api_port)
+    return serve_app(create_app(settings), host=args.host or settings.api_host, port=args.port or settings.api_port)
 
 
-def run_reviewer(args: argparse.Namespace) -> int:
-    from services.reviewer import create_reviewer_app
-
-    settings = get_settings()
-    configure_logging("reviewer", settings.log_level, settings.log_format)
-    return _serve(
-        create_reviewer_app(settings),
-        host=args.host or settings.reviewer_host,
-        port=args.port or settings.reviewer_port,
-    )
-
-
-def _serve(app: object, *, host: str, port: int) -> int:
+def serve_app(app: object, *, host: str, port: int) -> int:
     import uvicorn
 
     # No server banner: it only tells an attacker what to look up. log_config=None: uvicorn's own lines go

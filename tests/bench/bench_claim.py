@@ -14,8 +14,8 @@ from pathlib import Path
 
 import redis
 
+from devtools.devservers import free_port, redis_answers, redis_argv, stop, wait_until
 from services.adapters.queue import OcrQueue, QueueKeys
-from services.devservers import free_port, redis_answers, redis_argv, stop, wait_until
 
 
 def lua_path(queue: OcrQueue, n: int) -> float:

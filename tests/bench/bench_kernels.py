@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 from numba import cuda
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.kernels.denoise import gaussian_cpu, gaussian_cuda
 from services.kernels.deskew import estimate_skew_cpu, estimate_skew_cuda, rotate_cpu, rotate_cuda
 from services.kernels.dispatch import KernelPreprocessor, warm_up
@@ -26,8 +28,6 @@ from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
 from services.pipeline import preprocess as cvp
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
 
 
 def median_ms(fn: Callable[[], object], runs: int, *, clock: Callable[[], float] = time.perf_counter) -> float:

@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 import pytesseract
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.adapters.ocr import TesseractEngine, WarmTesseractEngine
 from services.pipeline.preprocess import preprocess
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
 

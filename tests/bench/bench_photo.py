@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from numba import cuda
 
+from devtools.samples.generate import generate_sample
 from services.adapters.ocr import WarmTesseractEngine
 from services.core.model import DocType
 from services.kernels.dispatch import KernelPreprocessor
@@ -27,7 +28,6 @@ from services.pipeline.capture import capture_card
 from services.pipeline.locate import DETECT_SIDE, locate_card, rectify
 from services.pipeline.preprocess import OPENCV, Preprocessor
 from services.pipeline.read import read_card
-from services.samples.generate import generate_sample
 from tests.bench.bench_kernels import machine, median_ms
 
 CARD_WIDTH = 1000

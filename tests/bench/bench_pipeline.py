@@ -40,14 +40,14 @@ import cv2
 import numpy as np
 import psutil
 
+from devtools.samples.generate import generate_set
+from devtools.samples.truth import DEGRADED_VARIANTS, DOC_TYPES
 from services.adapters.ocr import EngineSpec
 from services.adapters.ocr_pool import PooledEngine, timed_read_lines_in_engine
 from services.core.fields import extract_fields
 from services.core.model import DocType, OcrLine
 from services.pipeline.preprocess import decode_for_ocr
 from services.pipeline.refine import needs_second_look
-from services.samples.generate import generate_set
-from services.samples.truth import DEGRADED_VARIANTS, DOC_TYPES
 from tests.bench.pipeline_platform import (
     UPLOADERS,
     Batch,

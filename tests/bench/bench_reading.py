@@ -23,6 +23,8 @@ import numpy as np
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
+from devtools.samples.generate import generate_sample, sample_rng
+from devtools.samples.truth import EKTP_DEGRADED_VARIANTS
 from services.adapters.ocr import WarmTesseractEngine
 from services.core.fields import extract_fields
 from services.core.model import DocType
@@ -31,8 +33,6 @@ from services.pipeline.ektp_reader import read_ektp
 from services.pipeline.ocra import IMPOSTOR_MARGIN, read_glyph_run
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
-from services.samples.generate import generate_sample, sample_rng
-from services.samples.truth import EKTP_DEGRADED_VARIANTS
 from tests.bench.bench_kernels import median_ms
 
 VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)

@@ -24,9 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 
-from services.adapters.database import DocumentStore
-from services.core.lifecycle import Status
-from services.devservers import (
+from devtools.devservers import (
     Processes,
     free_port,
     http_answers,
@@ -35,6 +33,8 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
+from services.adapters.database import DocumentStore
+from services.core.lifecycle import Status
 
 DECIDED = ("approved", "rejected", "needs_review", "failed")
 PENDING = (Status.UPLOADED, Status.QUEUED, Status.PROCESSING, Status.SCORED)
@@ -184,7 +184,7 @@ class Platform:
         self._start("redis", redis_argv(self.ports["redis"], workdir=self.workdir), self.env, self.service_cpus)
         wait_until(lambda: redis_answers(self.ports["redis"]), timeout=20, what="redis-server", alive=alive)
         self._start("api", [*self.py, "api"], self.env, self.service_cpus)
-        self._start("reviewer", [*self.py, "reviewer"], self.env, self.service_cpus)
+        self._start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], self.env, self.service_cpus)
         wait_until(lambda: http_answers(f"{self.env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
         reviewer = f"{self.env['FILOT_BULI2_URL']}/health"
         wait_until(lambda: http_answers(reviewer), timeout=60, what="the reviewer", alive=alive)

@@ -24,8 +24,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from services.adapters.database import DocumentStore
-from services.devservers import (
+from devtools.devservers import (
     Processes,
     free_port,
     http_answers,
@@ -34,8 +33,9 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
+from devtools.samples.generate import generate_set
+from services.adapters.database import DocumentStore
 from services.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, RECONCILER_RECOVERIES, read_emf
-from services.samples.generate import generate_set
 
 # Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
 MIX = (
@@ -140,7 +140,7 @@ def run(
         processes.start("redis", redis_cmd, env)
         wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server")
         processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [*py, "reviewer"], env)
+        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
         for name in WORKERS:
             processes.start(name, [*py, "worker", "--path", "gpu" if "gpu" in name else "cpu"], env)
         processes.start("reconciler", [*py, "reconcile", "--every", "1"], env)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
+from devtools.buli2_standin import create_reviewer_app
 from services.core.signing import verify
-from services.reviewer import create_reviewer_app
 from services.settings import Settings
 from tests.conftest import ServerThread
 

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from devtools.buli2_standin import create_reviewer_app
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.reviewer import create_reviewer_app
 from services.settings import Settings
 from services.wiring import build_buli2, build_components
+from tests.components import reason
 from tests.conftest import ServerThread
-from tests.services.test_worker import ENGINE, sample, submit
+from tests.services.worker_helpers import ENGINE, sample, submit
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason="no chromium/chromedriver (Debian packages chromium, chromium-driver)"
+    not (CHROMIUM and CHROMEDRIVER), reason=reason("no chromium/chromedriver (Debian packages chromium, chromium-driver)")
 )
 
 

@@ -22,8 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.adapters.database import DocumentStore
-from services.devservers import (
+from devtools.devservers import (
     Processes,
     free_port,
     http_answers,
@@ -32,9 +31,10 @@ from services.devservers import (
     redis_argv,
     wait_until,
 )
+from devtools.samples.generate import load_truths
+from devtools.samples.truth import SampleTruth
+from services.adapters.database import DocumentStore
 from services.logs import mask_pii
-from services.samples.generate import load_truths
-from services.samples.truth import SampleTruth
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def run_platform(workdir: Path, samples: list[tuple[Path, SampleTruth]]) -> dict
         processes.start("redis", redis_argv(ports["redis"], workdir=workdir), env)
         wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=processes.check_alive)
         processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [*py, "reviewer"], env)
+        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
         processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
         processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
         processes.start("reconciler", [*py, "reconcile", "--every", "2"], env)

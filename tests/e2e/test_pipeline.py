@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from devtools.samples.truth import SampleTruth
 from services.api.uploads import check_upload
-from services.samples.truth import SampleTruth
 
 
 def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from services.devservers import free_port, stop, wait_until
+from devtools.devservers import free_port, stop, wait_until
 
 SCRIPT = Path(__file__).resolve().parents[2] / "images" / "healthcheck.py"
 
@@ -36,7 +36,7 @@ def _load() -> ModuleType:
         ),
         ([["python", "-m", "services", "worker", "--path", "cpu"]], True),
         ([["/usr/bin/tini", "--", "/usr/local/bin/filot-entrypoint"]], False),
-        ([["python", "-m", "services.samples"]], False),
+        ([["python", "-m", "devtools.samples"]], False),
     ],
 )
 def test_a_worker_is_healthy_while_its_process_runs(

@@ -195,7 +195,7 @@ def test_api_serves_a_rest_api_v1_event(fresh: Settings) -> None:
 def test_api_takes_a_base64_multipart_upload_through_http_api_v2(fresh: Settings) -> None:
     import base64
 
-    from tests.services.api.test_documents import png_bytes
+    from tests.services.api.helpers import png_bytes
 
     boundary = "filotboundary"
     image = png_bytes()

@@ -17,11 +17,11 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from devtools.devservers import free_port
 from services import metrics
 from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.devservers import free_port
 from services.metrics import (
     METRICS,
     RECOVERY_KINDS,
@@ -36,7 +36,7 @@ from services.reconciler import Reconciler, ReconcileReport
 from services.settings import Settings
 from services.wiring import Components, build_buli2, build_components
 from tests.conftest import ServerThread
-from tests.services.test_worker import CrashingEngine, parts, sample, submit, worker  # noqa: F401 - parts: fixture
+from tests.services.worker_helpers import CrashingEngine, sample, submit, worker
 
 BACKEND, GPU, SCHEDULER = "FiLot/Backend", "FiLot/GpuWorker", "FiLot/Scheduler"
 
@@ -256,7 +256,7 @@ def points(out: str, name: str) -> list[MetricPoint]:
 
 
 def test_gpu_worker_emits_jobs_in_flight_processing_and_decision_times_and_the_decision(
-    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     components, _ = parts
     submit(components, sample(sample_dir, "clean").read_bytes())
@@ -281,7 +281,7 @@ def test_gpu_worker_emits_jobs_in_flight_processing_and_decision_times_and_the_d
 
 
 def test_gpu_crash_emits_an_ocr_failure_and_a_fallback_then_the_cpu_worker_decides_as_backend(
-    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+    parts: tuple[Components, Buli2Client], sample_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     components, _ = parts
     submit(components, sample(sample_dir, "clean").read_bytes())
@@ -367,7 +367,7 @@ def test_api_times_every_request_once(api: tuple[httpx.Client, Components], caps
 def test_a_human_decision_from_buli2_is_counted_once(
     api: tuple[httpx.Client, Components], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.services.api.test_review_callback import callback, escalated_doc
+    from tests.services.api.helpers import callback, escalated_doc
 
     client, components = api
     doc = escalated_doc(components)

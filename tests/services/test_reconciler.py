@@ -12,17 +12,17 @@ import httpx
 import pytest
 import redis
 
+from devtools.buli2_standin import create_reviewer_app
+from devtools.devservers import free_port
 from services.adapters.buli2 import Buli2Client
 from services.adapters.database import documents
 from services.adapters.queue import Claim
 from services.core.lifecycle import Status
-from services.devservers import free_port
 from services.reconciler import Reconciler
-from services.reviewer import create_reviewer_app
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
-from tests.services.test_worker import sample, submit, worker
+from tests.services.worker_helpers import sample, submit, worker
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
-from services.devservers import free_port
+from devtools.devservers import free_port
 from services.errors import FilotError
 from services.secrets import SecretUnavailable, load_secret_settings
 from services.settings import get_settings

@@ -6,12 +6,9 @@ CUDA or engine error, which cannot be provoked on demand here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,74 +18,16 @@ import sqlalchemy as sa
 
 from services.adapters.buli2 import Buli2Client
 from services.adapters.database import documents
-from services.adapters.ocr import EngineSpec, TesseractEngine
+from services.adapters.ocr import EngineSpec
 from services.adapters.ocr_pool import PooledEngine
-from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.core.model import OcrLine
-from services.errors import OcrError
 from services.metrics import read_emf
-from services.reviewer import create_reviewer_app
-from services.samples.generate import load_truths
 from services.settings import Settings
 from services.wiring import Components, build_components
 from services.worker import Worker, in_flight_window, run_window
-from tests.conftest import ServerThread
-from tests.services.adapters.test_ocr import kill_when_busy
-
-ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
-
-
-class CrashingEngine:
-    """An engine that fails every read, whichever reader asks (the whole card or a batch of field crops)."""
-
-    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
-        raise OcrError("simulated engine crash", code="ocr_failed")
-
-    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
-        raise OcrError("simulated engine crash", code="ocr_failed")
-
-    def read_line_batch(self, crops: list[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
-        raise OcrError("simulated engine crash", code="ocr_failed")
-
-
-@pytest.fixture
-def parts(settings: Settings, serve: Callable[[object], ServerThread]) -> Iterator[tuple[Components, Buli2Client]]:
-    api = serve(create_app(components=build_components(settings)))
-    reviewer = serve(create_reviewer_app(settings))
-    wired = settings.model_copy(update={"api_url": api.url, "buli2_url": reviewer.url})
-    components = build_components(wired)
-    components.reviewer_app = reviewer  # type: ignore[attr-defined]
-    client = Buli2Client(base_url=reviewer.url, api_key=wired.buli2_api_key, timeout_s=5)
-    yield components, client
-    client.close()
-
-
-def sample(sample_dir: Path, variant: str, doc_type: str = "ktp") -> Path:
-    return next(p for p, t in load_truths(sample_dir) if t.variant == variant and t.doc_type == doc_type)
-
-
-def submit(components: Components, data: bytes, doc_type: str = "ktp") -> str:
-    doc_id = uuid.uuid4().hex
-    key = f"documents/{doc_id}/original.png"
-    components.objects.put(key, data)
-    components.store.create(
-        doc_id=doc_id,
-        owner="alice",
-        doc_type=doc_type,
-        object_key=key,
-        content_type="image/png",
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        correlation_id="c",
-    )
-    components.store.transition(doc_id, Status.QUEUED, actor="test")
-    components.queue.enqueue_gpu(doc_id)
-    return doc_id
-
-
-def worker(path: str, parts: tuple[Components, Buli2Client], engine: object = ENGINE) -> Worker:
-    return Worker(path=path, components=parts[0], engine=engine, buli2=parts[1])  # type: ignore[arg-type]
+from tests.services.adapters.ocr_helpers import kill_when_busy
+from tests.services.worker_helpers import ENGINE, CrashingEngine, sample, submit, worker
 
 
 def wait_status(components: Components, doc_id: str, wanted: set[Status], timeout: float = 20) -> Status:
@@ -204,8 +143,8 @@ def test_the_owner_reads_why_a_photo_failed_and_what_to_do(
 
     import httpx
 
+    from devtools.samples.generate import generate_sample
     from services.core.scoring import CAPTURE_ADVICE
-    from services.samples.generate import generate_sample
 
     components, _ = parts
     photo, _ = generate_sample(design="ektp", variant="no_card", index=1, rng=random.Random(3))
@@ -239,7 +178,7 @@ def test_a_decided_document_queued_again_is_not_processed_twice(
 def test_buli2_down_leaves_the_document_waiting_for_review(
     settings: Settings, sample_dir: Path
 ) -> None:
-    from services.devservers import free_port
+    from devtools.devservers import free_port
 
     components = build_components(settings)
     dead = Buli2Client(base_url=f"http://127.0.0.1:{free_port()}", api_key="k", timeout_s=1)

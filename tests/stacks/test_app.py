@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stacks.test_cfn_lint import KNOWN_WARNINGS, lint
+from tests.stacks.helpers import KNOWN_WARNINGS, lint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("foundation", "network", "compute", "monitoring")

@@ -236,7 +236,7 @@ P = {STAGE_KEY: "production", **SCALING}
         ({**P, GPU_MAX_KEY: "four"}, r"filot:gpuWorkerMax is 'four': it must be a whole number"),
         ({**P, "filot:stag": "x"}, r"unknown context key\(s\) filot:stag; known keys are"),
         # The workers' scaling targets: present, an object of exactly two whole numbers from 1.
-        ({STAGE_KEY: "production"}, r"filot:scaling is missing: .*python -m services.capacity"),
+        ({STAGE_KEY: "production"}, r"filot:scaling is missing: .*python -m devtools.capacity"),
         ({**P, SCALING_KEY: None}, r"filot:scaling is missing"),
         ({**P, SCALING_KEY: [1000, 260]}, r"filot:scaling is \[1000, 260\]: it must be an object with"),
         ({**P, SCALING_KEY: "{gpu: 1}"}, r"filot:scaling is '\{gpu: 1\}': it must be JSON"),

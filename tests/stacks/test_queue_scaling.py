@@ -8,8 +8,8 @@ import json
 import pytest
 from aws_cdk.assertions import Template
 
-from services.capacity import model as capacity
-from services.capacity.report import recorded_inputs
+from devtools.capacity import model as capacity
+from devtools.capacity.report import recorded_inputs
 from stacks import cpu_worker, gpu_worker, queue_scaling
 from stacks.config import CPU_BACKLOG_FIELD, GPU_BACKLOG_FIELD, SCALING_KEY, BacklogTargets, StageConfig
 from stacks.metrics import QUEUE_CPU, QUEUE_GPU

@@ -1,4 +1,4 @@
-"""`python -m services.capacity`: writes the document, the bench copy and cdk.json's filot:scaling, and `--check`
+"""`python -m devtools.capacity`: writes the document, the bench copy and cdk.json's filot:scaling, and `--check`
 fails on any drift, so the committed docs/capacity.md, docs/capacity-bench.json and cdk.json stay the model's."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from services.capacity.__main__ import main
-from services.capacity.report import recorded_inputs
+from devtools.capacity.__main__ import main
+from devtools.capacity.report import recorded_inputs
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).with_name("bench_fixture.json")
@@ -21,7 +21,7 @@ FIXTURE = Path(__file__).with_name("bench_fixture.json")
 
 def test_committed_document_and_cdk_json_match_the_model() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "services.capacity", "--check"],
+        [sys.executable, "-m", "devtools.capacity", "--check"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

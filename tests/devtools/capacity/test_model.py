@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.capacity.bench import BENCH_KEYS, BenchError, BenchResult, parse_bench
-from services.capacity.model import (
+from devtools.capacity.bench import BENCH_KEYS, BenchError, BenchResult, parse_bench
+from devtools.capacity.model import (
     CPU_BACKLOG_KEY,
     GPU_BACKLOG_KEY,
     Inputs,

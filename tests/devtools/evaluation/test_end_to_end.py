@@ -1,4 +1,4 @@
-"""`python -m services.evaluation` on a tiny set through real Tesseract: every section, sane numbers."""
+"""`python -m devtools.evaluation` on a tiny set through real Tesseract: every section, sane numbers."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-import services.evaluation.__main__ as cli
-from services.evaluation.runner import card_bytes
-from services.evaluation.summary import Summary
-from services.samples.generate import generate_set
+import devtools.evaluation.__main__ as cli
+from devtools.evaluation.runner import card_bytes
+from devtools.evaluation.summary import Summary
+from devtools.samples.generate import generate_set
+from tests.components import skip_missing
 
 
 def test_cards_are_byte_identical_to_generate_set(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_cli_refuses_bad_counts(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if shutil.which("tesseract") is None:
-        pytest.skip("tesseract-ocr is not installed")
+        skip_missing("tesseract-ocr is not installed")
     markdown = tmp_path_factory.mktemp("eval") / "eval.md"
     captured: dict[str, Any] = {}
     real_summarise = cli.summarise
@@ -65,7 +66,7 @@ def test_tiny_run_prints_every_section(tiny_run: dict[str, Any]) -> None:
         "Scores: national e-KTP",
         "INVALID / TAMPERED CARDS AUTO-APPROVED",
         "configuration: engine auto ind+eng psm 6, card width 1000, approve at 85, reject below 35",
-        "command: python -m services.evaluation --count 24 --jobs 1 --markdown",
+        "command: python -m devtools.evaluation --count 24 --jobs 1 --markdown",
         "Misses",
     ):
         assert heading in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.evaluation.metrics import (
+from devtools.evaluation.metrics import (
     DECISION_COLUMNS,
     TRUTH_CLASSES,
     Accuracy,

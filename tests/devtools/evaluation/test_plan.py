@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.evaluation.plan import DEFAULT_COUNT, EKTP_VALID_VARIANTS, VALID_VARIANTS, WEIGHTS, expand, scaled_plan
-from services.samples.truth import VARIANTS_BY_DESIGN
+from devtools.evaluation.plan import DEFAULT_COUNT, EKTP_VALID_VARIANTS, VALID_VARIANTS, WEIGHTS, expand, scaled_plan
+from devtools.samples.truth import VARIANTS_BY_DESIGN
 
 
 def test_default_set_is_the_weights_and_covers_every_design_and_variant() -> None:

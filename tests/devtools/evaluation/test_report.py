@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
-from services.evaluation.summary import CardResult, Outcome, quantile, summarise
+from devtools.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
+from devtools.evaluation.summary import CardResult, Outcome, quantile, summarise
 
 NIK = "3273031003931942"
-INFO = RunInfo(command="python -m services.evaluation --count 5", seed=7, jobs=2, wall_s=12.5, configuration="engine x")
+INFO = RunInfo(command="python -m devtools.evaluation --count 5", seed=7, jobs=2, wall_s=12.5, configuration="engine x")
 
 
 def _card(name: str, variant: str, *, valid: bool, fields: dict[str, str], outcome: Outcome) -> CardResult:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
+from devtools.samples.generate import generate_sample
+from devtools.samples.nik import parse_card_date
 from services.core.nik import check_nik_against_card
-from services.samples.generate import generate_sample
-from services.samples.nik import parse_card_date
 
 SEEDS = range(200)
 

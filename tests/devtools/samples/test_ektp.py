@@ -8,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
+from devtools.samples.ektp import EktpStyle, render_ektp
+from devtools.samples.identity import random_ektp_fields
 from services.core import ektp_layout as L
 from services.fonts import LIBERATION_SANS_BOLD
-from services.samples.ektp import EktpStyle, render_ektp
-from services.samples.identity import random_ektp_fields
 
 INK_MAX = 90  # every channel below this: ink (the guilloche and the paper are far lighter)
 

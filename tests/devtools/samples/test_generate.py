@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.samples.__main__ import main
-from services.samples.degrade import DEGRADATIONS, DESK_COLOURS, TABLE_COLOUR, TILT_DEGREES, degrade, degrade_with_note
-from services.samples.generate import DEMO_PLAN, full_plan, generate_sample, generate_set, load_truths, write_sample
-from services.samples.identity import random_ktp_fields
-from services.samples.nik import nik_problems
-from services.samples.render import CARD_SIZE, render_ktp
-from services.samples.truth import (
+from devtools.samples.__main__ import main
+from devtools.samples.degrade import DEGRADATIONS, DESK_COLOURS, TABLE_COLOUR, TILT_DEGREES, degrade, degrade_with_note
+from devtools.samples.generate import DEMO_PLAN, full_plan, generate_sample, generate_set, load_truths, write_sample
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.nik import nik_problems
+from devtools.samples.render import CARD_SIZE, render_ktp
+from devtools.samples.truth import (
     DECISIONS,
     DESIGNS,
     EKTP_DEGRADED_VARIANTS,

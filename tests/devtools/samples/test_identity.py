@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from services.samples.identity import (
+from devtools.samples.identity import (
     NON_DIGIT_LETTERS,
     format_npwp,
     luhn_check_digit,
@@ -13,8 +13,8 @@ from services.samples.identity import (
     random_ktp_fields,
     random_npwp_fields,
 )
-from services.samples.nik import FEMALE, MALE, nik_problems, parse_card_date
-from services.samples.reference import PROVINCE_CODES, REGIONS, UNKNOWN_PROVINCE_CODES
+from devtools.samples.nik import FEMALE, MALE, nik_problems, parse_card_date
+from devtools.samples.reference import PROVINCE_CODES, REGIONS, UNKNOWN_PROVINCE_CODES
 
 # fmt: off
 KTP_KEYS = {

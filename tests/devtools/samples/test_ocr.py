@@ -9,13 +9,14 @@ import shutil
 
 import pytest
 
-from services.samples.identity import random_ktp_fields, random_npwp_fields
-from services.samples.render import render_ktp, render_npwp
+from devtools.samples.identity import random_ktp_fields, random_npwp_fields
+from devtools.samples.render import render_ktp, render_npwp
+from tests.components import reason
 
 pytesseract = pytest.importorskip("pytesseract")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed"),
+    pytest.mark.skipif(shutil.which("tesseract") is None, reason=reason("tesseract-ocr is not installed")),
 ]
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from services.samples.generate import generate_sample
-from services.samples.photo import EXIF_TURNS, PHOTO_SIZES, Photo, encode, no_card
+from devtools.samples.generate import generate_sample
+from devtools.samples.photo import EXIF_TURNS, PHOTO_SIZES, Photo, encode, no_card
 
 
 def _photo(variant: str, seed: int, design: str = "ektp"):  # type: ignore[no-untyped-def]

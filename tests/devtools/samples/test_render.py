@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.fonts import FontFile, font_path
-from services.samples.identity import random_ktp_fields, random_npwp_fields
-from services.samples.render import (
+from devtools.samples.identity import random_ktp_fields, random_npwp_fields
+from devtools.samples.render import (
     CARD_SIZE,
     KTP_PHOTO_BOX,
     render_blank,
@@ -19,6 +18,7 @@ from services.samples.render import (
     render_npwp,
     render_random,
 )
+from services.fonts import FontFile, font_path
 
 DARK = 100  # grey level below which a pixel counts as ink
 

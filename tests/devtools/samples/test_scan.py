@@ -8,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from services.samples.ektp import EktpStyle, render_ektp
-from services.samples.generate import generate_sample
-from services.samples.identity import random_ektp_fields
-from services.samples.scan import EKTP_DEGRADATIONS, SURFACES, scan_card
+from devtools.samples.ektp import EktpStyle, render_ektp
+from devtools.samples.generate import generate_sample
+from devtools.samples.identity import random_ektp_fields
+from devtools.samples.scan import EKTP_DEGRADATIONS, SURFACES, scan_card
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ def test_breaker_opens_holds_back_calls_and_closes_when_buli2_recovers(
 
 
 def test_unreachable_buli2_is_an_error_not_a_crash() -> None:
-    from services.devservers import free_port
+    from devtools.devservers import free_port
 
     with pytest.raises(Buli2Error):
         client(f"http://127.0.0.1:{free_port()}").escalate(PAYLOAD)

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from devtools.devservers import free_port, wait_until
 from services.adapters import migrations
 from services.adapters.database import DocumentStore, documents, make_engine, metadata
 from services.cli import migrate as migrate_cli
 from services.core.lifecycle import Status
-from services.devservers import free_port, wait_until
 from services.errors import FilotError
 from services.settings import Settings
 from tests.postgres import PostgresServer

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.adapters.ocr import EngineSpec, OcrEngine, TesseractEngine, WarmTesseractEngine, check_tesseract
 from services.adapters.ocr_pool import PooledEngine
 from services.errors import OcrError
 from services.pipeline.preprocess import decode_image
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
+from tests.services.adapters.ocr_helpers import kill_when_busy
 
 
 def test_reads_nik_and_name_lines_with_confidence() -> None:
@@ -88,16 +89,6 @@ def nik_of(lines: list) -> str:  # type: ignore[type-arg]
     return "".join(line.text for line in lines).replace(" ", "")
 
 
-def kill_when_busy(pool: PooledEngine, *, timeout_s: float = 30) -> int:
-    """SIGKILL the engine process that is reading a document (polled: the read takes a few hundred ms)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        busy = pool.busy_pids()
-        if busy:
-            os.kill(busy[0], signal.SIGKILL)
-            return busy[0]
-        time.sleep(0.001)
-    raise AssertionError("no engine process ever took the document")
 
 
 def read_in_thread(engine: OcrEngine, gray: np.ndarray) -> tuple[threading.Thread, dict[str, object]]:

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from devtools.devservers import free_port
 from services.adapters.storage import LocalObjectStore, ObjectInfo, PresigningStore, S3ObjectStore, open_object_store
-from services.devservers import free_port
 from services.errors import FilotError
 from services.settings import Settings
 from tests.moto_server import BUCKET, MotoServer

@@ -7,10 +7,8 @@ import base64
 import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -20,6 +18,7 @@ from services.settings import Settings
 from services.wiring import build_components
 from tests.conftest import ServerThread
 from tests.services.api.conftest import AUDIENCE, ISSUER, new_key
+from tests.services.api.helpers import token
 
 
 @pytest.fixture
@@ -31,11 +30,6 @@ def api(settings: Settings, serve: Callable[[object], ServerThread], jwks: tuple
     return httpx.Client(base_url=serve(create_app(components=build_components(configured))).url, timeout=30)
 
 
-def token(key: Any, *, kid: str = "k1", alg: str = "RS256", **claims: Any) -> str:
-    now = int(time.time())
-    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 300, **claims}
-    body = {k: v for k, v in body.items() if v is not None}
-    return jwt.encode(body, key, algorithm=alg, headers={"kid": kid})
 
 
 def read(api: httpx.Client, bearer: str) -> httpx.Response:
@@ -119,7 +113,7 @@ def test_unknown_kids_do_not_hammer_the_identity_provider(
 
 
 def test_a_users_token_reads_only_their_documents(api: httpx.Client, signing_key: rsa.RSAPrivateKey) -> None:
-    from tests.services.api.test_documents import png_bytes
+    from tests.services.api.helpers import png_bytes
 
     upload = api.post(
         "/v1/documents",

@@ -15,8 +15,7 @@ from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.conftest import AUDIENCE, ISSUER
-from tests.services.api.test_auth import token
-from tests.services.api.test_documents import png_bytes
+from tests.services.api.helpers import png_bytes, token
 
 FIELDS = {"nik": "3171021708900001", "name": "SITI RAHAYU", "birth_date": "17-08-1990", "address": "JL MAWAR 1"}
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from devtools.devservers import wait_until
 from services.api.app import create_app
-from services.devservers import wait_until
 from services.logs import JsonFormatter, PiiFilter
 from services.settings import Settings
 from services.wiring import Components, build_components

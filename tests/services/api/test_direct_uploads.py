@@ -29,7 +29,7 @@ from services.wiring import Components, build_components
 from services.worker import Worker
 from tests.conftest import ServerThread
 from tests.moto_server import BUCKET, MotoServer
-from tests.services.api.test_documents import bomb_png, png_bytes
+from tests.services.api.helpers import bomb_png, png_bytes
 
 ALICE = {"X-Dev-User": "alice"}
 BOB = {"X-Dev-User": "bob"}

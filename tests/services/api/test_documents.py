@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,8 +14,7 @@ from services.api.app import create_app
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
-
-ALICE = {"X-Dev-User": "alice"}
+from tests.services.api.helpers import ALICE, bomb_png, jpeg_bytes, png_bytes, stored_objects
 
 
 @pytest.fixture
@@ -32,16 +28,8 @@ def api(components: Components, serve: Callable[[object], ServerThread]) -> http
     return httpx.Client(base_url=server.url, timeout=30)
 
 
-def png_bytes(size: tuple[int, int] = (320, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 220, 240)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
-def jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 200), (200, 220, 240)).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 def upload(api: httpx.Client, data: bytes, *, type: str = "ktp", headers: dict[str, str] = ALICE, **form: str):  # type: ignore[no-untyped-def]
@@ -50,9 +38,6 @@ def upload(api: httpx.Client, data: bytes, *, type: str = "ktp", headers: dict[s
     )
 
 
-def stored_objects(components: Components) -> list[Path]:
-    root = Path(components.settings.storage_url.removeprefix("file://"))
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 def test_upload_is_stored_recorded_and_queued(api: httpx.Client, components: Components) -> None:
@@ -86,15 +71,6 @@ def truncated_png() -> bytes:
     return png_bytes()[:60]
 
 
-def bomb_png() -> bytes:
-    """A valid PNG header claiming 50000x50000 pixels with almost no data: must be refused from the header."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\0" * 100_000, 9)  # a few hundred bytes that would inflate to 7.5 GB
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +146,7 @@ def test_health_reports_its_dependencies(api: httpx.Client) -> None:
 
 
 def test_health_is_degraded_when_redis_is_down(settings: Settings, serve: Callable[[object], ServerThread]) -> None:
-    from services.devservers import free_port
+    from devtools.devservers import free_port
 
     components = build_components(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
     server = serve(create_app(components=components))
@@ -182,7 +158,7 @@ def test_health_is_degraded_when_redis_is_down(settings: Settings, serve: Callab
 def test_upload_survives_redis_outage_and_stays_recorded(
     settings: Settings, serve: Callable[[object], ServerThread]
 ) -> None:
-    from services.devservers import free_port
+    from devtools.devservers import free_port
 
     components = build_components(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
     server = serve(create_app(components=components))

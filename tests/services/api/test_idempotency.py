@@ -13,7 +13,7 @@ from services.api.app import create_app
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
-from tests.services.api.test_documents import ALICE, png_bytes, stored_objects
+from tests.services.api.helpers import ALICE, png_bytes, stored_objects
 
 
 @pytest.fixture

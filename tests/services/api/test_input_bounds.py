@@ -18,7 +18,7 @@ from services.core.signing import signed_headers
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
-from tests.services.api.test_documents import png_bytes
+from tests.services.api.helpers import png_bytes
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

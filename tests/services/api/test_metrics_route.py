@@ -12,10 +12,10 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from devtools.devservers import free_port
 from services.adapters.queue import QueueKeys
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.devservers import free_port
 from services.metrics import BACKEND_NAMESPACE, CIRCUIT_BREAKER_STATE, METRICS, emit
 from services.settings import Settings
 from services.wiring import Components, build_components

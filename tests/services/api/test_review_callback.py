@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -16,15 +15,7 @@ from services.core.signing import signed_headers
 from services.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
-
-KEY = {"X-Service-Key": "local-service-key"}
-
-
-def callback(api: httpx.Client, body: dict[str, Any], headers: dict[str, str] = KEY, *, at: float | None = None) -> httpx.Response:
-    """POST the callback as BULI2 does: service key plus an HMAC signature over timestamp and body."""
-    raw = json.dumps(body).encode()
-    signed = signed_headers("local-callback-key", body=raw, now=time.time() if at is None else at)
-    return api.post("/v1/review/callback", content=raw, headers={**headers, **signed, "Content-Type": "application/json"})
+from tests.services.api.helpers import KEY, callback, escalated_doc, uploaded_doc
 
 
 @pytest.fixture
@@ -37,26 +28,8 @@ def api(components: Components, serve: Callable[[object], ServerThread]) -> http
     return httpx.Client(base_url=serve(create_app(components=components)).url, timeout=30)
 
 
-def uploaded_doc(components: Components, doc_id: str) -> str:
-    components.store.create(
-        doc_id=doc_id,
-        owner="alice",
-        doc_type="ktp",
-        object_key="k",
-        content_type="image/png",
-        size_bytes=1,
-        sha256="0" * 64,
-        correlation_id="c",
-    )
-    return doc_id
 
 
-def escalated_doc(components: Components, doc_id: str = "e" * 32) -> str:
-    store = components.store
-    uploaded_doc(components, doc_id)
-    for status in (Status.QUEUED, Status.PROCESSING, Status.SCORED, Status.NEEDS_REVIEW, Status.ESCALATED):
-        assert store.transition(doc_id, status, actor="test", score=70.0 if status is Status.SCORED else None)
-    return doc_id
 
 
 def test_decision_is_recorded_once_and_repeats_are_harmless(api: httpx.Client, components: Components) -> None:

@@ -12,7 +12,7 @@ from services.api.headers import SECURITY_HEADERS
 from services.settings import Settings
 from services.wiring import build_components
 from tests.conftest import ServerThread
-from tests.services.api.test_documents import png_bytes
+from tests.services.api.helpers import png_bytes
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli.demo import percentile, print_metrics
+from devtools.demo import percentile, print_metrics
 from services.metrics import BACKEND_NAMESPACE as BACKEND
 from services.metrics import GPU_WORKER_NAMESPACE as GPU
 from services.metrics import SCHEDULER_NAMESPACE as SCHEDULER

@@ -43,7 +43,7 @@ def test_worker_with_an_engine_pool_and_several_slots_drains_the_queue(settings:
 
     from services.core.lifecycle import Status
     from services.wiring import build_components
-    from tests.services.test_worker import sample, submit
+    from tests.services.worker_helpers import sample, submit
 
     components = build_components(settings)
     docs = [

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from services.samples.generate import load_truths
+from devtools.samples.generate import load_truths
 
 REQUIRED_KEYS = {"path", "type", "fields", "score", "decision", "reasons", "timings_ms"}
 
@@ -53,7 +53,12 @@ def test_human_output_and_claims(sample_dir: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for command in ("api", "worker", "reviewer", "verify", "demo"):
+    for command in ("api", "worker", "verify", "reconcile", "migrate"):
         result = run_cli(command, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout, command
     assert run_cli("nonsense").returncode == 2
+    for command in ("reviewer", "demo"):  # dev tools: their own command line
+        result = subprocess.run(
+            [sys.executable, "-m", "devtools", command, "--help"], capture_output=True, text=True, timeout=300, check=False
+        )
+        assert result.returncode == 0 and "usage:" in result.stdout, command

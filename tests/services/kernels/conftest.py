@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 
 SHAPES = [(63, 101), (64, 64), (1, 1), (2, 3), (3, 2000), (31, 17)]
 

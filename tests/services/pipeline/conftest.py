@@ -8,10 +8,10 @@ import random
 import cv2
 import numpy as np
 
+from devtools.samples.ektp import EktpStyle, render_ektp
+from devtools.samples.generate import generate_sample
+from devtools.samples.identity import random_ektp_fields
 from services.pipeline.preprocess import preprocess
-from services.samples.ektp import EktpStyle, render_ektp
-from services.samples.generate import generate_sample
-from services.samples.identity import random_ektp_fields
 
 
 def ektp_fields(seed: int, **overrides: str) -> dict[str, str]:

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.kernels.dispatch import KernelPreprocessor
 from services.pipeline.batching import BatchingPreprocessor
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
 
 
 def card(seed: int) -> np.ndarray:

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from devtools.samples.generate import generate_sample
 from services.pipeline.capture import capture_card, glare_share
-from services.samples.generate import generate_sample
 from tests.services.pipeline.conftest import ektp_fields, ektp_image
 
 WIDTH = 1000

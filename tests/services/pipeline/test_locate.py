@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from devtools.samples.generate import generate_sample
 from services.core.ektp_layout import CARD_ASPECT
 from services.pipeline.locate import locate_card, rectify
-from services.samples.generate import generate_sample
 from tests.services.pipeline.conftest import ektp_fields, ektp_image
 
 

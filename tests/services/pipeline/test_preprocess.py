@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.errors import DocumentError
 from services.pipeline.preprocess import (
     decode_image,
@@ -16,8 +18,6 @@ from services.pipeline.preprocess import (
     normalise_width,
     preprocess,
 )
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
 
 
 @pytest.fixture(scope="module")

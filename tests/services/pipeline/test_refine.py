@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
+from devtools.samples.identity import random_ktp_fields
+from devtools.samples.render import render_ktp
 from services.adapters.ocr import TesseractEngine, WarmTesseractEngine
 from services.core.fields import extract_fields
 from services.core.model import DocType, ExtractedField
 from services.pipeline.refine import refine_numbers, well_formed
-from services.samples.identity import random_ktp_fields
-from services.samples.render import render_ktp
 
 
 @pytest.fixture(scope="module")

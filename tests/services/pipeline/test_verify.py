@@ -11,13 +11,13 @@ import cv2
 import numpy as np
 import pytest
 
+from devtools.samples.ektp import EktpStyle
+from devtools.samples.generate import generate_sample, load_truths
 from services.adapters.ocr import WarmTesseractEngine
 from services.core.model import Claims, Decision, DocType
 from services.errors import DocumentError
 from services.fonts import LIBERATION_SANS_BOLD
 from services.pipeline.verify import Thresholds, Verification, verify_document
-from services.samples.ektp import EktpStyle
-from services.samples.generate import generate_sample, load_truths
 from tests.services.pipeline.conftest import ektp_fields, ektp_image
 
 ENGINE = WarmTesseractEngine(lang="ind+eng", psm=6, timeout_s=60)  # the engine the workers run
@@ -170,8 +170,8 @@ def test_a_card_the_finder_misses_is_read_whole_and_the_miss_logged(caplog: pyte
     """A hurried photo (glare, a finger over a corner) in which the finder sees no card: the whole photo still reads
     as the card, so it is decided on what was read, and the fallback is logged (and counted by the worker). This
     sample is one the finder misses today; if it finds it one day, pick another miss from `make eval`."""
+    from devtools.samples.generate import sample_rng
     from services.api.uploads import check_upload
-    from services.samples.generate import sample_rng
 
     image, truth = generate_sample(design="npwp", variant="photo_hard", index=8, rng=sample_rng(7, "npwp", "photo_hard", 8))
     stored = check_upload(image.info["encoded"], max_bytes=10**8, max_pixels=10**8).data

@@ -15,16 +15,16 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from devtools.buli2_standin import create_reviewer_app
+from devtools.devservers import free_port, stop, wait_until
 from services.adapters.buli2 import Buli2Client
 from services.core.lifecycle import Status
-from services.devservers import free_port, stop, wait_until
-from services.reviewer import create_reviewer_app
 from services.settings import Settings
 from services.wiring import Components, build_components
 from services.workflows.activities import Activities, HumanDecision
 from services.workflows.verification import DocumentVerification, workflow_id
 from tests.conftest import ServerThread
-from tests.services.test_worker import ENGINE, sample, submit
+from tests.services.worker_helpers import ENGINE, sample, submit
 
 TEMPORAL = Path(sys.executable).parent / "temporal"
 

@@ -1,0 +1,43 @@
+"""`python -m devtools <command>`: the local stand-in for BULI2 and the demo (what `make run` runs). The
+evaluation and the capacity model have their own: `python -m devtools.evaluation`, `python -m devtools.capacity`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from devtools import demo
+from services.settings import ConfigurationError
+
+
+def run_reviewer(args: argparse.Namespace) -> int:
+    from devtools.buli2_standin import create_reviewer_app
+    from services.cli.serve import serve_app
+    from services.logs import configure_logging
+    from services.settings import get_settings
+
+    settings = get_settings()
+    configure_logging("reviewer", settings.log_level, settings.log_format)
+    return serve_app(
+        create_reviewer_app(settings), host=args.host or settings.reviewer_host, port=args.port or settings.reviewer_port
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools", description="FiLot's development tools")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    reviewer = sub.add_parser("reviewer", help="run the local stand-in for the BULI2 review service")
+    reviewer.add_argument("--host", help="bind address (default FILOT_REVIEWER_HOST)")
+    reviewer.add_argument("--port", type=int, help="port (default FILOT_REVIEWER_PORT)")
+    reviewer.set_defaults(func=run_reviewer)
+    demo.add_parser(sub)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"filot: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Helpers shared by several test modules (never imported from a test_*.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from devtools.samples.generate import load_truths
+from services.adapters.buli2 import Buli2Client
+from services.adapters.ocr import TesseractEngine
+from services.core.lifecycle import Status
+from services.core.model import OcrLine
+from services.errors import OcrError
+from services.wiring import Components
+from services.worker import Worker
+
+ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
+
+
+class CrashingEngine:
+    """An engine that fails every read, whichever reader asks (the whole card or a batch of field crops)."""
+
+    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+    def read_line_batch(self, crops: list[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        raise OcrError("simulated engine crash", code="ocr_failed")
+
+
+def sample(sample_dir: Path, variant: str, doc_type: str = "ktp") -> Path:
+    return next(p for p, t in load_truths(sample_dir) if t.variant == variant and t.doc_type == doc_type)
+
+
+def submit(components: Components, data: bytes, doc_type: str = "ktp") -> str:
+    doc_id = uuid.uuid4().hex
+    key = f"documents/{doc_id}/original.png"
+    components.objects.put(key, data)
+    components.store.create(
+        doc_id=doc_id,
+        owner="alice",
+        doc_type=doc_type,
+        object_key=key,
+        content_type="image/png",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        correlation_id="c",
+    )
+    components.store.transition(doc_id, Status.QUEUED, actor="test")
+    components.queue.enqueue_gpu(doc_id)
+    return doc_id
+
+
+def worker(path: str, parts: tuple[Components, Buli2Client], engine: object = ENGINE) -> Worker:
+    return Worker(path=path, components=parts[0], engine=engine, buli2=parts[1])  # type: ignore[arg-type]
