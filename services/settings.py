@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from services.core.scoring import ScoreWeights
 
@@ -240,8 +241,11 @@ class Settings(BaseSettings):
         return self.stage == "local" if self.dev_auth is None else self.dev_auth
 
 
-def describe(error: ValidationError) -> str:
+def describe(error: ValidationError | SettingsError) -> str:
     """pydantic's errors as `FILOT_NAME: what is wrong` lines (a cross-field check names its variables itself)."""
+    if isinstance(error, SettingsError):  # a JSON-valued variable that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        return f"FILOT_{field.group(1).upper() if field else '?'}: not valid JSON"
     lines = []
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else ""
@@ -262,5 +266,5 @@ def get_settings() -> Settings:
     load_secret_settings()
     try:
         return Settings()
-    except ValidationError as exc:
+    except (ValidationError, SettingsError) as exc:
         raise ConfigurationError(describe(exc)) from None

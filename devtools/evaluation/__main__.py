@@ -10,14 +10,29 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from devtools.evaluation.plan import DEFAULT_COUNT, DEFAULT_SEED, WEIGHTS, expand, scaled_plan
 from devtools.evaluation.report import RunInfo, format_markdown, format_text, miss_lines
 from devtools.evaluation.runner import run_cards
 from devtools.evaluation.summary import summarise
 from services.adapters.ocr import check_tesseract
 from services.errors import OcrError
-from services.settings import Settings
+from services.settings import Settings, describe
 from services.wiring import thresholds
+
+# The knobs a change to the decision rules turns, as options: `--weights '{"image_quality": 10}'` asks whether new
+# weights still approve no invalid card, with everything else as production has it.
+KNOBS = (
+    ("--weights", "FILOT_SCORE_WEIGHTS", "JSON", "score component points, e.g. '{\"image_quality\": 10}'"),
+    ("--approve-at", "FILOT_APPROVE_AT", "SCORE", "approve at or above"),
+    ("--reject-below", "FILOT_REJECT_BELOW", "SCORE", "reject below"),
+    ("--card-width", "FILOT_CARD_WIDTH_PX", "PX", "width the card is normalised to"),
+    ("--lang", "FILOT_OCR_LANG", "LANGS", "Tesseract languages"),
+    ("--psm", "FILOT_OCR_PSM", "N", "Tesseract page segmentation mode"),
+    ("--max-pixels", "FILOT_MAX_IMAGE_PIXELS", "N", "the upload check's pixel cap"),
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted({design for design, _, _ in WEIGHTS}),
         help="only cards of this design (repeatable; default: every design)",
     )
+    knobs = parser.add_argument_group(
+        "production settings", "each sets its FILOT_* variable for this run (the workers read the same settings object)"
+    )
+    for flag, variable, metavar, what in KNOBS:
+        knobs.add_argument(flag, dest=variable, metavar=metavar, help=f"{what} ({variable})")
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="also write the tables as Markdown to PATH")
     parser.add_argument(
         "--show-misses", action="store_true", help="also list every card with a field misread or a wrong decision"
@@ -64,11 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--count must be at least 1")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    for _, variable, _, _ in KNOBS:
+        if getattr(args, variable) is not None:
+            os.environ[variable] = getattr(args, variable)  # the worker processes inherit it
     try:
         settings = Settings()
         check_tesseract(settings.ocr_lang)
     except OcrError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return 2
     policy = thresholds(settings)
     started = time.monotonic()

@@ -107,3 +107,15 @@ def test_a_bad_setting_stops_a_process_with_one_line_naming_it(tmp_path: Path) -
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert lines[0].startswith("filot: configuration error: FILOT_APPROVE_AT: ")
     assert "FILOT_CLOUDFLARE_RANGES: 'everywhere' is not an address range" in lines[0]
+
+
+def test_a_json_setting_that_is_not_json_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.settings import get_settings
+
+    monkeypatch.setenv("FILOT_SCORE_WEIGHTS", "{image_quality: 10")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="FILOT_SCORE_WEIGHTS: not valid JSON"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()

@@ -87,3 +87,22 @@ def test_tiny_run_numbers_are_sane(tiny_run: dict[str, Any]) -> None:
     assert ektp.read_by_layout.get("ektp", 0) == ektp.cards
     assert 0 < ektp.mean_cpu_ms < 5000
     assert summary.auto_approved_bad == ()
+
+
+def test_the_decision_knobs_are_options_read_through_the_settings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--weights` and the thresholds set their FILOT_* variables for the run: the configuration line shows them,
+    and a bad value is refused in one line, as the services refuse it."""
+    if shutil.which("tesseract") is None:
+        skip_missing("tesseract-ocr is not installed")
+    for variable in ("FILOT_SCORE_WEIGHTS", "FILOT_APPROVE_AT", "FILOT_REJECT_BELOW"):
+        monkeypatch.delenv(variable, raising=False)  # restored after the test, whatever main() sets
+    assert cli.main(["--weights", '{"nonsense": 1}', "--count", "1"]) == 2
+    assert "FILOT_SCORE_WEIGHTS names unknown components: nonsense" in capsys.readouterr().err
+    assert cli.main(["--weights", "{not json", "--count", "1"]) == 2
+    assert "FILOT_SCORE_WEIGHTS" in capsys.readouterr().err
+    rc = cli.main(["--count", "2", "--jobs", "1", "--weights", '{"image_quality": 10}', "--approve-at", "90"])
+    out = capsys.readouterr().out
+    assert rc in (0, 1)
+    assert "approve at 90, reject below 35" in out and "image_quality=10.0" in out
