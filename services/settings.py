@@ -31,6 +31,10 @@ class ConfigurationError(ValueError):
     """A setting a process cannot start with: one line per problem, each naming its variable."""
 
 
+# The decoders' pixel cap: the default of FILOT_MAX_IMAGE_PIXELS, and what services/__init__.py hands OpenCV before
+# any module imports it (one place for both).
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+
 # The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
 # set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
 # (Settings.require_keys): a worker holds no API key it does not need.
@@ -149,7 +153,7 @@ class Settings(BaseSettings):
     cors_origins: CommaList = Field(default_factory=list)
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    max_image_pixels: int = Field(default=DEFAULT_MAX_IMAGE_PIXELS, ge=10_000)
     # Uploads an API process decodes at once (each up to ~3 bytes a pixel of max_image_pixels): the bound on its
     # decode memory, whatever the number of requests in flight.
     upload_decode_slots: int = Field(default=2, ge=1, le=64)

@@ -48,6 +48,7 @@ from services.core.fields import extract_fields
 from services.core.model import DocType, OcrLine
 from services.pipeline.preprocess import decode_for_ocr
 from services.pipeline.refine import needs_second_look
+from services.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.bench.pipeline_platform import (
     UPLOADERS,
     Batch,
@@ -91,7 +92,7 @@ def preprocessed(cards: Sequence[Path], *, backend: str) -> list[np.ndarray]:
 
     kernels = KernelPreprocessor(backend=backend, card_width=CARD_WIDTH)
     kernels.warm_up()
-    return [kernels(decode_for_ocr(p.read_bytes(), max_pixels=40_000_000), card_width=CARD_WIDTH)[0] for p in cards]
+    return [kernels(decode_for_ocr(p.read_bytes(), max_pixels=DEFAULT_MAX_IMAGE_PIXELS), card_width=CARD_WIDTH)[0] for p in cards]
 
 
 # --- floor and naive -------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from services.pipeline.ektp_reader import read_ektp
 from services.pipeline.ocra import IMPOSTOR_MARGIN, read_glyph_run
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
+from services.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.bench.bench_kernels import median_ms
 
 VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)
@@ -46,7 +47,7 @@ def cards(count: int, seed: int) -> list[tuple[np.ndarray, dict[str, str]]]:
         image, truth = generate_sample(design="ektp", variant=variant, index=i + 1, rng=sample_rng(seed, "ektp", variant, i + 1))
         ok, png = cv2.imencode(".png", cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR))
         assert ok
-        out.append((decode_image(png.tobytes(), max_pixels=40_000_000), truth.fields))
+        out.append((decode_image(png.tobytes(), max_pixels=DEFAULT_MAX_IMAGE_PIXELS), truth.fields))
     return out
 
 

@@ -119,3 +119,11 @@ def test_a_json_setting_that_is_not_json_is_named(monkeypatch: pytest.MonkeyPatc
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_opencv_gets_the_same_pixel_cap_as_the_upload_check() -> None:
+    import services
+    from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+
+    assert f"str({DEFAULT_MAX_IMAGE_PIXELS:_})" in Path(services.__file__).read_text(encoding="utf-8")
+    assert Settings(_env_file=None).max_image_pixels == DEFAULT_MAX_IMAGE_PIXELS  # type: ignore[call-arg]

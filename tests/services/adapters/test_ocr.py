@@ -22,6 +22,7 @@ from services.adapters.ocr import EngineSpec, OcrEngine, TesseractEngine, WarmTe
 from services.adapters.ocr_pool import PooledEngine
 from services.errors import OcrError
 from services.pipeline.preprocess import decode_image
+from services.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.services.adapters.ocr_helpers import kill_when_busy
 
 
@@ -213,7 +214,7 @@ def test_a_large_card_tagged_96_dpi_is_read_because_the_resolution_is_set_explic
     buffer = io.BytesIO()
     large.save(buffer, format="PNG", dpi=(96, 96))
     assert Image.open(io.BytesIO(buffer.getvalue())).info["dpi"][0] < 97
-    gray = cv2.cvtColor(decode_image(buffer.getvalue(), max_pixels=40_000_000), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(decode_image(buffer.getvalue(), max_pixels=DEFAULT_MAX_IMAGE_PIXELS), cv2.COLOR_BGR2GRAY)
     assert gray.shape[1] == 3000
     for engine in (WarmTesseractEngine(lang="ind+eng", psm=6, timeout_s=60), TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)):
         assert fields["nik"] in nik_of(engine.read_lines(gray)), type(engine).__name__

@@ -18,6 +18,7 @@ from services.core.model import Claims, Decision, DocType
 from services.errors import DocumentError
 from services.fonts import LIBERATION_SANS_BOLD
 from services.pipeline.verify import Thresholds, Verification, verify_document
+from services.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.services.pipeline.conftest import ektp_fields, ektp_image
 
 ENGINE = WarmTesseractEngine(lang="ind+eng", psm=6, timeout_s=60)  # the engine the workers run
@@ -31,7 +32,7 @@ def verify(path: Path, doc_type: DocType | None = None, claims: Claims | None = 
         engine=ENGINE,
         thresholds=THRESHOLDS,
         card_width=1000,
-        max_pixels=40_000_000,
+        max_pixels=DEFAULT_MAX_IMAGE_PIXELS,
         claims=claims,
     )
 
@@ -62,7 +63,7 @@ def _png(image: np.ndarray) -> bytes:
 
 
 def _verify_bytes(data: bytes) -> Verification:
-    return verify_document(data, doc_type=None, engine=ENGINE, thresholds=THRESHOLDS, card_width=1000, max_pixels=40_000_000)
+    return verify_document(data, doc_type=None, engine=ENGINE, thresholds=THRESHOLDS, card_width=1000, max_pixels=DEFAULT_MAX_IMAGE_PIXELS)
 
 
 @pytest.mark.parametrize(
