@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal
 
-from services.core.masking import mask_fields, mask_number, mask_text
+from services.core.masking import PII_NUMBERS, PII_TEXT, mask_fields, mask_number, mask_text
 
 LogFormat = Literal["json", "text"]
 
@@ -90,11 +90,7 @@ _CARD_DATE = re.compile(
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(?:\(Background|$))", re.DOTALL)
 _INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL)
 
-# Extra fields that hold PII by name: numbers keep their ends, text keeps initials, free text goes.
-_NUMBER_KEYS = frozenset({"nik", "claimed_nik", "npwp", "npwp_formatted", "phone", "phone_number"})
-_TEXT_KEYS = frozenset(
-    {"name", "claimed_name", "full_name", "birth_date", "birth_place", "address", "rt_rw", "village", "email"}
-)
+# Extra fields that hold PII by name (services.core.masking's one table), whole field sets, and free text that goes.
 _FIELDS_KEYS = frozenset({"fields", "claims", "extracted"})
 _REDACTED_KEYS = frozenset({"ocr_text", "text", "raw_text", "lines"})
 
@@ -136,9 +132,9 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     if name in _REDACTED_KEYS:
         return f"[redacted {len(str(value))} chars]"
     if isinstance(value, str):
-        if name in _NUMBER_KEYS:
+        if name in PII_NUMBERS:
             return mask_number(value)
-        if name in _TEXT_KEYS:
+        if name in PII_TEXT:
             return mask_text(value)
         return mask_pii(value)
     if isinstance(value, Mapping):

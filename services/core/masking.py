@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-_SENSITIVE_NUMBERS = ("nik", "npwp", "npwp_formatted")
-_SENSITIVE_TEXT = ("name", "birth_date", "birth_place", "address", "rt_rw", "village")
+# The one table of personal data by name, for escalations, logs and other callers alike (services/logs.py masks log
+# extras with it): numbers keep their ends, text keeps initials.
+PII_NUMBERS = frozenset({"nik", "claimed_nik", "npwp", "npwp_formatted", "phone", "phone_number"})
+PII_TEXT = frozenset(
+    {"name", "claimed_name", "full_name", "birth_date", "birth_place", "address", "rt_rw", "village", "email"}
+)
 
 
 def mask_number(value: str, *, keep_start: int = 4, keep_end: int = 2) -> str:
@@ -19,9 +23,9 @@ def mask_text(value: str) -> str:
 def mask_fields(fields: dict[str, str]) -> dict[str, str]:
     masked: dict[str, str] = {}
     for name, value in fields.items():
-        if name in _SENSITIVE_NUMBERS:
+        if name in PII_NUMBERS:
             masked[name] = mask_number(value)
-        elif name in _SENSITIVE_TEXT:
+        elif name in PII_TEXT:
             masked[name] = mask_text(value)
         else:
             masked[name] = value
