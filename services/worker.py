@@ -83,19 +83,19 @@ class _InFlight:
 _GPU_IN_FLIGHT = _InFlight()
 
 
-def in_flight_window(settings: Settings, engine: object) -> int:
+def in_flight_window(settings: Settings, engine: OcrEngine) -> int:
     """Documents one worker process holds at once: FILOT_WORKER_CONCURRENCY when set, else one per engine
     process plus one, so that while every engine reads, the next document is claimed, fetched, decoded and
     preprocessed (an in-process engine reads one document at a time: a window of one)."""
     if settings.worker_concurrency is not None:
         return settings.worker_concurrency
-    return int(getattr(engine, "processes", 0)) + 1
+    return engine.processes + 1
 
 
-def engines_fill_the_cpus(engine: object) -> bool:
+def engines_fill_the_cpus(engine: OcrEngine) -> bool:
     """True when the engine pool has a process per vCPU: then the engines keep every core busy, and threads
     inside preprocessing would only take turns with them (OpenCV's and Numba's pools also spin while waiting)."""
-    return int(getattr(engine, "processes", 0)) >= len(os.sched_getaffinity(0))
+    return engine.processes >= len(os.sched_getaffinity(0))
 
 
 def run_window(workers: Sequence[Worker], *, stop: threading.Event, burst: bool = False) -> int:

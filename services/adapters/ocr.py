@@ -22,7 +22,18 @@ from services.errors import OcrError
 
 
 class OcrEngine(Protocol):
-    """What the pipeline asks of an OCR engine: a whole card, one field crop, or a document's field crops at once."""
+    """What the pipeline and the worker ask of an OCR engine: a whole card, one field crop, or a document's field
+    crops at once; how many engine processes it runs (0: in the caller's process, which then reads one document at a
+    time); loading before the first document; letting go of its processes or library handle."""
+
+    processes: int
+
+    def warm_up(self) -> None:
+        """Load everything before the first document (a new worker's first card is not slow)."""
+        ...
+
+    def close(self) -> None:
+        ...
 
     def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
         """Text lines in reading order with their mean word confidence."""
@@ -45,6 +56,8 @@ def read_each_line(engine: OcrEngine, crops: Sequence[tuple[np.ndarray, str]]) -
 
 class TesseractEngine:
     """pytesseract: one `tesseract` process per call (simple and portable; ~145 ms spawn cost each)."""
+
+    processes = 0  # a process per call, none kept
 
     def __init__(self, *, lang: str, psm: int, timeout_s: float, dpi: int = 300) -> None:
         # Debian's Tesseract uses OpenMP; on few vCPUs its threads fight each other (1.8-6.6x measured: docs/design.md).
@@ -87,6 +100,12 @@ class TesseractEngine:
     def read_line_batch(self, crops: Sequence[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
         return read_each_line(self, crops)
 
+    def warm_up(self) -> None:
+        """Nothing stays loaded between calls."""
+
+    def close(self) -> None:
+        """Nothing held."""
+
 
 def _uncompressed(image: np.ndarray) -> Image.Image:
     """The pixels as pytesseract hands them over (PIL's fromarray), tagged PPM so that its temp file is an
@@ -122,6 +141,8 @@ class WarmTesseractEngine:
 
     The API object is not thread-safe, so calls are serialised; run one per process for parallelism.
     """
+
+    processes = 0  # in the caller's process
 
     def __init__(self, *, lang: str, psm: int, timeout_s: float, dpi: int = 300, tessdata: str | None = None) -> None:
         import tesserocr
@@ -164,6 +185,9 @@ class WarmTesseractEngine:
         if not self._api.Recognize(timeout=self._timeout_ms):
             raise OcrError("tesseract gave up on this image (timeout or internal error)", code="ocr_failed")
         return _group_lines(_parse_tsv(self._api.GetTSVText(0)))
+
+    def warm_up(self) -> None:
+        """Loaded in the constructor already."""
 
     def close(self) -> None:
         self._api.End()

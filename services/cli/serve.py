@@ -98,9 +98,7 @@ def run_worker(args: argparse.Namespace) -> int:
         except CudaUnavailable as exc:
             log.critical("code=cuda_unavailable %s", exc, extra={"code": "cuda_unavailable", "cause": exc.problem.code})
             emit(GPU_WORKER_NAMESPACE, GPU_START_FAILURES, 1, dimensions={REASON: exc.problem.code})
-            engine_close = getattr(engine, "close", None)
-            if engine_close is not None:
-                engine_close()
+            engine.close()
             return 3
         kernels.warm_up()
         prepare = kernels
@@ -111,9 +109,7 @@ def run_worker(args: argparse.Namespace) -> int:
             prepare = BatchingPreprocessor(kernels, max_batch=window, cpu_threads=1 if single_threaded else None)
     buli2 = build_buli2(settings, namespace=GPU_WORKER_NAMESPACE if args.path == "gpu" else BACKEND_NAMESPACE)
     components = build_components(settings)
-    warm_up = getattr(engine, "warm_up", None)
-    if warm_up is not None:
-        warm_up()  # every engine loaded before the first claim: a new worker's first document is not slow
+    engine.warm_up()  # every engine loaded before the first claim: a new worker's first document is not slow
     log.info("worker ready in %.2fs: %d documents in flight", time.monotonic() - started, window)
     workers = [
         Worker(path=args.path, components=components, engine=engine, buli2=buli2, prepare=prepare) for _ in range(window)
@@ -122,7 +118,5 @@ def run_worker(args: argparse.Namespace) -> int:
         run_window(workers, stop=stop, burst=args.burst)
     finally:
         buli2.close()
-        close = getattr(engine, "close", None)
-        if close is not None:
-            close()
+        engine.close()
     return 0

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import cv2
 import numpy as np
 
+from services.adapters.ocr import OcrEngine
 from services.core.fields import extract_fields
 from services.core.model import DocType, ExtractedField, OcrLine
 
@@ -44,13 +45,11 @@ def refine_numbers(
     lines: Sequence[OcrLine],
     fields: Mapping[str, ExtractedField],
     gray: np.ndarray,
-    engine: object,
+    engine: OcrEngine,
 ) -> dict[str, ExtractedField]:
     """`fields` with each malformed or missing number replaced by a well-formed re-read, when one is found."""
     refined = dict(fields)
-    read_line = getattr(engine, "read_line", None)
-    if read_line is None:
-        return refined
+    read_line = engine.read_line
     missing = needs_second_look(doc_type, fields)
     for name, label in _LABELS[doc_type]:
         if name not in missing:
