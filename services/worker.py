@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -25,7 +26,7 @@ import redis
 from services.adapters.buli2 import Buli2Client
 from services.adapters.database import DocumentRecord
 from services.adapters.ocr import OcrEngine
-from services.adapters.queue import Claim
+from services.adapters.queue import Claim, OcrQueue
 from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
 from services.effects import escalate, publish_final
@@ -118,6 +119,40 @@ def run_window(workers: Sequence[Worker], *, stop: threading.Event, burst: bool 
     return sum(handled)
 
 
+@dataclass(frozen=True)
+class PathPolicy:
+    """What differs between the GPU path and the CPU fallback, said once instead of tested in every method.
+
+    The GPU path pops (LPOP) and waits between empty polls, counts its jobs in flight, hands a document whose engine,
+    GPU or storage step failed to the CPU path, and reports its processing time; the CPU path blocks on its queue
+    (BRPOP), retries in place up to FILOT_MAX_ATTEMPTS, and reports as the backend (it runs in the backend image).
+    """
+
+    name: WorkerPath
+    namespace: str
+    waits_when_idle: bool
+    counts_in_flight: bool
+    failure_goes_to_cpu: bool
+    reports_processing_time: bool
+
+    def claim(self, queue: OcrQueue, *, token: str, lock_ttl_s: int, poll_s: float) -> Claim | None:
+        if self.name == "gpu":
+            return queue.claim_gpu(token=token, lock_ttl_s=lock_ttl_s)
+        return queue.claim_cpu(token=token, lock_ttl_s=lock_ttl_s, timeout_s=max(1.0, poll_s))
+
+
+PATHS: dict[str, PathPolicy] = {
+    "gpu": PathPolicy(
+        name="gpu", namespace=GPU_WORKER_NAMESPACE, waits_when_idle=True, counts_in_flight=True,
+        failure_goes_to_cpu=True, reports_processing_time=True,
+    ),
+    "cpu": PathPolicy(
+        name="cpu", namespace=BACKEND_NAMESPACE, waits_when_idle=False, counts_in_flight=False,
+        failure_goes_to_cpu=False, reports_processing_time=False,
+    ),
+}
+
+
 class Worker:
     def __init__(
         self,
@@ -129,14 +164,14 @@ class Worker:
         prepare: PreprocessFn = OPENCV,
     ) -> None:
         self.path = path
+        self.policy = PATHS[path]
         self.prepare = prepare
         self.c = components
         self.settings = components.settings
         self.engine = engine
         self.buli2 = buli2
         self.actor = f"worker:{path}"
-        # The CPU path runs in the backend image, so its metrics are the backend's.
-        self.namespace = GPU_WORKER_NAMESPACE if path == "gpu" else BACKEND_NAMESPACE
+        self.namespace = self.policy.namespace
 
     def run(self, *, stop: threading.Event, burst: bool = False) -> int:
         """Process until `stop` is set (or, with burst, until the queue is empty); returns documents handled."""
@@ -157,7 +192,7 @@ class Worker:
             if not did_work:
                 if burst:
                     break
-                if self.path == "gpu":
+                if self.policy.waits_when_idle:
                     stop.wait(self.settings.worker_poll_interval_s)
         log.info("worker stopped path=%s handled=%d", self.path, handled)
         return handled
@@ -166,17 +201,18 @@ class Worker:
         claim = self._claim()
         if claim is None:
             return False
-        in_flight = _GPU_IN_FLIGHT.job() if self.path == "gpu" else contextlib.nullcontext()
+        in_flight = _GPU_IN_FLIGHT.job() if self.policy.counts_in_flight else contextlib.nullcontext()
         with bind(doc_id=claim.doc_id), in_flight:  # heartbeat and shutdown lines name the document too
             self._supervise(claim, stop or threading.Event())
         return True
 
     def _claim(self) -> Claim | None:
-        token = uuid.uuid4().hex
-        ttl = self.settings.lock_ttl_s
-        if self.path == "gpu":
-            return self.c.queue.claim_gpu(token=token, lock_ttl_s=ttl)
-        return self.c.queue.claim_cpu(token=token, lock_ttl_s=ttl, timeout_s=max(1.0, self.settings.worker_poll_interval_s))
+        return self.policy.claim(
+            self.c.queue,
+            token=uuid.uuid4().hex,
+            lock_ttl_s=self.settings.lock_ttl_s,
+            poll_s=self.settings.worker_poll_interval_s,
+        )
 
     def _supervise(self, claim: Claim, stop: threading.Event) -> None:
         """Work in a thread while this one renews the lock and watches for shutdown."""
@@ -269,7 +305,7 @@ class Worker:
             self._fail(claim, record, exc)
         except Exception as exc:  # noqa: BLE001 - engine, GPU or storage trouble: another path or attempt may work
             emit(self.namespace, OCR_FAILURES, 1)
-            if self.path == "gpu":
+            if self.policy.failure_goes_to_cpu:
                 self._requeue(claim, record, exc, to_cpu=True)
             elif claim.attempts < self.settings.max_attempts:
                 self._requeue(claim, record, exc, to_cpu=False)
@@ -342,7 +378,7 @@ class Worker:
         emit(self.namespace, DOCUMENTS_DECIDED, 1, dimensions={DECISION: decision.value})
         since_upload = datetime.now(UTC) - record.created_at
         emit(self.namespace, DOCUMENT_DECISION_TIME_MS, since_upload.total_seconds() * 1000)
-        if self.path == "gpu":
+        if self.policy.reports_processing_time:
             emit(GPU_WORKER_NAMESPACE, GPU_PROCESSING_TIME_MS, duration_ms)
 
     def _emit_capture(self, verification: Verification) -> None:

@@ -410,3 +410,15 @@ def test_a_document_that_became_queued_just_after_a_failed_start_is_started_on_t
     assert raced == [True]
     record = components.store.get(doc)
     assert record is not None and record.status is Status.APPROVED
+
+
+def test_each_path_says_its_policy_once() -> None:
+    """The GPU path polls, counts jobs in flight, hands failures to the CPU path and reports its processing time;
+    the CPU fallback blocks on its queue, retries in place and reports as the backend."""
+    from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
+    from services.worker import PATHS
+
+    gpu, cpu = PATHS["gpu"], PATHS["cpu"]
+    assert (gpu.namespace, cpu.namespace) == (GPU_WORKER_NAMESPACE, BACKEND_NAMESPACE)
+    assert gpu.waits_when_idle and gpu.counts_in_flight and gpu.failure_goes_to_cpu and gpu.reports_processing_time
+    assert not (cpu.waits_when_idle or cpu.counts_in_flight or cpu.failure_goes_to_cpu or cpu.reports_processing_time)
