@@ -70,6 +70,7 @@ capacity: setup
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m bandit -r services stacks -q
+	$(PY) -m mypy services stacks devtools
 
 # The real CDK CLI (npm package aws-cdk, pinned in package-lock.json); cdk.json runs `python3 app.py`,
 # so the virtualenv goes first on the PATH.

@@ -248,8 +248,8 @@ class Settings(BaseSettings):
 def describe(error: ValidationError | SettingsError) -> str:
     """pydantic's errors as `FILOT_NAME: what is wrong` lines (a cross-field check names its variables itself)."""
     if isinstance(error, SettingsError):  # a JSON-valued variable that is not JSON
-        field = re.search(r'field "(\w+)"', str(error))
-        return f"FILOT_{field.group(1).upper() if field else '?'}: not valid JSON"
+        named = re.search(r'field "(\w+)"', str(error))
+        return f"FILOT_{named.group(1).upper() if named else '?'}: not valid JSON"
     lines = []
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # Every key the bench writes. All must be present; the model computes with the first four, which must be set,
 # and shows the others where measured (a provisional file built from older figures holds null for the rest).
@@ -135,7 +136,7 @@ def parse_bench(data: object, *, where: str) -> BenchResult:
         raise BenchError(f"{where}: {exc}") from None
 
 
-def _split(split: object, where: str) -> dict[str, object]:
+def _split(split: object, where: str) -> dict[str, Any]:
     if split is None:
         return {}
     if not isinstance(split, Mapping) or "pipeline_docs_per_s" not in split or "engine_processes" not in split:

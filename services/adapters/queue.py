@@ -338,7 +338,8 @@ class OcrQueue:
     def claim_cpu(self, *, token: str, lock_ttl_s: int, timeout_s: float) -> Claim | None:
         """BLMOVE the oldest CPU job into the processing list (so a crash cannot lose it), then lock it."""
         k = self.keys
-        moved = self.redis.blmove(k.cpu_queue, k.cpu_processing, timeout_s, "RIGHT", "LEFT")
+        # Redis 6+ takes fractional seconds; redis-py's annotation still says int.
+        moved = self.redis.blmove(k.cpu_queue, k.cpu_processing, timeout_s, "RIGHT", "LEFT")  # type: ignore[arg-type]
         if moved is None:
             return None
         doc_id = _text(moved)

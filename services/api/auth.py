@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import jwt
 from jwt import PyJWKClient
@@ -69,7 +70,7 @@ class JwtVerifier:
             raise ApiError(401, "invalid_token", f"the bearer token's subject must be at most {OWNER_MAX} printable characters")
         return subject
 
-    def _signing_key(self, kid: object) -> object:
+    def _signing_key(self, kid: object) -> Any:
         if not isinstance(kid, str) or not kid:
             raise ApiError(401, "invalid_token", "the bearer token names no key (kid)")
         try:

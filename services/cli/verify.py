@@ -77,7 +77,7 @@ def _print_human(result: dict[str, object]) -> None:
         return
     print(f"{result['path']}: {result['type']} score {result['score']} -> {result['decision']}")
     capture = result.get("capture")
-    if capture:
+    if isinstance(capture, list) and capture:
         print(f"    capture: {', '.join(str(code) for code in capture)}  (what the app tells the user: README)")
     reasons = result["reasons"]
     # bandit B101: states the result's shape for the type checker

@@ -133,7 +133,7 @@ def normalise_digits(value: str) -> str:
 def _nik_digits(value: str) -> str:
     """The NIK in a value: a 16-digit run when there is one (a misread ':' can precede it), else everything."""
     candidate = re.split(r"[^0-9A-Za-z|! ]", value, maxsplit=1)[0]
-    runs = re.findall(r"[0-9]+", candidate.translate(_DIGIT_LOOKALIKES))
+    runs: list[str] = re.findall(r"[0-9]+", candidate.translate(_DIGIT_LOOKALIKES))
     exact = [run for run in runs if len(run) == 16]
     if len(exact) == 1:
         return exact[0]

@@ -231,7 +231,7 @@ def rotate_cpu(gray: np.ndarray, angle: float, *, border_value: int | None = Non
     out = np.empty((1, h, w), dtype=np.uint8)
     replicate = border_value is None
     _rotate_twin(
-        as_batch(gray), inverse_rotation(angle, h, w)[None], out, replicate, 0 if replicate else int(border_value)
+        as_batch(gray), inverse_rotation(angle, h, w)[None], out, replicate, 0 if border_value is None else int(border_value)
     )
     return out[0]
 
@@ -268,7 +268,7 @@ def rotate_cuda(
     out = cuda.device_array((n, h, w), dtype=np.uint8)
     replicate = border_value is None
     blocks, threads = grid_3d(n, h, w)
-    _rotate_kernel[blocks, threads](src, cuda.to_device(maps), out, replicate, 0 if replicate else int(border_value))
+    _rotate_kernel[blocks, threads](src, cuda.to_device(maps), out, replicate, 0 if border_value is None else int(border_value))
     return finish(out, keep_on_device)
 
 

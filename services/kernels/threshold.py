@@ -114,7 +114,8 @@ def adaptive_threshold_cpu(
     """As cv2.adaptiveThreshold(gray, max_value, MEAN_C, THRESH_BINARY[_INV], block_size, c)."""
     delta = _check(block_size, c, inverse)
     batch = as_batch(gray)
-    integ = np.empty(_integral_shape(*batch.shape, block_size), dtype=np.int64)
+    n, h, w = batch.shape
+    integ = np.empty(_integral_shape(n, h, w, block_size), dtype=np.int64)
     _integral_twin(batch, integ, block_size // 2)
     out = np.empty_like(batch)
     _threshold_twin(batch, integ, out, block_size, delta, max_value, inverse)

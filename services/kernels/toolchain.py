@@ -254,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     found = kernel_names()
     ok = sum(1 for r in results if r.error is None)
     print(f"\n{len(found)} kernels in the source; {ok}/{len(results)} launch signatures compiled and linked for {args.arch}")
-    for problem in problems:
-        print(f"PROBLEM: {problem}", file=sys.stderr)
+    for message in problems:
+        print(f"PROBLEM: {message}", file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"arch": args.arch, "kernels": found, "results": [asdict(r) for r in results], "problems": problems}

@@ -120,7 +120,8 @@ def _fit_rows(gray: np.ndarray, run: GlyphRun) -> EktpLayout | None:
         top = np.clip(top, 0, len(profile)).astype(int)
         bottom = np.clip(bottom, 0, len(profile)).astype(int)
         span = np.maximum(bottom - top, 1)
-        return (cumulative[bottom] - cumulative[top]) / span
+        averaged: np.ndarray = (cumulative[bottom] - cumulative[top]) / span
+        return averaged
 
     height = frame.height
     pitch0 = L.ROW_PITCH * height

@@ -112,7 +112,7 @@ class Preprocessor(Protocol):
     card prepared for the readers (ink, width, deskew; its quality; the skew removed). The CPU path runs OpenCV
     (OPENCV below); the GPU path its kernels (services.kernels.dispatch.KernelPreprocessor)."""
 
-    def __call__(self, image: np.ndarray, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]: ...
+    def __call__(self, image: np.ndarray, /, *, card_width: int) -> tuple[np.ndarray, ImageQuality, float]: ...
 
     def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
         """image with each side divided by a whole-number factor (the mean of each block)."""

@@ -4,6 +4,7 @@ decision (a signal, kept even when it arrives before the workflow waits for it) 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -12,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from services.workflows.activities import HumanDecision, OcrResult, Verdict
 
 TASK_QUEUE = "filot-documents"
-_ACTIVITY = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
+_ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
 
 
 def workflow_id(doc_id: str) -> str:

@@ -21,7 +21,7 @@ from services.api.uploads import check_upload
 def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
     result = subprocess.run(
-        [sys.executable, "-m", "services", "demo", "--workdir", str(workdir)],
+        [sys.executable, "-m", "devtools", "demo", "--workdir", str(workdir)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,5 +1,6 @@
-"""bandit over the code that ships (services/, stacks/): every finding is fixed or marked `# nosec <test>` with its
-reason on the line above, so CI fails on a new one (`make lint` runs the same check)."""
+"""The static checks of `make lint`, in the suite so CI fails on a new finding: bandit over the code that ships
+(services/, stacks/; every finding fixed or marked `# nosec <test>` with its reason on the line above), and mypy
+over services/, stacks/ and devtools/ (strict for services/core and services/pipeline; pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def test_bandit_finds_nothing_unexplained() -> None:
             if "# nosec" in source:
                 reason = lines[number - 1].strip() if number else ""
                 assert reason.startswith("# bandit "), f"{path}:{number + 1}: a nosec without its reason above"
+
+
+def test_mypy_finds_nothing() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "services", "stacks", "devtools"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
