@@ -1,4 +1,5 @@
-"""BULI2's callback with the human decision on an escalated document."""
+"""BULI2's callback with the human decision on an escalated document: signature and body checked here, the
+decision applied by services/review.py."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from services.adapters.database import REVIEWER_MAX, DocumentRecord
+from services.adapters.database import REVIEWER_MAX
 from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
 from services.api.schemas import ReviewResult, error_responses
-from services.core.lifecycle import Status
 from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify, verify_url
-from services.effects import publish_final
 from services.logs import bind
-from services.metrics import BACKEND_NAMESPACE, DECISION, REVIEWS_DECIDED, emit
-from services.wiring import Components
+from services.review import HumanReview, ReviewConflict, apply_human_decision
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/review", tags=["review"])
@@ -72,48 +70,12 @@ def review_callback(
         raise ApiError(404, "document_not_found", f"no document {body.document_id}")
     # The document's own correlation id (from its upload), whatever the caller sent in X-Correlation-Id.
     with bind(correlation_id=record.correlation_id, doc_id=record.id):
-        return _apply_decision(body, record, components=components, service=service)
-
-
-def _apply_decision(
-    body: ReviewDecision, record: DocumentRecord, *, components: Components, service: str
-) -> dict[str, Any]:
-    store = components.store
-    if record.status.value == body.decision and record.decision == body.decision:
-        log.info("review decision doc=%s decision=%s repeated; already recorded", record.id, body.decision)
-        return {"id": record.id, "status": record.status.value, "duplicate": True}
-    if components.settings.workflow_engine == "temporal":
-        if record.status not in (Status.NEEDS_REVIEW, Status.ESCALATED):
-            raise ApiError(409, "invalid_transition", f"document is {record.status.value}, not in review")
-        from services.workflows.activities import HumanDecision
-        from services.workflows.client import signal_human_decision
-
-        # The workflow records the decision (its update activity); the signal is kept even if it is early.
-        signal_human_decision(components.settings, record.id, HumanDecision(body.decision, body.reviewer))
-        log.info("review decision doc=%s decision=%s signalled to the workflow", record.id, body.decision)
-        return {"id": record.id, "status": "signalled", "duplicate": False}
-    if record.status is Status.NEEDS_REVIEW:
-        # BULI2 holds the case, so the escalation happened; our own record of it was lost (e.g. a worker
-        # died between the POST and the write). Record it now rather than refuse a human decision.
-        store.transition(record.id, Status.ESCALATED, actor=service, correlation_id=record.correlation_id)
-    elif record.status is not Status.ESCALATED:
-        raise ApiError(409, "invalid_transition", f"document is {record.status.value}, not escalated")
-    moved = store.transition(
-        record.id,
-        Status(body.decision),
-        actor=f"{service}:{body.reviewer}",
-        correlation_id=record.correlation_id,
-        detail=body.note,
-        decision=body.decision,
-    )
-    if not moved:
-        raise ApiError(409, "invalid_transition", "document changed state concurrently; retry")
-    emit(BACKEND_NAMESPACE, REVIEWS_DECIDED, 1, dimensions={DECISION: body.decision})
-    decided = store.get(record.id)
-    if decided is not None:
-        publish_final(components, decided)
-    log.info("review decision doc=%s decision=%s", record.id, body.decision, extra={"decision": body.decision})
-    return {"id": record.id, "status": body.decision, "duplicate": False}
+        try:
+            return apply_human_decision(
+                components, record, HumanReview(body.decision, body.reviewer, body.note), service=service
+            )
+        except ReviewConflict as exc:
+            raise ApiError(409, exc.code, exc.message) from None
 
 
 @router.get(
