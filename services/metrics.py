@@ -3,7 +3,7 @@
 `emit` writes one EMF document a line on stdout (the ECS awslogs driver and Lambda ship stdout to CloudWatch
 Logs, which extracts the metric) and mirrors the value into this process's Prometheus collectors, read by
 the API's `GET /metrics`. `METRICS` is the one list of names, units, dimension sets and namespaces; the
-dashboards and alarms (stacks/metrics.py) name exactly these, so `emit` refuses anything else.
+dashboards and alarms (stacks/metric_names.py) name exactly these, so `emit` refuses anything else.
 
 Environments (`AWS_EMF_ENVIRONMENT`; the library cannot detect ECS): `Local` (stdout; the default, right for
 ECS on Fargate and on EC2, whose awslogs driver ships stdout) and `Lambda` (stdout plus the function's

@@ -10,7 +10,7 @@ from aws_cdk.region_info import RegionInfo
 
 from stacks.alarm_thresholds import checked_thresholds
 from stacks.context_values import flag, json_value, text, whole_number
-from stacks.observability import RETENTION_BY_DAYS
+from stacks.log_groups import RETENTION_BY_DAYS
 from stacks.service_settings import RESERVED_NAMES
 
 CONTEXT_PREFIX = "filot:"

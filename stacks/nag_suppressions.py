@@ -12,7 +12,7 @@ from aws_cdk import Acknowledgment, Validations
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import IConstruct
 
-from stacks.secrets import GENERATED_SECRETS
+from stacks.foundation.secret_store import GENERATED_SECRETS
 
 if TYPE_CHECKING:
     from stacks.stages import Stage

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from stacks.compute_stack import ComputeStack
+from stacks.compute.stack import ComputeStack
 from stacks.config import StageConfig
-from stacks.foundation_stack import FoundationStack
-from stacks.monitoring_stack import MonitoringStack, WatchedResources
+from stacks.foundation.stack import FoundationStack
+from stacks.log_groups import FLOW_LOGS
+from stacks.monitoring.stack import MonitoringStack, WatchedResources
 from stacks.nag_suppressions import suppress_known_findings
-from stacks.network_stack import NetworkStack
-from stacks.observability import FLOW_LOGS
+from stacks.network.stack import NetworkStack
 
 
 @dataclass(frozen=True)

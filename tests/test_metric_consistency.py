@@ -1,6 +1,6 @@
 """The metric contract, both ways: every metric the dashboards chart and the alarms watch is one the services emit
 (services/metrics.py METRICS: same namespace, same dimension set), and every metric the services emit is charted or
-alarmed in each namespace that emits it. stacks/metrics.py, the stacks' copy of the list, agrees with it entry by
+alarmed in each namespace that emits it. stacks/metric_names.py, the stacks' copy of the list, agrees with it entry by
 entry. (Tests may import both sides; stacks and services never import each other.)"""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from tests.stacks.conftest import Synthesized, production_stage  # isort: skip
 
 import services.metrics as service_metrics
-from stacks import metrics as stack_metrics
-from stacks.dashboards import dashboard_files
+from stacks import metric_names as stack_metrics
+from stacks.monitoring.dashboards import dashboard_files
 from tests.stacks.helpers import NamedMetric, alarm_metrics, dashboard_bodies, dashboard_metrics
 
 OURS = "FiLot/"

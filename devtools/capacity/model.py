@@ -16,7 +16,7 @@ SCALING_CONTEXT_KEY = "filot:scaling"
 GPU_BACKLOG_KEY = "gpuBacklogPerWorker"
 CPU_BACKLOG_KEY = "cpuBacklogPerWorker"
 
-# How the stacks react (stacks/queue_scaling.py; a test keeps them equal): the scheduled function publishes the
+# How the stacks react (stacks/compute/queue_scaling.py; a test keeps them equal): the scheduled function publishes the
 # queue length every minute and the scale-out alarm needs two one-minute datapoints at or above its step.
 QUEUE_PUBLISH_S = 60
 SCALE_OUT_MINUTES = 2
@@ -44,7 +44,7 @@ class Inputs:
     gpu_instance_usd_per_hour: float = G4DN_XLARGE_USD_PER_HOUR
     fargate_vcpu_usd_per_hour: float = FARGATE_VCPU_USD_PER_HOUR
     fargate_gb_usd_per_hour: float = FARGATE_GB_USD_PER_HOUR
-    # The deployed task shapes (stacks/gpu_worker.py, stacks/cpu_worker.py; a test keeps them equal).
+    # The deployed task shapes (stacks/compute/gpu_worker.py, stacks/compute/cpu_worker.py; a test keeps them equal).
     gpu_vcpus: int = 4
     cpu_vcpus: int = 1
     cpu_memory_gb: float = 2.0

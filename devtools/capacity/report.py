@@ -108,7 +108,7 @@ def _inputs(model: CapacityModel, bench_path: str) -> str:
         (
             "GPU worker task",
             f"{inputs.gpu_vcpus} vCPU ({inputs.gpu_vcpus} engine processes) + T4, one task per instance",
-            "`--gpu-vcpus`; `stacks/gpu_worker.py`",
+            "`--gpu-vcpus`; `stacks/compute/gpu_worker.py`",
         ),
         (
             "CPU worker task",
@@ -116,7 +116,7 @@ def _inputs(model: CapacityModel, bench_path: str) -> str:
                 f"Fargate {inputs.cpu_vcpus} vCPU / {inputs.cpu_memory_gb:g} GB ({inputs.cpu_vcpus} engine "
                 f"{'processes' if inputs.cpu_vcpus > 1 else 'process'})"
             ),
-            "`--cpu-vcpus`, `--cpu-memory-gb`; `stacks/cpu_worker.py`",
+            "`--cpu-vcpus`, `--cpu-memory-gb`; `stacks/compute/cpu_worker.py`",
         ),
         ("launch of a GPU instance", f"{inputs.gpu_launch_s:g} s (assumed)", "`--gpu-launch-s`"),
         ("launch of a Fargate task", f"{inputs.fargate_launch_s:g} s (assumed)", "`--fargate-launch-s`"),
@@ -228,7 +228,7 @@ def _targets(model: CapacityModel) -> str:
         "validates (whole numbers from 1; a stage may override them with `cdk synth -c "
         f'\'{SCALING_CONTEXT_KEY}={{"{GPU_BACKLOG_KEY}": N, "{CPU_BACKLOG_KEY}": M}}\'`):\n\n'
         f"```json\n{json.dumps({SCALING_CONTEXT_KEY: targets}, indent=2)}\n```\n\n"
-        "Backlog per worker is the queue one task clears within the target wait. `stacks/queue_scaling.py` turns it\n"
+        "Backlog per worker is the queue one task clears within the target wait. `stacks/compute/queue_scaling.py` turns it\n"
         "into a step-scaling policy on the metric `CEIL(queue length ÷ backlog per worker) − desired tasks`, the\n"
         f"tasks the service is short of: at 1 or more for {SCALE_OUT_MINUTES} minutes it adds 1, 2, 4, ... tasks (the\n"
         "shortfall rounded down to a power of two, within the service's maximum), then waits 3 minutes. So from zero\n"

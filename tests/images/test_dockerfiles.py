@@ -11,13 +11,13 @@ import pytest
 
 from services.fonts import OCR_A_BOLD
 from services.pipeline.ocra import IMPOSTOR_FONTS
-from stacks.lambda_api import HANDLER as API_HANDLER
-from stacks.lambda_image import ENTRYPOINT as LAMBDA_ENTRYPOINT
-from stacks.scheduler_function import HANDLER as SCHEDULED_HANDLER
+from stacks.compute.lambda_api import HANDLER as API_HANDLER
+from stacks.compute.lambda_image import ENTRYPOINT as LAMBDA_ENTRYPOINT
+from stacks.compute.scheduler_function import HANDLER as SCHEDULED_HANDLER
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES = REPO_ROOT / "images"
-# The commands the task definitions run (stacks/backend_service.py, cpu_worker.py, gpu_worker.py).
+# The commands the task definitions run (stacks/compute/backend_service.py, cpu_worker.py, gpu_worker.py).
 COMMANDS = {"backend": {"api", "worker-cpu"}, "gpu-worker": {"worker-gpu"}}
 BASES = {"backend": r"python:3\.11-slim-bookworm", "gpu-worker": r"nvidia/cuda:[0-9.]+-runtime-ubuntu[0-9.]+"}
 

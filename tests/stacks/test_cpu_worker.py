@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from stacks.metrics import NAMESPACE_SCHEDULER, QUEUE_LENGTH
+from stacks.metric_names import NAMESPACE_SCHEDULER, QUEUE_LENGTH
 from tests.stacks.conftest import Synthesized
 from tests.stacks.helpers import container, expression, named_metrics, scaling_alarms, task_of
 

@@ -1,4 +1,4 @@
-"""dashboards/ and the alarms name only the metrics of stacks/metrics.py, in the right namespaces, and the
+"""dashboards/ and the alarms name only the metrics of stacks/metric_names.py, in the right namespaces, and the
 dashboard body is one CloudWatch accepts (a JSON Schema written from AWS's "Dashboard Body Structure and Syntax")."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from stacks.alarms import DASHBOARD
-from stacks.dashboards import DASHBOARDS_DIR, dashboard_files, query_files, render
-from stacks.metrics import METRIC_NAMES, METRICS, NAMESPACES, metric
-from stacks.observability import SERVICE_LOGS
+from stacks.log_groups import SERVICE_LOGS
+from stacks.metric_names import METRIC_NAMES, METRICS, NAMESPACES, metric
+from stacks.monitoring.alarms import DASHBOARD
+from stacks.monitoring.dashboards import DASHBOARDS_DIR, dashboard_files, query_files, render
 from tests.stacks.conftest import Synthesized
 from tests.stacks.helpers import NamedMetric, alarm_metrics, dashboard_bodies, dashboard_metrics
 
@@ -44,7 +44,7 @@ def _check(found: NamedMetric, where: str) -> None:
         assert AWS_NAMESPACES.match(found.namespace), f"{where}: {found.namespace} is neither ours nor AWS's"
         return
     assert found.namespace in NAMESPACES, f"{where}: unknown namespace {found.namespace}"
-    assert found.name in METRIC_NAMES, f"{where}: {found.name} is not one of stacks/metrics.py"
+    assert found.name in METRIC_NAMES, f"{where}: {found.name} is not one of stacks/metric_names.py"
     spec = METRICS[found.name]
     assert found.namespace in spec.namespaces, f"{where}: {found.name} is not published in {found.namespace}"
     assert found.dimension_names == tuple(sorted(spec.dimensions)), f"{where}: {found.name} has {spec.dimensions}"

@@ -10,9 +10,9 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from stacks.config import LOG_RETENTION_DAYS, BacklogTargets, StageConfig
-from stacks.foundation_stack import FoundationStack
-from stacks.observability import SERVICE_LOGS, retention_for_days
-from stacks.registry import IMAGE_NAMES
+from stacks.foundation.registry import IMAGE_NAMES
+from stacks.foundation.stack import FoundationStack
+from stacks.log_groups import SERVICE_LOGS, retention_for_days
 from stacks.service_settings import SECRET_FIELDS
 from tests.stacks.conftest import Synthesized
 

@@ -11,8 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.alarm_thresholds import DEFAULT_THRESHOLDS, THRESHOLDS
 from stacks.config import StageConfig
-from stacks.dashboards import dashboard_files, query_files
-from stacks.metrics import (
+from stacks.metric_names import (
     BULI2_RETRY_COUNT,
     CIRCUIT_BREAKER_STATE,
     DEAD_LETTERS,
@@ -26,6 +25,7 @@ from stacks.metrics import (
     QUEUE_LENGTH,
     RECONCILER_RECOVERIES,
 )
+from stacks.monitoring.dashboards import dashboard_files, query_files
 from tests.stacks.conftest import CDK_CONTEXT, PAGERDUTY_URL, VARIANT, Synthesized
 from tests.stacks.helpers import alarm_metrics, named_metrics
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from stacks.network import VPC_CIDR
+from stacks.network.vpc import VPC_CIDR
 from tests.stacks.conftest import Synthesized
 
 

@@ -10,10 +10,10 @@ from aws_cdk.assertions import Template
 
 from devtools.capacity import model as capacity
 from devtools.capacity.report import recorded_inputs
-from stacks import cpu_worker, gpu_worker, queue_scaling
+from stacks.compute import cpu_worker, gpu_worker, queue_scaling
+from stacks.compute.queue_scaling import scale_out_steps, shortfall_metric
 from stacks.config import CPU_BACKLOG_FIELD, GPU_BACKLOG_FIELD, SCALING_KEY, BacklogTargets, StageConfig
-from stacks.metrics import QUEUE_CPU, QUEUE_GPU
-from stacks.queue_scaling import scale_out_steps, shortfall_metric
+from stacks.metric_names import QUEUE_CPU, QUEUE_GPU
 from tests.stacks.conftest import CDK_CONTEXT, REPO_ROOT, VARIANT, Synthesized
 from tests.stacks.helpers import expression, named_metrics, scaling_alarms
 

@@ -9,7 +9,7 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from stacks.config import ScalingRange
-from stacks.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from stacks.metric_names import CONTAINER_INSIGHTS_NAMESPACE
 
 # Container Insights' count of the tasks a service is asked to run (pending ones included).
 DESIRED_TASK_COUNT = "DesiredTaskCount"

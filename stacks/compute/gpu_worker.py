@@ -11,10 +11,10 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.compute.containers import health_check, log_driver
+from stacks.compute.queue_scaling import QueueScaling
 from stacks.config import ScalingRange
-from stacks.containers import health_check, log_driver
-from stacks.metrics import GPU_PROCESSING_TIME_MS, QUEUE_GPU, metric, queue_length, running_tasks
-from stacks.queue_scaling import QueueScaling
+from stacks.metric_names import GPU_PROCESSING_TIME_MS, QUEUE_GPU, metric, queue_length, running_tasks
 
 GPUS = 1
 CPU_UNITS = 4096  # all four vCPUs of a g4dn.xlarge

@@ -11,8 +11,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.compute.containers import health_check, linux_fargate_task, log_driver
 from stacks.config import ScalingRange
-from stacks.containers import health_check, linux_fargate_task, log_driver
 from stacks.service_settings import API_PORT
 
 CPU_UNITS = 2048

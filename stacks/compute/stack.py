@@ -11,18 +11,24 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks import observability as logs_of
-from stacks.backend_service import BackendService
+from stacks import log_groups as logs_of
+from stacks.compute.backend_service import BackendService
+from stacks.compute.containers import (
+    EMF_ON_ECS,
+    EMF_ON_LAMBDA,
+    api_listen_environment,
+    emf_environment,
+    plain_environment,
+)
+from stacks.compute.cpu_worker import CpuWorkerService
+from stacks.compute.gpu_capacity import GpuCapacity
+from stacks.compute.gpu_worker import GpuWorkerService
+from stacks.compute.lambda_api import LambdaApi
+from stacks.compute.load_balancer import PublicLoadBalancer
+from stacks.compute.scheduler_function import ScheduledFunction
 from stacks.config import StageConfig
-from stacks.containers import EMF_ON_ECS, EMF_ON_LAMBDA, api_listen_environment, emf_environment, plain_environment
-from stacks.cpu_worker import CpuWorkerService
-from stacks.gpu_capacity import GpuCapacity
-from stacks.gpu_worker import GpuWorkerService
-from stacks.lambda_api import LambdaApi
-from stacks.load_balancer import PublicLoadBalancer
-from stacks.metrics import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER
-from stacks.scheduler_function import ScheduledFunction
-from stacks.secrets import AppSecrets
+from stacks.foundation.secret_store import AppSecrets
+from stacks.metric_names import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER
 from stacks.service_settings import API_SECRETS, GPU_WORKER_ENVIRONMENT, SCHEDULER_SECRETS, WORKER_SECRETS
 
 BACKEND_IMAGE = "backend"

@@ -12,7 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-DASHBOARDS_DIR = Path(__file__).resolve().parents[1] / "dashboards"
+DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
 QUERIES_DIR = DASHBOARDS_DIR / "queries"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 LOG_GROUPS_HEADER = "# log-groups:"

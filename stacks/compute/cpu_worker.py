@@ -13,10 +13,10 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.compute.containers import health_check, linux_fargate_task, log_driver
+from stacks.compute.queue_scaling import QueueScaling
 from stacks.config import ScalingRange
-from stacks.containers import health_check, linux_fargate_task, log_driver
-from stacks.metrics import QUEUE_CPU, queue_length
-from stacks.queue_scaling import QueueScaling
+from stacks.metric_names import QUEUE_CPU, queue_length
 
 # One worker process runs one Tesseract with OMP_THREAD_LIMIT=1: one vCPU is what it can use.
 CPU_UNITS = 1024

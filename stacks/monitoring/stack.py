@@ -13,11 +13,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.alarms import ServiceAlarms, Watched
-from stacks.alert_topic import AlertTopic
 from stacks.config import StageConfig
-from stacks.dashboards import Dashboards, SavedQueries
-from stacks.metrics import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER, running_tasks
+from stacks.metric_names import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER, running_tasks
+from stacks.monitoring.alarms import ServiceAlarms, Watched
+from stacks.monitoring.alert_topic import AlertTopic
+from stacks.monitoring.dashboards import Dashboards, SavedQueries
 
 
 @dataclass(frozen=True, kw_only=True)

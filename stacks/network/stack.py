@@ -7,7 +7,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.network import Network
+from stacks.network.vpc import Network
 
 
 class NetworkStack(Stack):

@@ -18,9 +18,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks import alarm_metrics as watch
 from stacks import alarm_thresholds as names
-from stacks.metrics import (
+from stacks.metric_names import (
     BREAKER_OPEN,
     BULI2_RETRY_COUNT,
     DEAD_LETTERS,
@@ -38,6 +37,7 @@ from stacks.metrics import (
     queue_length,
     summed,
 )
+from stacks.monitoring import alarm_metrics as watch
 
 FIVE_MINUTES = Duration.minutes(5)
 ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD

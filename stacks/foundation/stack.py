@@ -6,9 +6,9 @@ from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.observability import ServiceLogs, retention_for_days, workloads
-from stacks.registry import ImageRegistry
-from stacks.secrets import AppSecrets
+from stacks.foundation.registry import ImageRegistry
+from stacks.foundation.secret_store import AppSecrets
+from stacks.log_groups import ServiceLogs, retention_for_days, workloads
 
 
 class FoundationStack(Stack):

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.lambda_image import image_function
+from stacks.compute.lambda_image import image_function
 
 HANDLER = "services.lambda_handlers.scheduled"
 SCHEDULE = Duration.minutes(1)

@@ -8,7 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
-from stacks.metrics import (
+from stacks.metric_names import (
     CIRCUIT_BREAKER_STATE,
     DECISION_DIMENSION,
     DECISIONS,

@@ -1,0 +1,1 @@
+"""The compute stack: the ECS cluster, the API, the workers, the scheduled functions."""

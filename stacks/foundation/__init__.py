@@ -1,0 +1,1 @@
+"""The foundation stack: what outlives deploys (image registries, secrets, log groups)."""

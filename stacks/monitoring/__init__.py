@@ -1,0 +1,1 @@
+"""The monitoring stack: alarms, the alert topic and the dashboards."""

@@ -1,0 +1,1 @@
+"""The network stack: the VPC the services run in."""
