@@ -11,7 +11,6 @@ import argparse
 import math
 import shutil
 import statistics
-import sys
 import time
 from collections import Counter, defaultdict
 from contextlib import ExitStack
@@ -23,11 +22,8 @@ import httpx
 from devtools.devservers import (
     Processes,
     free_port,
-    http_answers,
     local_environment,
-    redis_answers,
-    redis_argv,
-    wait_until,
+    start_local_stack,
 )
 from devtools.samples.generate import generate_set
 from devtools.samples.truth import SampleTruth
@@ -97,11 +93,10 @@ def run(args: argparse.Namespace) -> int:
 
     ports = {name: free_port() for name in ("redis", "api", "reviewer")}
     env = local_environment(workdir, ports=ports, review_delay_s=args.review_delay)
-    py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])  # schema first, so the services do not race to create it
     processes = Processes(workdir / "logs")
     try:
-        tracked = run_services(processes, env=env, ports=ports, py=py, samples=samples, timeout=args.timeout)
+        tracked = run_services(processes, env=env, ports=ports, samples=samples, timeout=args.timeout)
     except RuntimeError as exc:
         say(f"error: {exc}")
         return 1
@@ -117,30 +112,18 @@ def run_services(
     *,
     env: dict[str, str],
     ports: dict[str, int],
-    py: list[str],
     samples: list[tuple[Path, SampleTruth]],
     timeout: float,
 ) -> list[Tracked]:
     """Start every service, push the samples through, and stop everything whatever happens."""
     api_url = env["FILOT_API_URL"]
-    alive = processes.check_alive
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
         say(
             f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, "
             "2 workers, the reconciler"
         )
-        processes.start("redis", redis_argv(ports["redis"], workdir=processes.log_dir), env)
-        wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=alive)
-        processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
-        processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
-        processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
-        # As the scheduled Lambda does in production: sweeps, re-queues, delivers held escalations.
-        processes.start("reconciler", [*py, "reconcile", "--every", "2"], env)
-        wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API", alive=alive)
-        reviewer_health = f"{env['FILOT_BULI2_URL']}/health"
-        wait_until(lambda: http_answers(reviewer_health), timeout=60, what="the reviewer", alive=alive)
+        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=processes.log_dir)
 
         tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": _USER}, timeout=30) as client:

@@ -7,9 +7,10 @@ import shutil
 import socket
 
 # bandit B404: local development servers, named by our code
-import subprocess  # nosec B404
+import subprocess
+import sys  # nosec B404
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -126,3 +127,32 @@ def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: f
         "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
         "OMP_THREAD_LIMIT": "1",
     }
+
+
+SERVICES = [sys.executable, "-m", "services"]
+STANDIN = [sys.executable, "-m", "devtools", "reviewer"]
+
+
+def start_local_stack(
+    processes: Processes,
+    env: dict[str, str],
+    *,
+    redis_port: int,
+    redis_dir: Path,
+    redis_args: Sequence[str] = (),
+    workers: Sequence[tuple[str, str]] = (("worker-gpu", "gpu"), ("worker-cpu", "cpu")),
+    reconcile_every_s: float = 2.0,
+) -> None:
+    """The one boot sequence of the local platform (the demo, the chaos run and the end-to-end tests): redis-server,
+    then the API, the BULI2 stand-in, the workers (name, path) and the reconciler every reconcile_every_s (as the
+    scheduled function does in production); returns once the API and the stand-in answer. processes stops them."""
+    alive = processes.check_alive
+    processes.start("redis", [*redis_argv(redis_port, workdir=redis_dir), *redis_args], env)
+    wait_until(lambda: redis_answers(redis_port), timeout=20, what="redis-server", alive=alive)
+    processes.start("api", [*SERVICES, "api"], env)
+    processes.start("reviewer", STANDIN, env)
+    for name, path in workers:
+        processes.start(name, [*SERVICES, "worker", "--path", path], env)
+    processes.start("reconciler", [*SERVICES, "reconcile", "--every", f"{reconcile_every_s:g}"], env)
+    wait_until(lambda: http_answers(f"{env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
+    wait_until(lambda: http_answers(f"{env['FILOT_BULI2_URL']}/health"), timeout=60, what="the reviewer", alive=alive)

@@ -27,10 +27,9 @@ import redis
 from devtools.devservers import (
     Processes,
     free_port,
-    http_answers,
     local_environment,
     redis_answers,
-    redis_argv,
+    start_local_stack,
     wait_until,
 )
 from devtools.samples.generate import generate_set
@@ -130,21 +129,16 @@ def run(
         "FILOT_GPU_QUEUE_MAX_WAIT_S": "20",
         "FILOT_GPU_COLD_START_WAIT_S": "3",
     }
-    py = [sys.executable, "-m", "services"]
     DocumentStore(env["FILOT_DATABASE_URL"])
     processes = Processes(workdir / "logs")
-    redis_cmd = [*redis_argv(ports["redis"], workdir=workdir / "redis"), "--appendonly", "yes", "--appendfsync", "always"]
+    aof = ("--appendonly", "yes", "--appendfsync", "always")
     log = ChaosLog()
     started = time.monotonic()
     try:
-        processes.start("redis", redis_cmd, env)
-        wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server")
-        processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
-        for name in WORKERS:
-            processes.start(name, [*py, "worker", "--path", "gpu" if "gpu" in name else "cpu"], env)
-        processes.start("reconciler", [*py, "reconcile", "--every", "1"], env)
-        wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API")
+        start_local_stack(
+            processes, env, redis_port=ports["redis"], redis_dir=workdir / "redis", redis_args=aof,
+            workers=[(name, "gpu" if "gpu" in name else "cpu") for name in WORKERS], reconcile_every_s=1,
+        )
         publishes = PublishCounter(env["FILOT_REDIS_URL"])
         publishes.start()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,11 +24,8 @@ import sqlalchemy as sa
 from devtools.devservers import (
     Processes,
     free_port,
-    http_answers,
     local_environment,
-    redis_answers,
-    redis_argv,
-    wait_until,
+    start_local_stack,
 )
 from devtools.samples.generate import load_truths
 from devtools.samples.truth import SampleTruth
@@ -83,28 +79,14 @@ def run_platform(workdir: Path, samples: list[tuple[Path, SampleTruth]]) -> dict
         "FILOT_LOG_LEVEL": "DEBUG",
         "FILOT_LOG_FORMAT": "json",
     }
-    py = [sys.executable, "-m", "services"]
     (workdir / "logs").mkdir(parents=True)
     DocumentStore(env["FILOT_DATABASE_URL"])  # schema first, as the demo does
     processes = Processes(workdir / "logs")
     uploads: dict[str, dict[str, Any]] = {}
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
-        processes.start("redis", redis_argv(ports["redis"], workdir=workdir), env)
-        wait_until(lambda: redis_answers(ports["redis"]), timeout=20, what="redis-server", alive=processes.check_alive)
-        processes.start("api", [*py, "api"], env)
-        processes.start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], env)
-        processes.start("worker-gpu", [*py, "worker", "--path", "gpu"], env)
-        processes.start("worker-cpu", [*py, "worker", "--path", "cpu"], env)
-        processes.start("reconciler", [*py, "reconcile", "--every", "2"], env)
+        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=workdir)
         api_url = env["FILOT_API_URL"]
-        wait_until(lambda: http_answers(f"{api_url}/health"), timeout=60, what="the API", alive=processes.check_alive)
-        wait_until(
-            lambda: http_answers(f"{env['FILOT_BULI2_URL']}/health"),
-            timeout=60,
-            what="the reviewer",
-            alive=processes.check_alive,
-        )
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": "privacy-user"}, timeout=30) as client:
             for path, truth in samples:
                 claims = claims_for(truth)

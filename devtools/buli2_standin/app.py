@@ -1,27 +1,23 @@
-"""Local stand-in for BULI2: records escalations, lets a person decide on a web page (or decides by itself
-after a delay), and calls the API back with the decision, as the real service does."""
+"""The stand-in's HTTP side: receives escalations, decides by itself after a delay or from the page, and calls the
+API back with the signed decision, as BULI2 does."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import html
 import json
 import logging
-import sqlite3
-import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import httpx
 from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field
 
+from devtools.buli2_standin.page import render_page
+from devtools.buli2_standin.store import Case, CaseStore, Escalation, Verdict
 from services.api.correlation import CorrelationMiddleware
 from services.api.errors import ApiError, install_error_handlers
 from services.core.signing import signed_headers
@@ -29,84 +25,6 @@ from services.logs import bind
 from services.settings import Settings
 
 log = logging.getLogger("filot.reviewer")
-
-Verdict = Literal["approved", "rejected"]
-
-
-class Escalation(BaseModel):
-    document_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    doc_type: str
-    score: float
-    reasons: list[dict[str, Any]] = []
-    fields: dict[str, str] = {}
-    callback_url: str
-    correlation_id: str | None = None
-    image_url: str | None = None
-
-
-@dataclass
-class Case:
-    escalation: Escalation
-    received_at: float
-    decision: Verdict | None = None
-    reviewer: str | None = None
-    callback_status: str = "pending"
-    deliveries: int = 1
-    history: list[str] = field(default_factory=list)
-
-
-class CaseStore:
-    """Cases in SQLite, so a restarted reviewer neither forgets a case nor opens a second one for it."""
-
-    def __init__(self, url: str) -> None:
-        path = url.removeprefix("sqlite:///")
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS cases (key TEXT PRIMARY KEY, escalation TEXT NOT NULL, received_at REAL,"
-            " decision TEXT, reviewer TEXT, callback_status TEXT, deliveries INTEGER, history TEXT)"
-        )
-        self._lock = threading.Lock()
-
-    def save(self, key: str, case: Case) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    case.escalation.model_dump_json(),
-                    case.received_at,
-                    case.decision,
-                    case.reviewer,
-                    case.callback_status,
-                    case.deliveries,
-                    json.dumps(case.history),
-                ),
-            )
-
-    def get(self, key: str) -> Case | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM cases WHERE key = ?", (key,)).fetchone()
-        return _case(row) if row else None
-
-    def all(self) -> list[tuple[str, Case]]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM cases ORDER BY received_at").fetchall()
-        return [(row[0], _case(row)) for row in rows]
-
-
-def _case(row: tuple[Any, ...]) -> Case:
-    return Case(
-        escalation=Escalation.model_validate_json(row[1]),
-        received_at=row[2],
-        decision=row[3],
-        reviewer=row[4],
-        callback_status=row[5],
-        deliveries=row[6],
-        history=json.loads(row[7]),
-    )
 
 
 def create_reviewer_app(settings: Settings) -> FastAPI:
@@ -252,43 +170,10 @@ def create_reviewer_app(settings: Settings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> str:
-        return _render_page([case for _key, case in cases.all()])
+        return render_page([case for _key, case in cases.all()])
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
-
-
-def _render_page(cases: list[Case]) -> str:
-    rows = []
-    for case in sorted(cases, key=lambda c: c.received_at, reverse=True):
-        esc = case.escalation
-        # What cost points or blocks approval (a blocking check such as the NIK's typeface costs no points).
-        shown = [r for r in esc.reasons if r.get("blocking") or r.get("points", 0) < r.get("max_points", 0)]
-        reasons = ", ".join(html.escape(str(r.get("code", ""))) for r in shown)
-        fields = "<br>".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in esc.fields.items())
-        if case.decision is None:
-            action = (
-                f'<form method="post" action="/decide/{esc.document_id}">'
-                '<button name="decision" value="approved">Approve</button> '
-                '<button name="decision" value="rejected">Reject</button></form>'
-            )
-        else:
-            action = html.escape(f"{case.decision} by {case.reviewer} ({case.callback_status})")
-        image = (
-            f'<img src="{html.escape(esc.image_url)}" alt="card" style="max-width:320px">' if esc.image_url else ""
-        )
-        rows.append(
-            f"<tr><td><code>{esc.document_id}</code><br>{html.escape(esc.doc_type)}<br>{image}</td>"
-            f"<td>{esc.score:.1f}</td><td>{reasons}</td><td>{fields}</td><td>{action}</td></tr>"
-        )
-    body = "".join(rows) or '<tr><td colspan="5">No escalations yet.</td></tr>'
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>BULI2 (local)</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{border-bottom:1px solid #ccc;padding:6px;"
-        "vertical-align:top;text-align:left}</style></head><body><h1>Manual review (local BULI2)</h1>"
-        "<table><tr><th>Document</th><th>Score</th><th>Lost points on</th><th>Fields (masked)</th>"
-        f"<th>Decision</th></tr>{body}</table></body></html>"
-    )
