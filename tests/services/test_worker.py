@@ -244,7 +244,10 @@ def test_shutdown_past_the_grace_period_releases_the_document_and_fences_the_lat
     fresh = worker("gpu", parts)
     assert fresh.process_one()
     engine.go_on.set()
-    time.sleep(1.0)
+    # The first worker's OCR thread (named for the document) finishes now: wait for it, not for a guessed second.
+    for thread in [t for t in threading.enumerate() if t.name == f"doc-{doc}"]:
+        thread.join(30)
+        assert not thread.is_alive()
     steps = [e["to_status"] for e in components.store.history(doc)]
     assert steps.count("approved") == 1 and steps.count("scored") == 1
 

@@ -71,5 +71,18 @@ def test_run_batch_keeps_order_and_optional_steps(card_bgr: np.ndarray) -> None:
     assert set(np.unique(results[0][0])) <= {0, 255}
 
 
-def test_warm_up_runs() -> None:
+def test_warm_up_compiles_every_cpu_twin_before_the_first_document() -> None:
+    """After warm_up a worker's first card pays no compilation: every parallel twin the chain and the photo steps
+    run has a compiled signature (numba compiles lazily, on first call, otherwise)."""
+    import numba
+
     KernelPreprocessor("cpu").warm_up()
+    twins = [
+        value
+        for module in ("denoise", "deskew", "gray", "normalise", "photo", "resize", "threshold")
+        for value in vars(__import__(f"services.kernels.{module}", fromlist=["_"])).values()
+        if isinstance(value, numba.core.registry.CPUDispatcher) and getattr(value, "targetoptions", {}).get("parallel")
+    ]
+    assert len(twins) >= 10
+    uncompiled = [twin.py_func.__qualname__ for twin in twins if not twin.signatures]
+    assert uncompiled == []
