@@ -116,6 +116,20 @@ def _layout(
 
 
 @numba.njit(cache=True)
+def _next_byte(data, pos):  # type: ignore[no-untyped-def]
+    """The next byte of entropy-coded data and the position after it (a stuffed FF 00 is one FF), or -1 where the data
+    ends or a marker begins."""
+    if pos >= data.shape[0]:
+        return -1, pos
+    byte = np.int64(data[pos])
+    if byte == 0xFF:
+        if pos + 1 >= data.shape[0] or data[pos + 1] != 0:
+            return -1, pos
+        return byte, pos + 2
+    return byte, pos + 1
+
+
+@numba.njit(cache=True)
 def _count_mcus(data, pos, maxcode, valptr, mincode, values, blocks, mcus, restart):  # type: ignore[no-untyped-def]
     """MCUs decoded before the data ends, a marker interrupts, or a code is invalid."""
     size = data.shape[0]
@@ -137,16 +151,9 @@ def _count_mcus(data, pos, maxcode, valptr, mincode, values, blocks, mcus, resta
                     symbol = -1
                     for length in range(1, 17):
                         if bitcnt == 0:
-                            if pos >= size:
-                                return done
-                            byte = data[pos]
-                            if byte == 0xFF:
-                                if pos + 1 >= size or data[pos + 1] != 0:
-                                    return done  # a marker: the scan ends here
-                                pos += 2
-                            else:
-                                pos += 1
-                            bitbuf = byte
+                            bitbuf, pos = _next_byte(data, pos)
+                            if bitbuf < 0:
+                                return done  # the data ends, or a marker: the scan ends here
                             bitcnt = 8
                         bitcnt -= 1
                         code = (code << 1) | ((bitbuf >> bitcnt) & 1)
@@ -167,16 +174,9 @@ def _count_mcus(data, pos, maxcode, valptr, mincode, values, blocks, mcus, resta
                         k += (symbol >> 4) + 1
                     for _ in range(extra):  # the coefficient's value bits
                         if bitcnt == 0:
-                            if pos >= size:
+                            bitbuf, pos = _next_byte(data, pos)
+                            if bitbuf < 0:
                                 return done
-                            byte = data[pos]
-                            if byte == 0xFF:
-                                if pos + 1 >= size or data[pos + 1] != 0:
-                                    return done
-                                pos += 2
-                            else:
-                                pos += 1
-                            bitbuf = byte
                             bitcnt = 8
                         bitcnt -= 1
         done += 1
