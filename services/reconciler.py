@@ -23,7 +23,7 @@ from services.wiring import Components
 log = logging.getLogger("filot.reconciler")
 
 # A document that fails to enqueue at upload is caught quickly; other states wait for stale_after_s.
-_UPLOADED_GRACE_S = 5.0
+
 
 
 @dataclass
@@ -124,12 +124,14 @@ class Reconciler:
                 publish_final(self.c, failed)
 
     def _enqueue_lost(self, report: ReconcileReport) -> None:
-        """Uploaded but never queued (Redis was down), or queued in the database but in no Redis list."""
-        for record in self.c.store.stale([Status.UPLOADED], older_than_s=_UPLOADED_GRACE_S):
+        """Uploaded but never recorded queued (the API died between its writes), or queued in the database but in no
+        Redis list (Redis was down at the upload, or flushed): pushed again after FILOT_RECOVERY_GRACE_S. enqueue_gpu does
+        nothing for a document already queued or in flight anywhere, so a document waiting its turn is untouched."""
+        for record in self.c.store.stale([Status.UPLOADED], older_than_s=self.settings.recovery_grace_s):
             if self.c.queue.enqueue_gpu(record.id):
                 report.enqueued += 1
             self.c.store.transition(record.id, Status.QUEUED, actor="reconciler", correlation_id=record.correlation_id)
-        for record in self.c.store.stale([Status.QUEUED], older_than_s=self.settings.stale_after_s):
+        for record in self.c.store.stale([Status.QUEUED], older_than_s=self.settings.recovery_grace_s):
             if not self.c.queue.is_locked(record.id) and self.c.queue.enqueue_gpu(record.id):
                 report.enqueued += 1
                 # Touch the row so the next pass waits a full stale period before looking again.

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     gpu_cold_start_wait_s: float = Field(default=600.0, gt=0)
     # The reconciler treats a document as stuck after this long without a change.
     stale_after_s: float = Field(default=120.0, gt=0)
+    # A document recorded but in no queue (the API died between its writes, Redis was down at the upload or was
+    # flushed) is pushed again once it is this old: the one window between the API's writes and the repair.
+    recovery_grace_s: float = Field(default=5.0, ge=0)
     # Final results decided this recently are re-published if their publish was lost (once per decision).
     republish_window_s: float = Field(default=3600.0, gt=0)
     # queue: Redis queues and workers (default); temporal: each document as a Temporal workflow.

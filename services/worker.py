@@ -56,8 +56,6 @@ log = logging.getLogger("filot.worker")
 
 WorkerPath = Literal["gpu", "cpu"]
 # How long a claimed document still `uploaded` may take to become `queued` (the API's next write).
-UPLOAD_SETTLE_S = 5.0
-_STARTABLE = (Status.UPLOADED, Status.QUEUED)  # a claim may start the document from these
 
 
 class _InFlight:
@@ -265,34 +263,22 @@ class Worker:
             self._process(claim, record, started_at=time.monotonic())
 
     def _start(self, claim: Claim, record: DocumentRecord) -> bool:
-        """Move the document to processing under this claim; False when this queue entry is not to be worked on.
-
-        The API queues a document in Redis first and records `queued` just after, so an idle worker can claim
-        it in between and find it still `uploaded`: it waits a moment for that write rather than drop the
-        entry (which would leave the document to the reconciler's stale sweep, minutes later)."""
-        deadline = time.monotonic() + UPLOAD_SETTLE_S
-        while True:
-            started = self.c.store.transition(
-                claim.doc_id,
-                Status.PROCESSING,
-                actor=self.actor,
-                correlation_id=record.correlation_id,
-                detail=f"attempt {claim.attempts} claim {claim.token}",
-                claim_id=claim.token,
-                path=self.path,
-            )
-            if started:
-                return True
-            current = self.c.store.get(claim.doc_id)
-            if current is None or current.status not in _STARTABLE or time.monotonic() >= deadline:
-                return False
-            if current.status is Status.UPLOADED:
-                time.sleep(0.02)  # else it became `queued` since the attempt above: try again at once
+        """Move the document from `queued` to processing under this claim; False when this queue entry is not to be
+        worked on (decided already, taken through another claim, or never recorded `queued`: the API writes
+        `queued` before it pushes the id, so a claimed document is always found `queued`)."""
+        return self.c.store.transition(
+            claim.doc_id,
+            Status.PROCESSING,
+            actor=self.actor,
+            correlation_id=record.correlation_id,
+            detail=f"attempt {claim.attempts} claim {claim.token}",
+            claim_id=claim.token,
+            path=self.path,
+        )
 
     def _process(self, claim: Claim, record: DocumentRecord, *, started_at: float) -> None:
         if not self._start(claim, record):
-            # Already decided, or being handled through another claim: this queue entry was a duplicate. (Still
-            # `uploaded` after the wait: the API died before recording it; the reconciler queues it again.)
+            # Already decided, or being handled through another claim: this queue entry was a duplicate.
             current = self.c.store.get(claim.doc_id)
             status = current.status.value if current else "gone"
             log.warning("skipping doc=%s status=%s path=%s", claim.doc_id, status, self.path)

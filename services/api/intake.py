@@ -70,10 +70,13 @@ async def record_and_enqueue(
     idempotency_key: str | None = None,
     idempotency_digest: str | None = None,
 ) -> Status:
-    """Record the stored document as `uploaded`, then queue it (or start its workflow); the status it reached.
-    The database and Redis calls run in the thread pool: the event loop keeps answering other requests.
+    """Record the stored document as `uploaded`, then `queued`, then put it in the GPU queue (or start its
+    workflow); the status it reached. `queued` is written before the push, so a worker that claims the id at once
+    always finds it `queued` (it never waits for a late write). The database and Redis calls run in the thread
+    pool: the event loop keeps answering other requests.
 
-    A Redis outage leaves it `uploaded`: recorded, so the reconciler queues it once Redis is back.
+    A Redis outage leaves it `queued` in the database and in no queue: the reconciler pushes it once Redis is back
+    (services/reconciler.py, after FILOT_RECOVERY_GRACE_S).
     """
     settings = components.settings
     await run_in_threadpool(
@@ -98,13 +101,12 @@ async def record_and_enqueue(
         await start_verification(settings, doc_id)
         await run_in_threadpool(_queued, components, doc_id, correlation_id)
         return Status.QUEUED
+    await run_in_threadpool(_queued, components, doc_id, correlation_id)
     try:
         await run_in_threadpool(components.queue.enqueue_gpu, doc_id)
     except redis.RedisError as exc:
-        # Stored and recorded: the reconciler queues it once Redis is back; the upload is not lost.
+        # Stored and recorded `queued`: the reconciler pushes it once Redis is back; the upload is not lost.
         log.error("enqueue failed doc=%s error=%s", doc_id, exc, extra={"doc_id": doc_id})
-        return Status.UPLOADED
-    await run_in_threadpool(_queued, components, doc_id, correlation_id)
     return Status.QUEUED
 
 

@@ -96,8 +96,12 @@ def test_the_decision_knobs_are_options_read_through_the_settings(
     and a bad value is refused in one line, as the services refuse it."""
     if shutil.which("tesseract") is None:
         skip_missing("tesseract-ocr is not installed")
-    for variable in ("FILOT_SCORE_WEIGHTS", "FILOT_APPROVE_AT", "FILOT_REJECT_BELOW"):
-        monkeypatch.delenv(variable, raising=False)  # restored after the test, whatever main() sets
+    for _, variable, _, _ in cli.KNOBS:
+        # setenv first: monkeypatch then records the variable and restores it (absent) after the test, whatever
+        # main() writes into os.environ; a bare delenv of an absent variable records nothing, and the knobs leaked
+        # into every later test.
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
     assert cli.main(["--weights", '{"nonsense": 1}', "--count", "1"]) == 2
     assert "FILOT_SCORE_WEIGHTS names unknown components: nonsense" in capsys.readouterr().err
     assert cli.main(["--weights", "{not json", "--count", "1"]) == 2

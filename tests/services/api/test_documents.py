@@ -166,7 +166,7 @@ def test_upload_survives_redis_outage_and_stays_recorded(
         f"{server.url}/v1/documents", files={"file": ("c.png", png_bytes())}, data={"type": "ktp"}, headers=ALICE
     )
     assert response.status_code == 202
-    assert response.json()["status"] == "uploaded"  # the reconciler queues it when Redis is back
+    assert response.json()["status"] == "queued"  # recorded; the reconciler pushes it when Redis is back
     assert components.store.get(response.json()["id"]) is not None
 
 
