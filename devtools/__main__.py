@@ -7,14 +7,14 @@ import argparse
 import sys
 
 from devtools import demo
-from services.settings import ConfigurationError
+from services.platform.settings import ConfigurationError
 
 
 def run_reviewer(args: argparse.Namespace) -> int:
     from devtools.buli2_standin import create_reviewer_app
     from services.cli.serve import serve_app
-    from services.logs import configure_logging
-    from services.settings import get_settings
+    from services.platform.logs import configure_logging
+    from services.platform.settings import get_settings
 
     settings = get_settings()
     configure_logging("reviewer", settings.log_level, settings.log_format)

@@ -28,7 +28,7 @@ from devtools.devservers import (
 from devtools.samples.generate import generate_set
 from devtools.samples.truth import SampleTruth
 from services.adapters.database import DocumentStore
-from services.metrics import (
+from services.platform.metrics import (
     BULI2_RETRY_COUNT,
     CIRCUIT_BREAKER_STATE,
     DECISION,

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from services.cli import migrate, ops, serve, verify, workflows
-from services.settings import ConfigurationError
+from services.platform.settings import ConfigurationError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,9 +11,9 @@ from services.adapters.ocr_pool import PooledEngine
 from services.adapters.queue import OcrQueue, QueueKeys, connect
 from services.adapters.storage import ObjectStore, open_object_store
 from services.core.scoring import ScoreWeights
-from services.metrics import BACKEND_NAMESPACE
 from services.pipeline.verify import Thresholds
-from services.settings import Settings
+from services.platform.metrics import BACKEND_NAMESPACE
+from services.platform.settings import Settings
 
 
 @dataclass

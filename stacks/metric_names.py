@@ -1,6 +1,6 @@
 """The custom metrics the services emit, as the alarms, scaling policies and dashboards name them: the one list.
 
-services/metrics.py is the source of truth for what is emitted; this list mirrors it for the stacks (which never
+services/platform/metrics.py is the source of truth for what is emitted; this list mirrors it for the stacks (which never
 import services) and tests/test_metric_consistency.py checks that both agree and that everything here is charted
 or alarmed. The services emit exactly these namespaces, names and dimension sets (aws-embedded-metrics adds
 ServiceName/ServiceType/LogGroup dimensions unless `set_dimensions` replaces them, and CloudWatch treats every

@@ -65,7 +65,7 @@ DERIVED_SETTINGS = frozenset(
 )
 RESERVED_NAMES = frozenset(SECRET_SETTINGS) | DERIVED_SETTINGS
 # A Lambda cannot take ECS secrets: it gets this variable (JSON {name: {"secretArn", "field"}}) and
-# services/lambda_handlers.py resolves it at cold start.
+# services/processes/lambda_handlers.py resolves it at cold start.
 LAMBDA_SECRETS_VARIABLE = "FILOT_SECRETS"
 # Debian's OpenMP Tesseract is several times slower with its default threading (docs/design.md, measured facts).
 OCR_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}

@@ -15,7 +15,7 @@ import redis
 import uvicorn
 
 from devtools.devservers import free_port, redis_answers, redis_argv, stop, wait_until
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.components import MISSING
 
 pytest_plugins = ["tests.postgres", "tests.moto_server"]  # postgres_url: real PostgreSQL; moto: AWS APIs

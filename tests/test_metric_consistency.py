@@ -1,5 +1,5 @@
 """The metric contract, both ways: every metric the dashboards chart and the alarms watch is one the services emit
-(services/metrics.py METRICS: same namespace, same dimension set), and every metric the services emit is charted or
+(services/platform/metrics.py METRICS: same namespace, same dimension set), and every metric the services emit is charted or
 alarmed in each namespace that emits it. stacks/metric_names.py, the stacks' copy of the list, agrees with it entry by
 entry. (Tests may import both sides; stacks and services never import each other.)"""
 
@@ -13,7 +13,7 @@ import pytest
 # First: sets the jsii/CDK environment before aws_cdk is imported, and shares the session's synthesized stage.
 from tests.stacks.conftest import Synthesized, production_stage  # isort: skip
 
-import services.metrics as service_metrics
+import services.platform.metrics as service_metrics
 from stacks import metric_names as stack_metrics
 from stacks.monitoring.dashboards import dashboard_files
 from tests.stacks.helpers import NamedMetric, alarm_metrics, dashboard_bodies, dashboard_metrics
@@ -24,10 +24,10 @@ Found = list[tuple[str, NamedMetric]]  # (where, metric)
 
 @pytest.fixture(scope="module")
 def emitted() -> Mapping[str, Any]:
-    """services.metrics.METRICS: {name: MetricDef(name, unit, dimensions, namespaces)}."""
+    """services.platform.metrics.METRICS: {name: MetricDef(name, unit, dimensions, namespaces)}."""
     registry = getattr(service_metrics, "METRICS", None)
     if not isinstance(registry, Mapping) or not registry:
-        pytest.fail("services/metrics.py has no METRICS: {name: MetricDef}, the list of what the services emit")
+        pytest.fail("services/platform/metrics.py has no METRICS: {name: MetricDef}, the list of what the services emit")
     return registry
 
 
@@ -66,7 +66,7 @@ def unknown_metrics(found: Iterable[tuple[str, NamedMetric]], emitted: Mapping[s
     for where, metric in found:
         definition = emitted.get(metric.name)
         if definition is None:
-            problems.append(f"{where}: {metric.name} is not in services.metrics.METRICS")
+            problems.append(f"{where}: {metric.name} is not in services.platform.metrics.METRICS")
         elif metric.namespace not in definition.namespaces:
             problems.append(f"{where}: {metric.name} is emitted in {definition.namespaces}, not {metric.namespace}")
         elif sorted(metric.dimension_names) != sorted(definition.dimensions):

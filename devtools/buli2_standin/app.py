@@ -21,8 +21,8 @@ from devtools.buli2_standin.store import Case, CaseStore, Escalation, Verdict
 from services.api.correlation import CorrelationMiddleware
 from services.api.errors import ApiError, install_error_handlers
 from services.core.signing import signed_headers
-from services.logs import bind
-from services.settings import Settings
+from services.platform.logs import bind
+from services.platform.settings import Settings
 
 log = logging.getLogger("filot.reviewer")
 

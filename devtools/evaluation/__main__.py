@@ -18,8 +18,8 @@ from devtools.evaluation.report import RunInfo, format_markdown, format_text, mi
 from devtools.evaluation.runner import run_cards
 from devtools.evaluation.summary import summarise
 from services.adapters.ocr import check_tesseract
-from services.errors import OcrError
-from services.settings import Settings, describe
+from services.platform.errors import OcrError
+from services.platform.settings import Settings, describe
 from services.wiring import thresholds
 
 # The knobs a change to the decision rules turns, as options: `--weights '{"image_quality": 10}'` asks whether new

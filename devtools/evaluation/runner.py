@@ -19,10 +19,10 @@ from devtools.evaluation.summary import SCENE_VARIANTS, CardResult, Outcome
 from devtools.samples.generate import generate_sample, sample_rng, write_sample
 from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import DocType
-from services.errors import FilotError
 from services.pipeline.preprocess import OPENCV
 from services.pipeline.verify import PreprocessFn, Thresholds, verify_document
-from services.settings import Settings
+from services.platform.errors import FilotError
+from services.platform.settings import Settings
 from services.wiring import thresholds
 
 # Age and expiry rules depend on the date; a fixed one keeps runs comparable over time.

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from services.core import ektp_layout as L
-from services.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
+from services.pipeline.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
 
 SUPERSAMPLE = 2
 DEFAULT_WIDTH = 1000

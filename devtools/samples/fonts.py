@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import ImageFont
 
-from services.fonts import DEJAVU_SANS, DEJAVU_SANS_BOLD
-from services.fonts import load_font as _load
+from services.pipeline.fonts import DEJAVU_SANS, DEJAVU_SANS_BOLD
+from services.pipeline.fonts import load_font as _load
 
 
 def load_font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:

@@ -37,7 +37,7 @@ from devtools.samples.truth import (
     is_valid_variant,
 )
 from services.core.ektp_layout import CARD_ASPECT as EKTP_ASPECT
-from services.fonts import LIBERATION_SANS_BOLD
+from services.pipeline.fonts import LIBERATION_SANS_BOLD
 
 Plan = Sequence[tuple[str, str, int]]
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 from PIL import Image, ImageDraw
 
-from services.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, load_font
+from services.pipeline.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, load_font
 
 WIDTH = 1000
 HEIGHT = 631  # ID-1

@@ -15,8 +15,8 @@ import httpx
 import pybreaker
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from services.errors import FilotError
-from services.metrics import BACKEND_NAMESPACE, BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, emit
+from services.platform.errors import FilotError
+from services.platform.metrics import BACKEND_NAMESPACE, BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, emit
 
 log = logging.getLogger("filot.buli2")
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from services.adapters import migrations
 from services.core.lifecycle import ALLOWED_FROM, Status
-from services.errors import FilotError
+from services.platform.errors import FilotError
 
 metadata = sa.MetaData()
 # Widths the API's accepted inputs must fit (tests/services/adapters/test_database.py checks them on Postgres,

@@ -18,7 +18,7 @@ import pytesseract
 from PIL import Image
 
 from services.core.model import OcrLine
-from services.errors import OcrError
+from services.platform.errors import OcrError
 
 
 class OcrEngine(Protocol):

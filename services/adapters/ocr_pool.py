@@ -33,7 +33,7 @@ import numpy as np
 
 from services.adapters.ocr import EngineSpec, OcrEngine
 from services.core.model import OcrLine
-from services.errors import FilotError, OcrError
+from services.platform.errors import FilotError, OcrError
 
 log = logging.getLogger("filot.ocr")
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from services.errors import FilotError
+from services.platform.errors import FilotError
 
 if TYPE_CHECKING:
-    from services.settings import Settings
+    from services.platform.settings import Settings
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
 

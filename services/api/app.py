@@ -20,7 +20,7 @@ from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
 from services.api.routes import direct_uploads, document_list, documents, metrics, review
 from services.api.schemas import Health
-from services.settings import Settings, get_settings
+from services.platform.settings import Settings, get_settings
 from services.wiring import Components, build_components
 
 # Multipart framing around the file; the file itself is capped by max_upload_bytes.

@@ -16,8 +16,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.logs import bind_task, current_correlation_id
-from services.metrics import BACKEND_NAMESPACE, HTTP_REQUEST_DURATION_MS, emit
+from services.platform.logs import bind_task, current_correlation_id
+from services.platform.metrics import BACKEND_NAMESPACE, HTTP_REQUEST_DURATION_MS, emit
 
 HEADER = "X-Correlation-Id"
 _HEADER_KEY = HEADER.lower().encode()

@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 
 from services.api.errors import ApiError
 from services.api.ratelimit import client_address
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components
 
 

@@ -76,7 +76,7 @@ async def record_and_enqueue(
     pool: the event loop keeps answering other requests.
 
     A Redis outage leaves it `queued` in the database and in no queue: the reconciler pushes it once Redis is back
-    (services/reconciler.py, after FILOT_RECOVERY_GRACE_S).
+    (services/processes/reconciler.py, after FILOT_RECOVERY_GRACE_S).
     """
     settings = components.settings
     await run_in_threadpool(

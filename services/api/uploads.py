@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from services.api.jpeg_scan import complete_scan
-from services.errors import DocumentError
+from services.platform.errors import DocumentError
 
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),

@@ -10,8 +10,8 @@ import json
 import sys
 
 from services.adapters.database import describe, make_engine, migrate
-from services.errors import FilotError
-from services.settings import get_settings
+from services.platform.errors import FilotError
+from services.platform.settings import get_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -9,9 +9,9 @@ import signal
 import threading
 
 from services.core.lifecycle import Status
-from services.logs import configure_logging, mask_pii
-from services.reconciler import Reconciler
-from services.settings import get_settings
+from services.platform.logs import configure_logging, mask_pii
+from services.platform.settings import get_settings
+from services.processes.reconciler import Reconciler
 from services.wiring import build_buli2, build_components
 
 

@@ -10,11 +10,11 @@ import threading
 import time
 
 from services.adapters.ocr import check_tesseract
-from services.errors import FilotError
-from services.logs import configure_logging
-from services.metrics import BACKEND_NAMESPACE, GPU_START_FAILURES, GPU_WORKER_NAMESPACE, REASON, emit
 from services.pipeline.preprocess import OPENCV, Preprocessor
-from services.settings import get_settings
+from services.platform.errors import FilotError
+from services.platform.logs import configure_logging
+from services.platform.metrics import BACKEND_NAMESPACE, GPU_START_FAILURES, GPU_WORKER_NAMESPACE, REASON, emit
+from services.platform.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
 
 log = logging.getLogger("filot.worker")
@@ -65,7 +65,7 @@ def serve_app(app: object, *, host: str, port: int) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from services.worker import Worker, engines_fill_the_cpus, in_flight_window, run_window
+    from services.processes.worker import Worker, engines_fill_the_cpus, in_flight_window, run_window
 
     settings = get_settings()
     configure_logging(f"worker-{args.path}", settings.log_level, settings.log_format)
@@ -80,7 +80,7 @@ def run_worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     started = time.monotonic()
     engine = build_engine(settings)  # a pool's engine processes start loading their models now, in parallel
-    # One slot per document in flight: by default one per engine process plus one (services/worker.py).
+    # One slot per document in flight: by default one per engine process plus one (services/processes/worker.py).
     window = args.concurrency or in_flight_window(settings, engine)
     single_threaded = engines_fill_the_cpus(engine)
     if single_threaded:

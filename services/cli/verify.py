@@ -11,9 +11,9 @@ from pathlib import Path
 from services.adapters.ocr import check_tesseract
 from services.api.uploads import check_upload
 from services.core.model import Claims, DocType
-from services.errors import FilotError
 from services.pipeline.verify import verify_document
-from services.settings import get_settings
+from services.platform.errors import FilotError
+from services.platform.settings import get_settings
 from services.wiring import build_engine, thresholds
 
 

@@ -7,8 +7,8 @@ import asyncio
 import concurrent.futures
 import signal
 
-from services.logs import configure_logging
-from services.settings import get_settings
+from services.platform.logs import configure_logging
+from services.platform.settings import get_settings
 from services.wiring import build_buli2, build_components, build_engine
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# The one table of personal data by name, for escalations, logs and other callers alike (services/logs.py masks log
+# The one table of personal data by name, for escalations, logs and other callers alike (services/platform/logs.py masks log
 # extras with it): numbers keep their ends, text keeps initials.
 PII_NUMBERS = frozenset({"nik", "claimed_nik", "npwp", "npwp_formatted", "phone", "phone_number"})
 PII_TEXT = frozenset(

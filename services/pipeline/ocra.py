@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from services.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
+from services.pipeline.fonts import LIBERATION_SANS, LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
 
 DIGITS = "0123456789"
 TEMPLATE_HEIGHT = 40  # px: cells are scaled so a glyph stands this tall

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from services.core.model import ImageQuality
-from services.errors import DocumentError
 from services.pipeline.ink import brightest_channel
+from services.platform.errors import DocumentError
 
 _MAX_SKEW_DEG = 10.0
 

@@ -11,12 +11,12 @@ from temporalio import activity
 
 from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import OcrEngine
+from services.application.effects import escalate, publish_final
 from services.core.lifecycle import Status
 from services.core.model import CardEvidence, Claims, DocType, ExtractedField, ImageQuality
-from services.effects import escalate, publish_final
-from services.errors import DocumentError
 from services.pipeline.preprocess import decode_image
 from services.pipeline.verify import judge, read_photo
+from services.platform.errors import DocumentError
 from services.wiring import Components, thresholds
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from temporalio.client import Client
 
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.workflows.activities import HumanDecision
 from services.workflows.verification import DocumentVerification, workflow_id
 

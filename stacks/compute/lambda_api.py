@@ -1,4 +1,4 @@
-"""LambdaApi: the optional API-on-Lambda variant, services.lambda_handlers.api (Mangum) behind an HTTP API."""
+"""LambdaApi: the optional API-on-Lambda variant, services.processes.lambda_handlers.api (Mangum) behind an HTTP API."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from constructs import Construct
 
 from stacks.compute.lambda_image import image_function
 
-HANDLER = "services.lambda_handlers.api"
+HANDLER = "services.processes.lambda_handlers.api"
 # HTTP APIs give up on an integration after 30 s.
 TIMEOUT = Duration.seconds(29)
 ACCESS_LOG_FORMAT = json.dumps(

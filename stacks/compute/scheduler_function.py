@@ -15,12 +15,12 @@ from constructs import Construct
 
 from stacks.compute.lambda_image import image_function
 
-HANDLER = "services.lambda_handlers.scheduled"
+HANDLER = "services.processes.lambda_handlers.scheduled"
 SCHEDULE = Duration.minutes(1)
 
 
 class ScheduledFunction(Construct):
-    """``function`` (services.lambda_handlers.scheduled) and ``rule``, the EventBridge schedule that calls it."""
+    """``function`` (services.processes.lambda_handlers.scheduled) and ``rule``, the EventBridge schedule that calls it."""
 
     def __init__(
         self,

@@ -48,7 +48,7 @@ from services.core.fields import extract_fields
 from services.core.model import DocType, OcrLine
 from services.pipeline.preprocess import decode_for_ocr
 from services.pipeline.refine import needs_second_look
-from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.bench.pipeline_platform import (
     UPLOADERS,
     Batch,
@@ -61,7 +61,7 @@ from tests.bench.pipeline_platform import (
     say,
 )
 
-LANG, PSM, CARD_WIDTH = "ind+eng", 6, 1000  # the production defaults (services/settings.py)
+LANG, PSM, CARD_WIDTH = "ind+eng", 6, 1000  # the production defaults (services/platform/settings.py)
 PHONE_JPEG_QUALITY = 92
 # --- cards -----------------------------------------------------------------------------------------------
 

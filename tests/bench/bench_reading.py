@@ -33,7 +33,7 @@ from services.pipeline.ektp_reader import read_ektp
 from services.pipeline.ocra import IMPOSTOR_MARGIN, read_glyph_run
 from services.pipeline.preprocess import decode_image, preprocess
 from services.pipeline.read import read_card
-from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.bench.bench_kernels import median_ms
 
 VARIANTS = ("clean", *EKTP_DEGRADED_VARIANTS)

@@ -34,7 +34,7 @@ from devtools.devservers import (
 )
 from devtools.samples.generate import generate_set
 from services.adapters.database import DocumentStore
-from services.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, RECONCILER_RECOVERIES, read_emf
+from services.platform.metrics import BULI2_RETRY_COUNT, CIRCUIT_BREAKER_STATE, RECONCILER_RECOVERIES, read_emf
 
 # Share of each kind of card in the run (clean, degraded, invalid), scaled to --documents.
 MIX = (

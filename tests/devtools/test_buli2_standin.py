@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 
 from devtools.buli2_standin import create_reviewer_app
 from services.core.signing import verify
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.conftest import ServerThread
 
 KEY = {"X-Api-Key": "local-buli2-key"}

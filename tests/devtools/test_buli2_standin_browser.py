@@ -13,7 +13,7 @@ import pytest
 from devtools.buli2_standin import create_reviewer_app
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import build_buli2, build_components
 from tests.components import reason
 from tests.conftest import ServerThread
@@ -53,7 +53,7 @@ def test_a_person_approves_an_escalated_document_in_the_reviewer_page(
     reviewer = serve(create_reviewer_app(manual))
     components = build_components(manual.model_copy(update={"buli2_url": reviewer.url}))
     doc = submit(components, sample(sample_dir, "invalid_nik").read_bytes())
-    from services.worker import Worker
+    from services.processes.worker import Worker
 
     Worker(path="gpu", components=components, engine=ENGINE, buli2=build_buli2(components.settings)).process_one()
     assert components.store.get(doc).status is Status.ESCALATED  # type: ignore[union-attr]

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from devtools.demo import percentile, print_metrics
-from services.metrics import BACKEND_NAMESPACE as BACKEND
-from services.metrics import GPU_WORKER_NAMESPACE as GPU
-from services.metrics import SCHEDULER_NAMESPACE as SCHEDULER
-from services.metrics import emit
+from services.platform.metrics import BACKEND_NAMESPACE as BACKEND
+from services.platform.metrics import GPU_WORKER_NAMESPACE as GPU
+from services.platform.metrics import SCHEDULER_NAMESPACE as SCHEDULER
+from services.platform.metrics import emit
 
 
 def test_metrics_block_sums_what_every_service_emitted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,7 +30,7 @@ from devtools.devservers import (
 from devtools.samples.generate import load_truths
 from devtools.samples.truth import SampleTruth
 from services.adapters.database import DocumentStore
-from services.logs import mask_pii
+from services.platform.logs import mask_pii
 
 pytestmark = pytest.mark.slow
 

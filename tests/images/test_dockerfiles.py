@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.fonts import OCR_A_BOLD
+from services.pipeline.fonts import OCR_A_BOLD
 from services.pipeline.ocra import IMPOSTOR_FONTS
 from stacks.compute.lambda_api import HANDLER as API_HANDLER
 from stacks.compute.lambda_image import ENTRYPOINT as LAMBDA_ENTRYPOINT

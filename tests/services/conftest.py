@@ -9,7 +9,7 @@ import pytest
 from devtools.buli2_standin import create_reviewer_app
 from services.adapters.buli2 import Buli2Client
 from services.api.app import create_app
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 

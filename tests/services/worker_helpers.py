@@ -13,9 +13,9 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import TesseractEngine
 from services.core.lifecycle import Status
 from services.core.model import OcrLine
-from services.errors import OcrError
+from services.platform.errors import OcrError
+from services.processes.worker import Worker
 from services.wiring import Components
-from services.worker import Worker
 
 ENGINE = TesseractEngine(lang="ind+eng", psm=6, timeout_s=60)
 

@@ -180,7 +180,7 @@ def test_queries_cover_the_operators_questions_and_read_existing_log_groups(tmp_
     for spec in specs.values():
         assert set(spec.workloads) <= set(SERVICE_LOGS), spec.name
         assert spec.query.split()[0] in {"fields", "filter", "parse", "stats"}, spec.name
-    # The field names services/logs.py writes: one JSON object a line.
+    # The field names services/platform/logs.py writes: one JSON object a line.
     assert 'docId = "REPLACE-WITH-ID" or correlationId = "REPLACE-WITH-ID"' in specs["document-story"].query
     assert "sort @timestamp asc" in specs["document-story"].query
     slowest = specs["slowest-documents"].query

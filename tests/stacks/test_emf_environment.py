@@ -56,11 +56,11 @@ def test_ecs_tasks_write_emf_to_stdout(template: Template, name: str, namespace:
 
 
 def test_lambda_functions_use_the_lambda_environment(template: Template, variant_template: Template) -> None:
-    scheduler = _lambda_variables(template, "services.lambda_handlers.scheduled")
+    scheduler = _lambda_variables(template, "services.processes.lambda_handlers.scheduled")
     assert scheduler["AWS_EMF_ENVIRONMENT"] == "Lambda"
     assert scheduler["AWS_EMF_NAMESPACE"] == "FiLot/Scheduler"
     assert scheduler["AWS_EMF_SERVICE_NAME"] == "filot-production-scheduler"
-    api = _lambda_variables(variant_template, "services.lambda_handlers.api")
+    api = _lambda_variables(variant_template, "services.processes.lambda_handlers.api")
     assert api["AWS_EMF_ENVIRONMENT"] == "Lambda"
     assert api["AWS_EMF_NAMESPACE"] == "FiLot/Backend"
     for variables in (scheduler, api):

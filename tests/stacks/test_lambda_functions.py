@@ -34,10 +34,10 @@ def _secret_references(function: dict[str, Any]) -> dict[str, str]:
 
 
 def test_scheduled_function_runs_the_backend_image_by_tag_in_the_private_subnets(template: Template) -> None:
-    function = lambda_function(template, "services.lambda_handlers.scheduled")
+    function = lambda_function(template, "services.processes.lambda_handlers.scheduled")
     assert function["PackageType"] == "Image"
     assert function["ImageConfig"] == {
-        "Command": ["services.lambda_handlers.scheduled"],
+        "Command": ["services.processes.lambda_handlers.scheduled"],
         "EntryPoint": ENTRYPOINT,
         "WorkingDirectory": "/app",
     }
@@ -65,7 +65,7 @@ def test_scheduled_function_runs_every_minute_without_retries(template: Template
 
 
 def test_scheduled_function_reads_its_secrets_at_cold_start_never_from_plain_environment(template: Template) -> None:
-    function = lambda_function(template, "services.lambda_handlers.scheduled")
+    function = lambda_function(template, "services.processes.lambda_handlers.scheduled")
     variables = function["Environment"]["Variables"]
     assert not set(variables) & set(SECRET_SETTINGS)
     assert _secret_references(function) == {name: SECRET_SETTINGS[name].field for name in SCHEDULER_SECRETS}
@@ -102,7 +102,7 @@ def _custom_resource_functions(template: Template) -> int:
 
 
 def test_api_on_lambda_runs_mangum_behind_an_http_api(variant_template: Template) -> None:
-    function = lambda_function(variant_template, "services.lambda_handlers.api")
+    function = lambda_function(variant_template, "services.processes.lambda_handlers.api")
     assert function["ImageConfig"]["EntryPoint"] == ENTRYPOINT
     assert function["Timeout"] <= 29  # HTTP APIs stop waiting at 30 s
     assert _secret_references(function) == {name: SECRET_SETTINGS[name].field for name in API_SECRETS}

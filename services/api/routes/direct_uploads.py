@@ -42,8 +42,8 @@ from services.api.intake import (
 )
 from services.api.schemas import Accepted, error_responses
 from services.api.uploads import STATUS_FOR_CODE, CheckedUpload, check_upload
-from services.errors import DocumentError, FilotError
-from services.settings import Settings
+from services.platform.errors import DocumentError, FilotError
+from services.platform.settings import Settings
 from services.wiring import Components
 
 log = logging.getLogger("filot.api")

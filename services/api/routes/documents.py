@@ -24,8 +24,8 @@ from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDoc
 from services.api.uploads import STATUS_FOR_CODE, CheckedUpload, check_upload
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
-from services.errors import DocumentError
-from services.settings import Settings
+from services.platform.errors import DocumentError
+from services.platform.settings import Settings
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/documents", tags=["documents"])

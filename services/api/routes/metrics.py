@@ -1,4 +1,4 @@
-"""`GET /metrics`: the metrics of services/metrics.py in Prometheus text format, for services only.
+"""`GET /metrics`: the metrics of services/platform/metrics.py in Prometheus text format, for services only.
 
 Platform-wide values are read at scrape time, so every API replica shows the same: queue lengths and GPU jobs
 in flight from Redis, documents by status, dead letters and decisions from the database. The rest is what this
@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 from services.api.deps import ServiceDep
 from services.api.schemas import error_responses
 from services.core.lifecycle import Status
-from services.metrics import (
+from services.platform.metrics import (
     DEAD_LETTERS,
     DOCUMENTS_DECIDED,
     GPU_ACTIVE_JOBS,
@@ -108,7 +108,7 @@ class PlatformCollector(Collector):
 
 
 class EmittedCollector(Collector):
-    """What this process emitted (services.metrics), less the families read platform-wide above."""
+    """What this process emitted (services.platform.metrics), less the families read platform-wide above."""
 
     _skip = frozenset(METRICS[name].prometheus_name for name in PLATFORM_WIDE)
 

@@ -1,5 +1,5 @@
 """BULI2's callback with the human decision on an escalated document: signature and body checked here, the
-decision applied by services/review.py."""
+decision applied by services/application/review.py."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from services.adapters.database import REVIEWER_MAX
 from services.api.deps import ComponentsDep, ServiceDep, SettingsDep
 from services.api.errors import ApiError
 from services.api.schemas import ReviewResult, error_responses
+from services.application.review import HumanReview, ReviewConflict, apply_human_decision
 from services.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify, verify_url
-from services.logs import bind
-from services.review import HumanReview, ReviewConflict, apply_human_decision
+from services.platform.logs import bind
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/review", tags=["review"])

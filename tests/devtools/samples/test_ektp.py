@@ -11,7 +11,7 @@ import pytest
 from devtools.samples.ektp import EktpStyle, render_ektp
 from devtools.samples.identity import random_ektp_fields
 from services.core import ektp_layout as L
-from services.fonts import LIBERATION_SANS_BOLD
+from services.pipeline.fonts import LIBERATION_SANS_BOLD
 
 INK_MAX = 90  # every channel below this: ink (the guilloche and the paper are far lighter)
 

@@ -18,7 +18,7 @@ from devtools.samples.render import (
     render_npwp,
     render_random,
 )
-from services.fonts import FontFile, font_path
+from services.pipeline.fonts import FontFile, font_path
 
 DARK = 100  # grey level below which a pixel counts as ink
 

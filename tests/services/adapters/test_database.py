@@ -26,8 +26,8 @@ from services.adapters import migrations
 from services.adapters.database import DocumentStore, documents, make_engine, metadata
 from services.cli import migrate as migrate_cli
 from services.core.lifecycle import Status
-from services.errors import FilotError
-from services.settings import Settings
+from services.platform.errors import FilotError
+from services.platform.settings import Settings
 from tests.postgres import PostgresServer
 
 

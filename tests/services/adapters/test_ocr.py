@@ -20,9 +20,9 @@ from devtools.samples.identity import random_ktp_fields
 from devtools.samples.render import render_ktp
 from services.adapters.ocr import EngineSpec, OcrEngine, TesseractEngine, WarmTesseractEngine, check_tesseract
 from services.adapters.ocr_pool import PooledEngine
-from services.errors import OcrError
 from services.pipeline.preprocess import decode_image
-from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+from services.platform.errors import OcrError
+from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.services.adapters.ocr_helpers import kill_when_busy
 
 

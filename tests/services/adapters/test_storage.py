@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from devtools.devservers import free_port
 from services.adapters.storage import LocalObjectStore, ObjectInfo, PresigningStore, S3ObjectStore, open_object_store
-from services.errors import FilotError
-from services.settings import Settings
+from services.platform.errors import FilotError
+from services.platform.settings import Settings
 from tests.moto_server import BUCKET, MotoServer
 
 

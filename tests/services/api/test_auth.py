@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.api.app import create_app
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import build_components
 from tests.conftest import ServerThread
 from tests.services.api.conftest import AUDIENCE, ISSUER, new_key

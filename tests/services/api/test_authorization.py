@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.conftest import AUDIENCE, ISSUER

@@ -15,8 +15,8 @@ from PIL import Image
 
 from devtools.devservers import wait_until
 from services.api.app import create_app
-from services.logs import JsonFormatter, PiiFilter
-from services.settings import Settings
+from services.platform.logs import JsonFormatter, PiiFilter
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 

@@ -22,11 +22,11 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import TesseractEngine
 from services.api.app import create_app
 from services.api.uploads import check_upload
+from services.application.effects import image_url
 from services.core.lifecycle import Status
-from services.effects import image_url
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.processes.worker import Worker
 from services.wiring import Components, build_components
-from services.worker import Worker
 from tests.conftest import ServerThread
 from tests.moto_server import BUCKET, MotoServer
 from tests.services.api.helpers import bomb_png, png_bytes

@@ -11,7 +11,7 @@ import redis
 from PIL import Image
 
 from services.api.app import create_app
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.helpers import ALICE, bomb_png, jpeg_bytes, png_bytes, stored_objects

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from services.api.app import create_app
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.helpers import ALICE, png_bytes, stored_objects

@@ -15,7 +15,7 @@ from services.adapters.database import OWNER_MAX, REVIEWER_MAX
 from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.core.signing import signed_headers
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.helpers import png_bytes

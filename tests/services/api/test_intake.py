@@ -11,7 +11,7 @@ from services.api.intake import document_key, record_and_enqueue
 from services.api.uploads import check_upload
 from services.core.lifecycle import Status
 from services.core.model import DocType
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.services.api.helpers import png_bytes
 
@@ -59,7 +59,7 @@ def test_a_redis_outage_leaves_the_document_recorded_for_the_reconciler(
     import redis
 
     from services.adapters.buli2 import Buli2Client
-    from services.reconciler import Reconciler
+    from services.processes.reconciler import Reconciler
 
     def down(doc_id: str) -> bool:
         raise redis.ConnectionError("redis is down")

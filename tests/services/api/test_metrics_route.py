@@ -16,8 +16,8 @@ from devtools.devservers import free_port
 from services.adapters.queue import QueueKeys
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.metrics import BACKEND_NAMESPACE, CIRCUIT_BREAKER_STATE, METRICS, emit
-from services.settings import Settings
+from services.platform.metrics import BACKEND_NAMESPACE, CIRCUIT_BREAKER_STATE, METRICS, emit
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 

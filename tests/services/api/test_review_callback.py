@@ -12,7 +12,7 @@ import pytest
 from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.core.signing import signed_headers
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.api.helpers import KEY, callback, escalated_doc, uploaded_doc
@@ -157,7 +157,7 @@ def test_the_audit_trail_is_shown_to_the_owner_and_in_full_to_services(
 def test_the_reviewer_image_link_works_until_it_expires_and_cannot_be_forged(
     api: httpx.Client, components: Components
 ) -> None:
-    from services.effects import image_url
+    from services.application.effects import image_url
 
     doc = uploaded_doc(components, "c" * 32)
     components.objects.put("k", b"\x89PNG\r\n\x1a\nimage-bytes")

@@ -22,7 +22,7 @@ from schemathesis.checks import (
 )
 
 from services.api.app import create_app
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import build_components
 from tests.conftest import ServerThread
 

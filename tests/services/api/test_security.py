@@ -9,7 +9,7 @@ import pytest
 
 from services.api.app import create_app
 from services.api.headers import SECURITY_HEADERS
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import build_components
 from tests.conftest import ServerThread
 from tests.services.api.helpers import png_bytes

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from services.api.uploads import check_upload
-from services.errors import DocumentError
+from services.platform.errors import DocumentError
 
 LIMITS = {"max_bytes": 2_000_000, "max_pixels": 4_000_000}
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from services.settings import Settings
+from services.platform.settings import Settings
 
 
 @pytest.mark.parametrize("path", ["gpu", "cpu"])
@@ -76,7 +76,7 @@ def test_a_gpu_worker_that_cannot_run_its_kernels_refuses_to_start(settings: Set
     """As deployed (FILOT_KERNEL_BACKEND=cuda): on a machine where CUDA kernels cannot run (this one has no GPU and
     no numba-cuda), the GPU worker exits 3 with the real cause and the start-failure metric, instead of quietly
     running the CPU twins."""
-    from services.metrics import read_emf
+    from services.platform.metrics import read_emf
 
     env = {
         **os.environ,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from services.fonts import LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
+from services.pipeline.fonts import LIBERATION_SANS_BOLD, OCR_A_BOLD, FontFile, load_font
 from services.pipeline.ocra import FONT_FIT_MIN, CellRead, find_glyph_runs, read_glyph_run
 
 PAPER = 236

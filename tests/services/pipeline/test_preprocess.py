@@ -10,7 +10,6 @@ import pytest
 
 from devtools.samples.identity import random_ktp_fields
 from devtools.samples.render import render_ktp
-from services.errors import DocumentError
 from services.pipeline.preprocess import (
     decode_image,
     estimate_skew,
@@ -18,6 +17,7 @@ from services.pipeline.preprocess import (
     normalise_width,
     preprocess,
 )
+from services.platform.errors import DocumentError
 
 
 @pytest.fixture(scope="module")

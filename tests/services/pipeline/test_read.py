@@ -8,7 +8,7 @@ import pytest
 from devtools.samples.ektp import EktpStyle
 from services.adapters.ocr import WarmTesseractEngine
 from services.core.model import DocType
-from services.fonts import LIBERATION_SANS_BOLD
+from services.pipeline.fonts import LIBERATION_SANS_BOLD
 from services.pipeline.read import read_card
 from tests.services.pipeline.conftest import ektp_fields, ektp_image, prepared, sample_image
 

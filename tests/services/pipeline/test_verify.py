@@ -15,10 +15,10 @@ from devtools.samples.ektp import EktpStyle
 from devtools.samples.generate import generate_sample, load_truths
 from services.adapters.ocr import WarmTesseractEngine
 from services.core.model import Claims, Decision, DocType
-from services.errors import DocumentError
-from services.fonts import LIBERATION_SANS_BOLD
+from services.pipeline.fonts import LIBERATION_SANS_BOLD
 from services.pipeline.verify import Thresholds, Verification, verify_document
-from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+from services.platform.errors import DocumentError
+from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.services.pipeline.conftest import ektp_fields, ektp_image
 
 ENGINE = WarmTesseractEngine(lang="ind+eng", psm=6, timeout_s=60)  # the engine the workers run

@@ -19,7 +19,7 @@ from devtools.buli2_standin import create_reviewer_app
 from devtools.devservers import free_port, stop, wait_until
 from services.adapters.buli2 import Buli2Client
 from services.core.lifecycle import Status
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, build_components
 from services.workflows.activities import Activities, HumanDecision
 from services.workflows.verification import DocumentVerification, workflow_id

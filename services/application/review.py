@@ -1,6 +1,6 @@
 """The human decision BULI2 sends back on an escalated document: the review flow's state machine, apart from HTTP.
 
-The escalation itself goes out from services/effects.py (and again from the reconciler while BULI2 has not
+The escalation itself goes out from services/application/effects.py (and again from the reconciler while BULI2 has not
 answered); the callback route (services/api/routes/review.py) checks the signature and hands the decision here.
 """
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.adapters.database import DocumentRecord
+from services.application.effects import publish_final
 from services.core.lifecycle import Status
-from services.effects import publish_final
-from services.errors import FilotError
-from services.metrics import BACKEND_NAMESPACE, DECISION, REVIEWS_DECIDED, emit
+from services.platform.errors import FilotError
+from services.platform.metrics import BACKEND_NAMESPACE, DECISION, REVIEWS_DECIDED, emit
 from services.wiring import Components
 
 log = logging.getLogger("filot.api")

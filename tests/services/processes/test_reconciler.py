@@ -18,8 +18,8 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.database import documents
 from services.adapters.queue import Claim
 from services.core.lifecycle import Status
-from services.reconciler import Reconciler
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.processes.reconciler import Reconciler
 from services.wiring import Components, build_components
 from tests.conftest import ServerThread
 from tests.services.worker_helpers import sample, submit, worker

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from services.settings import LOCAL_KEYS, ConfigurationError, Settings
+from services.platform.settings import LOCAL_KEYS, ConfigurationError, Settings
 
 
 def test_defaults_run_locally_with_dev_auth() -> None:
@@ -100,7 +100,7 @@ def test_a_bad_setting_stops_a_process_with_one_line_naming_it(tmp_path: Path) -
     }
     done = subprocess.run(
         [sys.executable, "-m", "services", "reconcile"], env=env, capture_output=True, text=True, timeout=120, check=False,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
@@ -110,7 +110,7 @@ def test_a_bad_setting_stops_a_process_with_one_line_naming_it(tmp_path: Path) -
 
 
 def test_a_json_setting_that_is_not_json_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.settings import get_settings
+    from services.platform.settings import get_settings
 
     monkeypatch.setenv("FILOT_SCORE_WEIGHTS", "{image_quality: 10")
     get_settings.cache_clear()
@@ -123,7 +123,7 @@ def test_a_json_setting_that_is_not_json_is_named(monkeypatch: pytest.MonkeyPatc
 
 def test_opencv_gets_the_same_pixel_cap_as_the_upload_check() -> None:
     import services
-    from services.settings import DEFAULT_MAX_IMAGE_PIXELS
+    from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 
     assert f"str({DEFAULT_MAX_IMAGE_PIXELS:_})" in Path(services.__file__).read_text(encoding="utf-8")
     assert Settings(_env_file=None).max_image_pixels == DEFAULT_MAX_IMAGE_PIXELS  # type: ignore[call-arg]

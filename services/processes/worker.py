@@ -27,12 +27,14 @@ from services.adapters.buli2 import Buli2Client
 from services.adapters.database import DocumentRecord
 from services.adapters.ocr import OcrEngine
 from services.adapters.queue import Claim, OcrQueue
+from services.application.effects import escalate, publish_final
 from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
-from services.effects import escalate, publish_final
-from services.errors import DocumentError, error_code
-from services.logs import bind
-from services.metrics import (
+from services.pipeline.preprocess import OPENCV
+from services.pipeline.verify import PreprocessFn, Verification, verify_document
+from services.platform.errors import DocumentError, error_code
+from services.platform.logs import bind
+from services.platform.metrics import (
     BACKEND_NAMESPACE,
     CAPTURE_PROBLEMS,
     CARD_FINDER_MISSES,
@@ -47,9 +49,7 @@ from services.metrics import (
     REASON,
     emit,
 )
-from services.pipeline.preprocess import OPENCV
-from services.pipeline.verify import PreprocessFn, Verification, verify_document
-from services.settings import Settings
+from services.platform.settings import Settings
 from services.wiring import Components, thresholds
 
 log = logging.getLogger("filot.worker")

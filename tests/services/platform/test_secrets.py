@@ -1,4 +1,4 @@
-"""services/secrets.py against Secrets Manager in a moto server: FILOT_SECRETS becomes settings at start-up,
+"""services/platform/secrets.py against Secrets Manager in a moto server: FILOT_SECRETS becomes settings at start-up,
 and every failure is `secret_unavailable`, naming the setting and the secret, never showing a value."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
 from devtools.devservers import free_port
-from services.errors import FilotError
-from services.secrets import SecretUnavailable, load_secret_settings
-from services.settings import get_settings
+from services.platform.errors import FilotError
+from services.platform.secrets import SecretUnavailable, load_secret_settings
+from services.platform.settings import get_settings
 from tests.moto_server import MotoServer
 
 R2 = {

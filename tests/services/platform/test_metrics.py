@@ -1,4 +1,4 @@
-"""services/metrics.py: every metric of the contract, emitted through aws-embedded-metrics, compared field by field
+"""services/platform/metrics.py: every metric of the contract, emitted through aws-embedded-metrics, compared field by field
 with the EMF document CloudWatch must receive (timestamp removed), and emitted by the real code paths: workers on
 sample cards, the BULI2 client against a dead port, the reconciler, the API's middleware and its review callback."""
 
@@ -18,11 +18,11 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devtools.devservers import free_port
-from services import metrics
 from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.api.app import create_app
 from services.core.lifecycle import Status
-from services.metrics import (
+from services.platform import metrics
+from services.platform.metrics import (
     METRICS,
     RECOVERY_KINDS,
     MetricDef,
@@ -32,8 +32,8 @@ from services.metrics import (
     process_registry,
     read_emf,
 )
-from services.reconciler import Reconciler, ReconcileReport
-from services.settings import Settings
+from services.platform.settings import Settings
+from services.processes.reconciler import Reconciler, ReconcileReport
 from services.wiring import Components, build_buli2, build_components
 from tests.conftest import ServerThread
 from tests.services.worker_helpers import CrashingEngine, sample, submit, worker
@@ -331,7 +331,7 @@ def test_reconciler_emits_one_point_per_kind_it_recovered(
         doc_id="b" * 32, owner="u", doc_type="ktp", object_key="k", content_type="image/png",
         size_bytes=1, sha256="0" * 64, correlation_id="c",
     )
-    stalled = components.settings.model_copy(update={"stale_after_s": 0.0})
+    stalled = components.settings.model_copy(update={"stale_after_s": 0.0, "recovery_grace_s": 0.0})
     components.settings = stalled
     assert components.store.transition("b" * 32, Status.QUEUED, actor="test")  # queued, but in no Redis list
     buli2 = build_buli2(stalled)

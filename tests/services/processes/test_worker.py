@@ -22,10 +22,10 @@ from services.adapters.ocr import EngineSpec
 from services.adapters.ocr_pool import PooledEngine
 from services.core.lifecycle import Status
 from services.core.model import OcrLine
-from services.metrics import read_emf
-from services.settings import Settings
+from services.platform.metrics import read_emf
+from services.platform.settings import Settings
+from services.processes.worker import Worker, in_flight_window, run_window
 from services.wiring import Components, build_components
-from services.worker import Worker, in_flight_window, run_window
 from tests.services.adapters.ocr_helpers import kill_when_busy
 from tests.services.worker_helpers import ENGINE, CrashingEngine, sample, submit, worker
 
@@ -389,8 +389,8 @@ def test_a_claimed_document_never_recorded_queued_is_left_to_the_reconciler(
 def test_each_path_says_its_policy_once() -> None:
     """The GPU path polls, counts jobs in flight, hands failures to the CPU path and reports its processing time;
     the CPU fallback blocks on its queue, retries in place and reports as the backend."""
-    from services.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
-    from services.worker import PATHS
+    from services.platform.metrics import BACKEND_NAMESPACE, GPU_WORKER_NAMESPACE
+    from services.processes.worker import PATHS
 
     gpu, cpu = PATHS["gpu"], PATHS["cpu"]
     assert (gpu.namespace, cpu.namespace) == (GPU_WORKER_NAMESPACE, BACKEND_NAMESPACE)

@@ -64,7 +64,7 @@ QUEUES = ("GPU", "CPU", "BULI2")
 PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
 DECISIONS = ("approved", "rejected", "needs_review")
 REVIEW_DECISIONS = ("approved", "rejected")
-# The counters of services.reconciler.ReconcileReport, one Kind value each.
+# The counters of services.processes.reconciler.ReconcileReport, one Kind value each.
 RECOVERY_KINDS = (
     "gpu_requeued",
     "gpu_to_cpu",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.logs import JsonFormatter, PiiFilter, TextFormatter, bind, bound, configure_logging, mask_pii
+from services.platform.logs import JsonFormatter, PiiFilter, TextFormatter, bind, bound, configure_logging, mask_pii
 
 REQUIRED = ("time", "level", "service", "logger", "event", "correlationId", "docId")
 

@@ -15,7 +15,7 @@ from services.adapters.storage import PresigningStore
 from services.core.lifecycle import TERMINAL, Status
 from services.core.masking import mask_fields
 from services.core.signing import sign_url
-from services.logs import bind
+from services.platform.logs import bind
 from services.wiring import Components
 
 log = logging.getLogger("filot.effects")

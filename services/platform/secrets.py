@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
-from services.errors import FilotError
+from services.platform.errors import FilotError
 
 SECRETS_VARIABLE = "FILOT_SECRETS"
 

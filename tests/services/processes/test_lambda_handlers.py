@@ -1,4 +1,4 @@
-"""services/lambda_handlers.py: the scheduled handler prints one EMF line per queue from a real Redis, secrets
+"""services/processes/lambda_handlers.py: the scheduled handler prints one EMF line per queue from a real Redis, secrets
 are read from FILOT_SECRETS at cold start, and the API handler serves an API Gateway HTTP API event."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import redis
 
-from services import lambda_handlers
 from services.adapters.queue import QueueKeys
 from services.core.lifecycle import Status
-from services.errors import FilotError
-from services.settings import Settings, get_settings
+from services.platform.errors import FilotError
+from services.platform.settings import Settings, get_settings
+from services.processes import lambda_handlers
 from tests.moto_server import MotoServer
 
 

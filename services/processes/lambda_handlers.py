@@ -1,9 +1,9 @@
 """Lambda entry points: `scheduled` runs the reconciler and publishes the queue lengths and dead letters once a minute; `api` serves the API via Mangum.
 
-Both run from the backend image (entry point `python -m awslambdaric`, handler `services.lambda_handlers.<name>`).
+Both run from the backend image (entry point `python -m awslambdaric`, handler `services.processes.lambda_handlers.<name>`).
 A Lambda cannot take ECS secrets, so the stack hands it FILOT_SECRETS, JSON `{setting: {"secretArn", "field"}}`,
 and the first call of a container reads those fields from Secrets Manager into the environment
-(services/secrets.py, through `get_settings()`).
+(services/platform/secrets.py, through `get_settings()`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.core.lifecycle import Status
-from services.metrics import DEAD_LETTERS, PUBLISHED_QUEUES, QUEUE, QUEUE_LENGTH, SCHEDULER_NAMESPACE, emit
-from services.secrets import SECRETS_VARIABLE, load_secret_settings
+from services.platform.metrics import DEAD_LETTERS, PUBLISHED_QUEUES, QUEUE, QUEUE_LENGTH, SCHEDULER_NAMESPACE, emit
+from services.platform.secrets import SECRETS_VARIABLE, load_secret_settings
 
 if TYPE_CHECKING:
     from services.wiring import Components
@@ -31,7 +31,7 @@ def _get_components() -> Components:
     if _components is None:
         load_secret_settings()
         _configure_logging("scheduler")
-        from services.settings import get_settings
+        from services.platform.settings import get_settings
         from services.wiring import build_components
 
         _components = build_components(get_settings())
@@ -41,8 +41,8 @@ def _get_components() -> Components:
 def _configure_logging(service: str) -> None:
     """On Lambda only: swap the runtime's plain-text handler for the masked JSON one (tests keep theirs)."""
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        from services.logs import configure_logging
-        from services.settings import get_settings
+        from services.platform.logs import configure_logging
+        from services.platform.settings import get_settings
 
         settings = get_settings()
         configure_logging(service, settings.log_level, settings.log_format)
@@ -75,7 +75,7 @@ def _dead_letters(components: Components) -> int | None:
 
 
 def _reconcile(components: Components) -> dict[str, Any]:
-    from services.reconciler import Reconciler
+    from services.processes.reconciler import Reconciler
     from services.wiring import build_buli2
 
     settings = components.settings

@@ -268,7 +268,7 @@ def get_settings() -> Settings:
     Every entry point (API, workers, reconciler, Lambda) comes through here, so FILOT_SECRETS is resolved
     from Secrets Manager once, before the settings are read.
     """
-    from services.secrets import load_secret_settings
+    from services.platform.secrets import load_secret_settings
 
     load_secret_settings()
     try:

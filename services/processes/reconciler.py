@@ -12,12 +12,12 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from services.adapters.buli2 import Buli2Client, Buli2Error
+from services.application.effects import escalate, escalation_payload, publish_final
 from services.core.lifecycle import Status
 from services.core.model import Decision, Reason
 from services.core.scoring import decide
-from services.effects import escalate, escalation_payload, publish_final
-from services.logs import bind
-from services.metrics import KIND, RECONCILER_RECOVERIES, SCHEDULER_NAMESPACE, emit
+from services.platform.logs import bind
+from services.platform.metrics import KIND, RECONCILER_RECOVERIES, SCHEDULER_NAMESPACE, emit
 from services.wiring import Components
 
 log = logging.getLogger("filot.reconciler")
@@ -49,7 +49,7 @@ class ReconcileReport:
         return sum(v for v in asdict(self).values() if isinstance(v, int))
 
     def counts(self) -> dict[str, int]:
-        """The non-zero counters, each a Kind of filot.reconciler.recoveries (services.metrics.RECOVERY_KINDS)."""
+        """The non-zero counters, each a Kind of filot.reconciler.recoveries (services.platform.metrics.RECOVERY_KINDS)."""
         return {k: v for k, v in asdict(self).items() if isinstance(v, int) and v}
 
 
