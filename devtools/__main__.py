@@ -6,17 +6,22 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from devtools import demo
-from services.platform.settings import ConfigurationError
+from services.platform.settings import ConfigurationError, describe
 
 
 def run_reviewer(args: argparse.Namespace) -> int:
     from devtools.buli2_standin import create_reviewer_app
+    from devtools.buli2_standin.settings import StandinSettings
     from services.cli.serve import serve_app
     from services.platform.logs import configure_logging
-    from services.platform.settings import get_settings
+    from services.platform.secrets import load_secret_settings
 
-    settings = get_settings()
+    load_secret_settings()
+    settings = StandinSettings()
     configure_logging("reviewer", settings.log_level, settings.log_format)
     return serve_app(
         create_reviewer_app(settings), host=args.host or settings.reviewer_host, port=args.port or settings.reviewer_port
@@ -36,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigurationError as exc:
         print(f"filot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:
+        print(f"filot: configuration error: {describe(exc)}", file=sys.stderr)
         return 2
 
 

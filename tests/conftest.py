@@ -14,8 +14,8 @@ import pytest
 import redis
 import uvicorn
 
+from devtools.buli2_standin.settings import StandinSettings
 from devtools.devservers import free_port, redis_answers, redis_argv, stop, wait_until
-from services.platform.settings import Settings
 from tests.components import MISSING
 
 pytest_plugins = ["tests.postgres", "tests.moto_server"]  # postgres_url: real PostgreSQL; moto: AWS APIs
@@ -62,8 +62,10 @@ def redis_url(redis_server: int) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, redis_url: str) -> Settings:
-    return Settings(
+def settings(tmp_path: Path, redis_url: str) -> StandinSettings:
+    """The services' settings for one test, with the BULI2 stand-in's beside them (StandinSettings extends them), so
+    one object configures both ends of the review loop."""
+    return StandinSettings(
         stage="local",
         dev_auth=True,
         redis_url=redis_url,

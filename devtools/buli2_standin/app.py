@@ -17,17 +17,17 @@ from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from devtools.buli2_standin.page import render_page
+from devtools.buli2_standin.settings import StandinSettings
 from devtools.buli2_standin.store import Case, CaseStore, Escalation, Verdict
 from services.api.correlation import CorrelationMiddleware
 from services.api.errors import ApiError, install_error_handlers
 from services.core.signing import signed_headers
 from services.platform.logs import bind
-from services.platform.settings import Settings
 
 log = logging.getLogger("filot.reviewer")
 
 
-def create_reviewer_app(settings: Settings) -> FastAPI:
+def create_reviewer_app(settings: StandinSettings) -> FastAPI:
     cases = CaseStore(settings.reviewer_database_url)
     tasks: set[asyncio.Task[None]] = set()
 

@@ -176,12 +176,6 @@ class Settings(BaseSettings):
     # GPU-path preprocessing kernels: auto = CUDA when a GPU is present, else the Numba CPU twins.
     kernel_backend: Literal["auto", "cuda", "cpu"] = "auto"
 
-    reviewer_host: str = "127.0.0.1"
-    reviewer_port: int = Field(default=8100, ge=1, le=65535)
-    reviewer_auto_decide_s: float | None = Field(default=1.0, ge=0)
-    reviewer_policy: Literal["score", "approve", "reject"] = "score"
-    reviewer_approve_score: float = Field(default=60.0, ge=0, le=100)
-    reviewer_database_url: str = "sqlite:///./var/reviewer.db"
 
     log_level: str = "INFO"
     # json: one object a line for CloudWatch (the default); text: for a person reading a terminal.
