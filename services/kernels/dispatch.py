@@ -23,10 +23,11 @@ from services.kernels.deskew import deskew_cpu, estimate_skew_cpu, estimate_skew
 from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.photo import shrink_cpu, shrink_cuda, warp_cpu, warp_cuda
+from services.kernels.quality import quality_cpu, quality_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
 from services.kernels.toolchain import CudaProblem, cuda_problem
-from services.pipeline.preprocess import measure_quality, rotate
+from services.pipeline.preprocess import rotate
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class KernelPreprocessor:
             gray = gaussian_cpu(gray)
         if "normalise" in steps:
             gray = normalise_cpu(gray)
-        quality = measure_quality(gray)
+        quality = quality_cpu(gray)
         skew = 0.0
         if "deskew" in steps:
             skew = estimate_skew_cpu(gray)
@@ -136,15 +137,15 @@ class KernelPreprocessor:
             data = gaussian_cuda(data, keep_on_device=True)
         if "normalise" in steps:
             data = normalise_cuda(data, keep_on_device=True)
-        before = data.copy_to_host()
-        qualities = [measure_quality(g) for g in before]
-        skews = [0.0] * len(before)
+        # Measured on the device: four totals per card come back, not the card (one upload, one download).
+        qualities = quality_cuda(data)
+        skews = [0.0] * len(qualities)
         if "deskew" in steps:
             skews = estimate_skew_cuda(data)
             data = rotate_cuda(data, skews, keep_on_device=True)
         if "threshold" in steps:
             data = adaptive_threshold_cuda(data, inverse=False, keep_on_device=True)
-        out = data.copy_to_host() if ("deskew" in steps or "threshold" in steps) else before
+        out = data.copy_to_host()
         return list(zip(list(out), qualities, skews, strict=True))
 
     def shrink(self, image: np.ndarray, factor: int) -> np.ndarray:
@@ -173,6 +174,7 @@ def warm_up(backend: str = "cpu") -> None:
         resize_cpu(gray, width=width)
     gaussian_cpu(gray)
     normalise_cpu(gray)
+    quality_cpu(gray)
     adaptive_threshold_cpu(gray)
     deskew_cpu(gray)
     rotate_cpu(gray, 1.0)
@@ -187,6 +189,7 @@ def warm_up(backend: str = "cpu") -> None:
         resize_cuda(g, width=16)
         gaussian_cuda(g)
         normalise_cuda(g)
+        quality_cuda(g)
         adaptive_threshold_cuda(g)
         rotate_cuda(g, estimate_skew_cuda(g))
         shrink_cuda(tiny, 2)

@@ -14,6 +14,7 @@ from services.kernels.dispatch import KernelPreprocessor
 from services.kernels.gray import gray_cpu, gray_cuda, ink_cpu, ink_cuda
 from services.kernels.normalise import normalise_cpu, normalise_cuda
 from services.kernels.photo import shrink_cpu, shrink_cuda, warp_cpu, warp_cuda
+from services.kernels.quality import quality_cpu, quality_cuda
 from services.kernels.resize import resize_cpu, resize_cuda
 from services.kernels.threshold import adaptive_threshold_cpu, adaptive_threshold_cuda
 
@@ -70,6 +71,13 @@ def test_gaussian() -> None:
 def test_normalise() -> None:
     images = (batch(2, 10, 12) // 2 + 30).astype(np.uint8)
     close(normalise_cuda(images), each(normalise_cpu, images))
+
+
+def test_quality_totals_are_the_twins_to_the_last_bit() -> None:
+    """Integer totals with atomics: the order threads add in cannot change them, so CUDA equals the twin exactly."""
+    images = batch(3, 9, 13)
+    assert quality_cuda(images) == [quality_cpu(g) for g in images]
+    assert quality_cuda(batch(1, 1, 5))[0] == quality_cpu(batch(1, 1, 5)[0])  # one row: the border reflects onto itself
 
 
 def test_threshold() -> None:
