@@ -141,18 +141,23 @@ def start_local_stack(
     redis_dir: Path,
     redis_args: Sequence[str] = (),
     workers: Sequence[tuple[str, str]] = (("worker-gpu", "gpu"), ("worker-cpu", "cpu")),
-    reconcile_every_s: float = 2.0,
+    reconcile_every_s: float | None = 2.0,
+    launch: Callable[[str, list[str], dict[str, str]], object] | None = None,
 ) -> None:
-    """The one boot sequence of the local platform (the demo, the chaos run and the end-to-end tests): redis-server,
-    then the API, the BULI2 stand-in, the workers (name, path) and the reconciler every reconcile_every_s (as the
-    scheduled function does in production); returns once the API and the stand-in answer. processes stops them."""
+    """The one boot sequence of the local platform (the demo, the chaos run, the end-to-end tests and the pipeline
+    bench): redis-server, then the API, the BULI2 stand-in, the workers (name, path) and the reconciler every
+    reconcile_every_s (as the scheduled function does in production; None: none); returns once the API and the
+    stand-in answer. launch starts one process (default processes.start; the bench pins vCPUs); processes stops them.
+    """
     alive = processes.check_alive
-    processes.start("redis", [*redis_argv(redis_port, workdir=redis_dir), *redis_args], env)
+    start = launch or processes.start
+    start("redis", [*redis_argv(redis_port, workdir=redis_dir), *redis_args], env)
     wait_until(lambda: redis_answers(redis_port), timeout=20, what="redis-server", alive=alive)
-    processes.start("api", [*SERVICES, "api"], env)
-    processes.start("reviewer", STANDIN, env)
+    start("api", [*SERVICES, "api"], env)
+    start("reviewer", STANDIN, env)
     for name, path in workers:
-        processes.start(name, [*SERVICES, "worker", "--path", path], env)
-    processes.start("reconciler", [*SERVICES, "reconcile", "--every", f"{reconcile_every_s:g}"], env)
+        start(name, [*SERVICES, "worker", "--path", path], env)
+    if reconcile_every_s is not None:
+        start("reconciler", [*SERVICES, "reconcile", "--every", f"{reconcile_every_s:g}"], env)
     wait_until(lambda: http_answers(f"{env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
     wait_until(lambda: http_answers(f"{env['FILOT_BULI2_URL']}/health"), timeout=60, what="the reviewer", alive=alive)

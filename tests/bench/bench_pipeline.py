@@ -46,7 +46,7 @@ from services.adapters.ocr import EngineSpec
 from services.adapters.ocr_pool import PooledEngine, timed_read_lines_in_engine
 from services.core.fields import extract_fields
 from services.core.model import DocType, OcrLine
-from services.pipeline.preprocess import decode_for_ocr
+from services.pipeline.preprocess import decode_image
 from services.pipeline.refine import needs_second_look
 from services.platform.settings import DEFAULT_MAX_IMAGE_PIXELS
 from tests.bench.pipeline_platform import (
@@ -92,7 +92,7 @@ def preprocessed(cards: Sequence[Path], *, backend: str) -> list[np.ndarray]:
 
     kernels = KernelPreprocessor(backend=backend, card_width=CARD_WIDTH)
     kernels.warm_up()
-    return [kernels(decode_for_ocr(p.read_bytes(), max_pixels=DEFAULT_MAX_IMAGE_PIXELS), card_width=CARD_WIDTH)[0] for p in cards]
+    return [kernels(decode_image(p.read_bytes(), max_pixels=DEFAULT_MAX_IMAGE_PIXELS), card_width=CARD_WIDTH)[0] for p in cards]
 
 
 # --- floor and naive -------------------------------------------------------------------------------------

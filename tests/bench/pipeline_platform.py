@@ -27,11 +27,8 @@ import psutil
 from devtools.devservers import (
     Processes,
     free_port,
-    http_answers,
     local_environment,
-    redis_answers,
-    redis_argv,
-    wait_until,
+    start_local_stack,
 )
 from services.adapters.database import DocumentStore
 from services.core.lifecycle import Status
@@ -180,14 +177,11 @@ class Platform:
         return psutil.Process(self.pids[name])
 
     def start(self) -> None:
-        alive = self.processes.check_alive
-        self._start("redis", redis_argv(self.ports["redis"], workdir=self.workdir), self.env, self.service_cpus)
-        wait_until(lambda: redis_answers(self.ports["redis"]), timeout=20, what="redis-server", alive=alive)
-        self._start("api", [*self.py, "api"], self.env, self.service_cpus)
-        self._start("reviewer", [sys.executable, "-m", "devtools", "reviewer"], self.env, self.service_cpus)
-        wait_until(lambda: http_answers(f"{self.env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
-        reviewer = f"{self.env['FILOT_BULI2_URL']}/health"
-        wait_until(lambda: http_answers(reviewer), timeout=60, what="the reviewer", alive=alive)
+        """The local stack's services on the service vCPUs; the workers come later (start_worker), each on its own."""
+        start_local_stack(
+            self.processes, self.env, redis_port=self.ports["redis"], redis_dir=self.workdir, workers=(),
+            reconcile_every_s=None, launch=lambda name, argv, env: self._start(name, argv, env, self.service_cpus),
+        )
 
     def stop(self) -> None:
         self.processes.stop_all()
