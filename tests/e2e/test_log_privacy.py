@@ -85,7 +85,7 @@ def run_platform(workdir: Path, samples: list[tuple[Path, SampleTruth]]) -> dict
     uploads: dict[str, dict[str, Any]] = {}
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
-        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=workdir)
+        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=workdir, reconcile_every_s=0.5)
         api_url = env["FILOT_API_URL"]
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": "privacy-user"}, timeout=30) as client:
             for path, truth in samples:
@@ -117,7 +117,7 @@ def run_platform(workdir: Path, samples: list[tuple[Path, SampleTruth]]) -> dict
                     httpx.get(f"{api_url}/v1/documents/{doc_id}", headers={"X-Dev-User": "privacy-user"}, timeout=30)
                 except httpx.HTTPError:
                     pass
-            time.sleep(3)  # one more reconciler pass (re-publishes) in the logs
+            time.sleep(1.1)  # two more reconciler passes (every 0.5 s: re-publishes) in the logs
         with engine.connect() as conn:
             stored = {row[0]: row[1] for row in conn.execute(sa.text("SELECT id, correlation_id FROM documents"))}
             escalated = [
