@@ -6,11 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
-
 from devtools import demo
-from services.platform.settings import ConfigurationError, describe
+from services.platform.settings import run_command
 
 
 def run_reviewer(args: argparse.Namespace) -> int:
@@ -36,15 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     reviewer.add_argument("--port", type=int, help="port (default FILOT_REVIEWER_PORT)")
     reviewer.set_defaults(func=run_reviewer)
     demo.add_parser(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ConfigurationError as exc:
-        print(f"filot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except (ValidationError, SettingsError) as exc:
-        print(f"filot: configuration error: {describe(exc)}", file=sys.stderr)
-        return 2
+    return run_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

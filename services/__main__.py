@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from services.cli import migrate, ops, serve, verify, workflows
-from services.platform.settings import ConfigurationError
+from services.platform.settings import run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,13 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     ops.add_parsers(sub)
     workflows.add_parser(sub)
     migrate.add_parser(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ConfigurationError as exc:
-        # One line an operator can act on, naming the variable; not a traceback.
-        print(f"filot: configuration error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import json
 import re
+import sys
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -253,6 +255,19 @@ def describe(error: ValidationError | SettingsError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         lines.append(f"FILOT_{field.upper()}: {message}" if field else message)
     return "; ".join(lines)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command (`args.func`); a setting it cannot start with is one line naming the variable, exit 2,
+    not a traceback (every command line of the repository goes through here)."""
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        message = str(exc)
+    except (ValidationError, SettingsError) as exc:
+        message = describe(exc)
+    print(f"filot: configuration error: {message}", file=sys.stderr)
+    return 2
 
 
 @lru_cache(maxsize=1)
