@@ -49,17 +49,19 @@ def _configure_logging(service: str) -> None:
 
 
 def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Every minute (EventBridge): one reconciler pass (it emits its recoveries), then the GPU, CPU and BULI2
-    queue lengths and the dead letters (documents failed after every attempt) as EMF.
+    """Every minute (EventBridge): the GPU, CPU and BULI2 queue lengths and the dead letters (documents failed after
+    every attempt) as EMF first, then one reconciler pass (it emits its recoveries). Lengths first: the worker
+    scaling and the queue alarms read them, and a reconciler that raises must not take them along (the error still
+    fails the run, which scheduler-errors counts).
 
     Returns every length, the dead letters and the reconciler's report.
     """
     components = _get_components()
-    report = _reconcile(components)
     lengths: dict[str, Any] = components.queue.lengths()
     for key, queue in PUBLISHED_QUEUES.items():
         emit(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], dimensions={QUEUE: queue})
     dead = _dead_letters(components)
+    report = _reconcile(components)
     return {**lengths, "dead_letters": dead, "reconciled": report}
 
 

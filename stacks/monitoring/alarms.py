@@ -46,6 +46,8 @@ BELOW = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 # The dashboard the runbooks point at (dashboards/operations.json) and the alarms without a tunable threshold.
 DASHBOARD = "operations"
 CIRCUIT_BREAKER_OPEN = "circuit-breaker-open"
+# The queue metrics' heartbeat: no GPU queue length published for 10 minutes (missing data breaches).
+QUEUE_METRICS_STOPPED = "queue-metrics-stopped"
 DECISIONS_STALLED = "decisions-stalled"
 API_TASKS_LOW = "api-tasks-low"
 GPU_WORKERS_MISSING = "gpu-workers-missing"
@@ -407,6 +409,24 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
                 "Duration in the Lambda console.",
                 fix="Usually Redis or the database unreachable from the private subnets, or a secret field missing: "
                 "fix that. Meanwhile run `python -m services reconcile` by hand if documents are stuck.",
+            ),
+        ),
+        # The heartbeat: every alarm above reads missing data as fine, so a scheduler that stops publishing (a
+        # deleted rule, a function that cannot start) would silence them all. This one reads missing data as a breach.
+        AlarmSpec(
+            name=QUEUE_METRICS_STOPPED,
+            watched=queue_length(QUEUE_GPU, period=FIVE_MINUTES).with_(statistic="SampleCount"),
+            threshold=1,
+            comparison=BELOW,
+            periods=2,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+            description=runbook(
+                "No GPU queue length has been published for 10 minutes: the scheduled function is not running, so "
+                "the worker scaling and every queue alarm see nothing.",
+                check="The scheduler's EventBridge rule (enabled?), the function's invocations and errors in the "
+                f"Lambda console, /ecs/{name_prefix}/scheduler lines in {q('errors-by-type')}.",
+                fix="Re-enable or redeploy the schedule; fix what stops the function (scheduler-errors). Meanwhile "
+                "`python -m services reconcile` by hand, and raise the worker services' desired count if needed.",
             ),
         ),
     ]

@@ -49,6 +49,7 @@ ALARMS = {
     "gpu-workers-missing",
     "cpu-workers-missing",
     "scheduler-errors",
+    "queue-metrics-stopped",
 }
 
 
@@ -288,3 +289,14 @@ def test_dead_letters_alarm_names_the_command_that_lists_them(template: Template
     assert "python -m services deadletters list" in alarm["AlarmDescription"]
     assert "python -m services deadletters redrive" in alarm["AlarmDescription"]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_the_queue_metrics_have_a_heartbeat_that_pages_when_they_stop(template: Template) -> None:
+    """Every other queue alarm reads missing data as fine; this one counts the published GPU lengths and reads
+    missing data as a breach, so a scheduler that stops publishing pages instead of silencing the queue alarms."""
+    alarm = _alarms(template)["queue-metrics-stopped"]
+    (stat,) = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert (stat["Metric"]["MetricName"], stat["Stat"], stat["Period"]) == ("filot.queue_length", "SampleCount", 300)
+    assert {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]} == {"Queue": "GPU"}
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "LessThanThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (2, "breaching")

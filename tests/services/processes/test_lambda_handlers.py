@@ -62,10 +62,10 @@ def test_scheduled_prints_one_emf_line_per_queue_and_the_dead_letters(
         directive = {"Namespace": "FiLot/Scheduler", "Dimensions": [list(dimensions)], "Metrics": [metric]}
         return {"_aws": {"CloudWatchMetrics": [directive]}, **dimensions, name: value}
 
-    assert lines == [
-        emf("filot.reconciler.recoveries", 1, {"Kind": "republished"}),  # the failure's result was not published yet
+    assert lines == [  # the lengths first: a reconciler that raised could not take them along
         *(emf("filot.queue_length", n, {"Queue": queue}) for queue, n in (("GPU", 3), ("CPU", 1), ("BULI2", 0))),
         emf("filot.dead_letters", 1, {}),
+        emf("filot.reconciler.recoveries", 1, {"Kind": "republished"}),  # the failure's result was not published yet
     ]
 
 
@@ -166,7 +166,24 @@ def test_scheduled_runs_the_reconciler(fresh: Settings, capsys: pytest.CaptureFi
         conn.execute(documents.update().values(updated_at=sa.func.datetime("now", "-1 hour")))
     result = lambda_handlers.scheduled({}, None)
     assert result["reconciled"]["enqueued"] == 1
-    assert result["gpu"] == 1
+    assert result["gpu"] == 0  # the length published before the pass
+    assert components.queue.lengths()["gpu"] == 1  # the pass put it back
+
+
+def test_the_queue_lengths_are_published_even_when_the_reconciler_fails(
+    fresh: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker scaling and the queue alarms read the lengths: a reconciler that raises fails the run (counted by
+    scheduler-errors) after they are out, not instead of them."""
+
+    def broken(components: object) -> dict[str, object]:
+        raise RuntimeError("the database went away mid-pass")
+
+    monkeypatch.setattr(lambda_handlers, "_reconcile", broken)
+    with pytest.raises(RuntimeError, match="mid-pass"):
+        lambda_handlers.scheduled({}, None)
+    published = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [line.get("Queue") for line in published if "filot.queue_length" in line] == ["GPU", "CPU", "BULI2"]
 
 
 def test_api_serves_a_rest_api_v1_event(fresh: Settings) -> None:
