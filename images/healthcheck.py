@@ -1,7 +1,7 @@
 """Container health check for both images (Docker HEALTHCHECK and the ECS task definitions run it).
 
-Liveness only: the API container is healthy when its HTTP server answers at all (even 503: /health reports
-Redis and the database, and the load balancer's check on /health decides whether it gets traffic); a worker
+Liveness only: the API container is healthy when its HTTP server answers /health/live (what the load balancer
+asks too; /health, which also reports Redis and the database, is the readiness report for operators); a worker
 container is healthy while its `python -m services worker` process runs. Exit 0 healthy, 1 not.
 """
 
@@ -38,7 +38,7 @@ def main() -> int:
     if _runs(commands, "api"):
         port = os.environ.get("FILOT_API_PORT", "8000")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=4):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=4):
                 return 0
         except urllib.error.HTTPError:
             return 0  # answered: alive (readiness is the load balancer's business)

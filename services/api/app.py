@@ -72,6 +72,12 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.include_router(review.router)
     app.include_router(metrics.router)
 
+    @app.get("/health/live", tags=["health"], response_model=Health)
+    def live() -> dict[str, str]:
+        """The process answers: what the load balancer asks (no dependency is touched, so a Redis or database blip
+        does not take every API task out of service; /health reports those)."""
+        return {"status": "ok"}
+
     @app.get("/health", tags=["health"], response_model=Health, responses={503: {"model": Health, "description": "a dependency is down"}})
     def health(components: ComponentsDep) -> JSONResponse:
         checks: dict[str, Any] = {}

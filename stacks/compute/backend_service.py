@@ -17,7 +17,10 @@ from stacks.service_settings import API_PORT
 
 CPU_UNITS = 2048
 MEMORY_MIB = 4096
-HEALTH_PATH = "/health"
+# Liveness, not readiness: the load balancer (and through it ECS, which replaces tasks that fail it) asks only
+# whether the API process answers. /health, which also asks Redis and the database, would make a managed service's
+# blip replace every API task at once; it stays the readiness report for operators and the dashboards.
+HEALTH_PATH = "/health/live"
 TARGET_CPU_PERCENT = 60
 # Uploads are OCR'd elsewhere; an API task serves a few hundred light requests a minute comfortably.
 REQUESTS_PER_TARGET_PER_MINUTE = 600

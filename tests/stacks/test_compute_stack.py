@@ -120,7 +120,7 @@ def test_with_a_certificate_the_api_is_https_and_http_redirects(variant_template
 def test_target_group_checks_health_on_the_health_route(template: Template) -> None:
     template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::TargetGroup",
-        {"HealthCheckPath": "/health", "Port": 8000, "TargetType": "ip", "Matcher": {"HttpCode": "200"}},
+        {"HealthCheckPath": "/health/live", "Port": 8000, "TargetType": "ip", "Matcher": {"HttpCode": "200"}},
     )
 
 
