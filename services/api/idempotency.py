@@ -2,8 +2,9 @@
 
 The client sends `Idempotency-Key` (1-128 printable ASCII characters) with the upload. Within the window the same
 key from the same owner answers the first document (202, same id); a different file or claims under the same key
-is a 409. The key is held in Redis while the first request runs and after it (the fast path), and on the
-document's row (`idempotency_key`, unique per owner): when Redis has lost it, the database still answers.
+is a 409. Redis reserves the key for the first request (a second one while it runs is a 409, not a second
+document); the document's row (`idempotency_key` and its digest, unique per owner) answers every later request,
+so a flushed Redis changes nothing.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def fingerprint(*parts: bytes | str | None) -> str:
 
 
 class IdempotencyKeys:
-    """The Redis side: `<prefix>:idem:<owner digest>:<key>` holds the first request's fingerprint while it runs,
-    then the document it made; the document's row holds both for good."""
+    """The Redis side: `<prefix>:idem:<owner digest>:<key>` holds the first request's fingerprint for the window
+    (released when that request made no document); the document's row holds the key and digest for good."""
 
     def __init__(self, connection: redis.Redis, store: DocumentStore, *, prefix: str) -> None:
         self._redis = connection

@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 
 import redis
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from services.api.errors import ApiError
-from services.api.uploads import CheckedUpload
+from services.api.uploads import CheckedUpload, check_upload
 from services.core.lifecycle import Status
 from services.core.model import DocType
+from services.platform.settings import Settings
 from services.wiring import Components
 
 log = logging.getLogger("filot.api")
@@ -49,6 +51,18 @@ def parse_claims(claimed_name: str | None, claimed_nik: str | None) -> tuple[str
             422, "invalid_claimed_name", "claimed_name may hold only letters A-Z, digits, spaces and . , ' ( ) / -"
         )
     return name, claimed_nik or None
+
+
+def check_within_slots(
+    slots: threading.BoundedSemaphore, data: bytes, *, declared_type: str | None, settings: Settings
+) -> CheckedUpload:
+    """check_upload within one of the API's decode slots (app.state.decode_slots), whichever way the bytes came: a
+    decode holds up to ~3 bytes a pixel (120 MB at the 40-megapixel cap), so the slots, not the thread pool's 40
+    threads, bound an API task's decode memory. DocumentError for a refused file, as check_upload raises it."""
+    with slots:
+        return check_upload(
+            data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels, declared_type=declared_type
+        )
 
 
 def document_key(doc_id: str, extension: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
 import redis
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,13 +36,14 @@ from services.api.errors import ApiError
 from services.api.intake import (
     CLAIMED_NAME_MAX,
     accepted,
+    check_within_slots,
     document_key,
     parse_claims,
     parse_doc_type,
     record_and_enqueue,
 )
 from services.api.schemas import Accepted, error_responses
-from services.api.uploads import STATUS_FOR_CODE, CheckedUpload, check_upload
+from services.api.uploads import STATUS_FOR_CODE, CheckedUpload
 from services.platform.errors import DocumentError, FilotError
 from services.platform.settings import Settings
 from services.wiring import Components
@@ -186,7 +188,9 @@ def create_upload_url(body: UploadUrlRequest, components: ComponentsDep, user: L
     responses=error_responses(400, 401, 403, 404, 409, 413, 415, 429, 503),
     summary="Verify the uploaded object and queue it as a document (repeating it answers the same document)",
 )
-async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUserDep) -> JSONResponse:
+async def submit_upload(
+    doc_id: str, request: Request, components: ComponentsDep, user: LimitedUserDep
+) -> JSONResponse:
     store = _presigning_store(components)
     if not re.fullmatch(r"[0-9a-f]{32}", doc_id):
         raise ApiError(404, "document_not_found", "no such document")
@@ -210,7 +214,8 @@ async def submit_upload(doc_id: str, components: ComponentsDep, user: LimitedUse
         existing = await run_in_threadpool(_submitted, components, doc_id, user)  # a concurrent submit finished?
         if existing is not None:
             return existing
-        checked = await run_in_threadpool(_verified, store, pending, components.settings)
+        slots = request.app.state.decode_slots
+        checked = await run_in_threadpool(_verified, store, pending, components.settings, slots)
         object_key = document_key(doc_id, checked.extension)
         await run_in_threadpool(_storage_call, store.put, object_key, checked.data)
         correlation_id = current_or_new_correlation_id()
@@ -242,8 +247,11 @@ def _submitted(components: Components, doc_id: str, user: str) -> JSONResponse |
     return accepted(record.id, record.status, record.doc_type, record.correlation_id or "")
 
 
-def _verified(store: PresigningStore, pending: PendingUpload, settings: Settings) -> CheckedUpload:
-    """The uploaded object through the multipart route's checks; a refused object is deleted."""
+def _verified(
+    store: PresigningStore, pending: PendingUpload, settings: Settings, slots: threading.BoundedSemaphore
+) -> CheckedUpload:
+    """The uploaded object through the multipart route's checks, in the same decode slots; a refused object is
+    deleted."""
     key = pending.incoming_key
     info = _storage_call(store.head, key)
     if info is None:
@@ -256,12 +264,7 @@ def _verified(store: PresigningStore, pending: PendingUpload, settings: Settings
                 f"{info.size} bytes were uploaded but {pending.size_bytes} were declared", code="size_mismatch"
             )
         data = _storage_call(store.get, key)
-        return check_upload(
-            data,
-            max_bytes=settings.max_upload_bytes,
-            max_pixels=settings.max_image_pixels,
-            declared_type=pending.content_type,
-        )
+        return check_within_slots(slots, data, declared_type=pending.content_type, settings=settings)
     except DocumentError as exc:
         _delete_quietly(store, key)
         log.info("direct upload refused code=%s", exc.code)

@@ -19,9 +19,16 @@ from services.api.deps import ComponentsDep, LimitedCallerDep, LimitedUserDep
 from services.api.errors import ApiError
 from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from services.api.idempotency import Claim, IdempotencyKeys, fingerprint, parse_key
-from services.api.intake import accepted, document_key, parse_claims, parse_doc_type, record_and_enqueue
+from services.api.intake import (
+    accepted,
+    check_within_slots,
+    document_key,
+    parse_claims,
+    parse_doc_type,
+    record_and_enqueue,
+)
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
-from services.api.uploads import STATUS_FOR_CODE, CheckedUpload, check_upload
+from services.api.uploads import STATUS_FOR_CODE, CheckedUpload
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
 from services.platform.errors import DocumentError
@@ -110,15 +117,10 @@ async def refuse_repeated_fields(request: Request) -> None:
 
 
 def _checked(slots: threading.BoundedSemaphore, data: bytes, declared: str | None, settings: Settings) -> CheckedUpload:
-    """check_upload within one of the API's decode slots: a decode holds up to ~3 bytes a pixel (120 MB at the
-    40-megapixel cap), so the slots, not the thread pool's 40 threads, bound an API task's decode memory."""
-    with slots:
-        try:
-            return check_upload(
-                data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels, declared_type=declared
-            )
-        except DocumentError as exc:
-            raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
+    try:
+        return check_within_slots(slots, data, declared_type=declared, settings=settings)
+    except DocumentError as exc:
+        raise ApiError(STATUS_FOR_CODE.get(exc.code, 400), exc.code, exc.message) from None
 
 
 @router.get(

@@ -227,17 +227,17 @@ def test_health_answers_while_an_upload_is_being_checked(
     the route decoded on the event loop and /health waited for it)."""
     import threading
 
-    from services.api.routes import documents
+    from services.api import intake
 
     inside, release = threading.Event(), threading.Event()
-    real_check = documents.check_upload
+    real_check = intake.check_upload
 
     def held_check(*args, **kwargs):  # type: ignore[no-untyped-def]
         inside.set()
         release.wait(30)
         return real_check(*args, **kwargs)
 
-    monkeypatch.setattr(documents, "check_upload", held_check)
+    monkeypatch.setattr(intake, "check_upload", held_check)  # where both routes check
     server = serve(create_app(components=components))
     results: list[int] = []
     uploader = threading.Thread(
