@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,24 @@ KEEP_IMAGES_KEY = "filot:keepImages"
 IMAGE_TAG_KEY = "filot:imageTag"
 DOMAIN_KEY = "filot:domainName"
 CERTIFICATE_KEY = "filot:certificateArn"
-PAGERDUTY_KEY = "filot:pagerDutyEndpoint"
+# true: alarms page PagerDuty through the URL in the secret filot-<stage>/pagerduty (never in a template).
+PAGERDUTY_KEY = "filot:pagerDuty"
+# Cloudflare's published IPv4 ranges (https://www.cloudflare.com/ips-v4), the only clients the load balancer
+# accepts when the stage has a domain; kept in config so a change is a reviewed commit, not a lookup at deploy.
+CLOUDFLARE_RANGES_KEY = "filot:cloudflareIpv4Ranges"
+# "owner/name" of the GitHub repository whose workflows may assume the stage's pipeline roles (OIDC).
+GITHUB_REPOSITORY_KEY = "filot:githubRepository"
+# false only for throwaway sandboxes: load balancer deletion protection and stack termination protection.
+DELETION_PROTECTION_KEY = "filot:deletionProtection"
+# Per-stage values over the top level: {"staging": {"filot:backendMin": 1, ...}} (the account pinned here).
+STAGES_KEY = "filot:stages"
+# Keys an older cdk.json may still carry, with what replaced them.
+RETIRED_KEYS = {
+    "filot:pagerDutyEndpoint": (
+        "the PagerDuty URL carries its integration key and must not be in a template: put it in the secret "
+        'filot-<stage>/pagerduty as {"url": "..."} and set filot:pagerDuty to true'
+    ),
+}
 STORAGE_URL_KEY = "filot:storageUrl"
 API_ON_LAMBDA_KEY = "filot:apiOnLambda"
 ENVIRONMENT_KEY = "filot:environment"
@@ -51,6 +69,10 @@ KNOWN_KEYS = frozenset(
         DOMAIN_KEY,
         CERTIFICATE_KEY,
         PAGERDUTY_KEY,
+        CLOUDFLARE_RANGES_KEY,
+        GITHUB_REPOSITORY_KEY,
+        DELETION_PROTECTION_KEY,
+        STAGES_KEY,
         STORAGE_URL_KEY,
         API_ON_LAMBDA_KEY,
         ENVIRONMENT_KEY,
@@ -87,7 +109,7 @@ DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\
 CERTIFICATE_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):certificate/[0-9a-f-]{36}$"
 )
-HTTPS_URL_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
+GITHUB_REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 STORAGE_URL_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
 ENVIRONMENT_NAME_PATTERN = re.compile(r"^FILOT_[A-Z0-9_]+$")
 # The only retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 would mean "never expire".
@@ -127,8 +149,12 @@ class StageConfig:
     keep_images: int = DEFAULT_KEEP_IMAGES
     image_tag: str = DEFAULT_IMAGE_TAG
     domain_name: str | None = None
+    # None with a domain: the foundation stack requests a DNS-validated certificate for it.
     certificate_arn: str | None = None
-    pagerduty_endpoint: str | None = None
+    pagerduty: bool = False
+    cloudflare_ranges: tuple[str, ...] = ()
+    github_repository: str | None = None
+    deletion_protection: bool = True
     # None means s3://filot-<stage>-documents (an R2 bucket; the endpoint is in the r2 secret).
     storage_url: str | None = None
     api_on_lambda: bool = False
@@ -242,13 +268,23 @@ class StageConfig:
                 self.certificate_arn,
                 f"a certificate needs {DOMAIN_KEY}, the name it was issued for and clients call",
             )
+        _check(isinstance(self.pagerduty, bool), PAGERDUTY_KEY, self.pagerduty, "it must be true or false")
         _check(
-            self.pagerduty_endpoint is None
-            or (isinstance(self.pagerduty_endpoint, str) and HTTPS_URL_PATTERN.fullmatch(self.pagerduty_endpoint)),
-            PAGERDUTY_KEY,
-            _redacted(self.pagerduty_endpoint),
-            "it must be an https:// URL (PagerDuty's CloudWatch integration URL)",
+            isinstance(self.deletion_protection, bool),
+            DELETION_PROTECTION_KEY,
+            self.deletion_protection,
+            "it must be true or false",
         )
+        _check(
+            self.github_repository is None
+            or (
+                isinstance(self.github_repository, str) and GITHUB_REPOSITORY_PATTERN.fullmatch(self.github_repository)
+            ),
+            GITHUB_REPOSITORY_KEY,
+            self.github_repository,
+            'it must be "owner/name" of a GitHub repository',
+        )
+        self._check_cloudflare_ranges()
         _check(
             self.storage_url is None
             or (isinstance(self.storage_url, str) and STORAGE_URL_PATTERN.fullmatch(self.storage_url)),
@@ -257,6 +293,23 @@ class StageConfig:
             "it must be s3://<bucket>[/prefix] (the R2 bucket)",
         )
         _check(isinstance(self.api_on_lambda, bool), API_ON_LAMBDA_KEY, self.api_on_lambda, "it must be true or false")
+
+    def _check_cloudflare_ranges(self) -> None:
+        _check(
+            isinstance(self.cloudflare_ranges, tuple),
+            CLOUDFLARE_RANGES_KEY,
+            self.cloudflare_ranges,
+            "it must be a list of IPv4 CIDR blocks",
+        )
+        for block in self.cloudflare_ranges:
+            _check(_is_ipv4_network(block), CLOUDFLARE_RANGES_KEY, block, "every entry must be an IPv4 CIDR block")
+        _check(
+            self.domain_name is None or len(self.cloudflare_ranges) > 0,
+            CLOUDFLARE_RANGES_KEY,
+            list(self.cloudflare_ranges),
+            f"a stage with {DOMAIN_KEY} is served through Cloudflare: list its IPv4 ranges "
+            "(https://www.cloudflare.com/ips-v4), the only clients the load balancer accepts",
+        )
 
     def _check_environment(self) -> None:
         _check(
@@ -355,7 +408,13 @@ class StageConfig:
 
     @property
     def https(self) -> bool:
-        return self.certificate_arn is not None
+        """A domain means HTTPS behind Cloudflare: the certificate is imported or requested for it."""
+        return self.domain_name is not None
+
+    @property
+    def secret_prefix(self) -> str:
+        """Secrets Manager names of this stage start here: ``filot-<stage>/``."""
+        return f"{self.name_prefix}/"
 
     def stack_name(self, component: str) -> str:
         """CloudFormation stack name for one component, e.g. ``filot-production-foundation``."""
@@ -364,6 +423,10 @@ class StageConfig:
     @classmethod
     def from_context(cls, context: Mapping[str, object]) -> StageConfig:
         """Build from CDK context; values given on the command line (`-c key=value`) arrive as strings."""
+        context = _with_stage_overrides(context)
+        retired = sorted(key for key in context if key in RETIRED_KEYS)
+        if retired:
+            raise ValueError(f"{retired[0]} is no longer read: {RETIRED_KEYS[retired[0]]}")
         unknown = sorted(key for key in context if key.startswith(CONTEXT_PREFIX) and key not in KNOWN_KEYS)
         if unknown:
             raise ValueError(
@@ -389,7 +452,10 @@ class StageConfig:
             image_tag=text(context, IMAGE_TAG_KEY) or DEFAULT_IMAGE_TAG,
             domain_name=text(context, DOMAIN_KEY),
             certificate_arn=text(context, CERTIFICATE_KEY),
-            pagerduty_endpoint=text(context, PAGERDUTY_KEY),
+            pagerduty=flag(context, PAGERDUTY_KEY),
+            cloudflare_ranges=_ranges(context),
+            github_repository=text(context, GITHUB_REPOSITORY_KEY),
+            deletion_protection=flag(context, DELETION_PROTECTION_KEY, default=True),
             storage_url=text(context, STORAGE_URL_KEY),
             api_on_lambda=flag(context, API_ON_LAMBDA_KEY),
             environment=environment if environment is not None else {},  # type: ignore[arg-type]
@@ -411,9 +477,49 @@ def _is_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _redacted(url: object) -> object:
-    # A PagerDuty integration URL carries its key; never echo it into a build log.
-    return re.sub(r"(https?://[^/]+/).+", r"\1...", url) if isinstance(url, str) else url
+def _is_ipv4_network(block: object) -> bool:
+    if not isinstance(block, str):
+        return False
+    try:
+        ipaddress.IPv4Network(block, strict=True)
+    except ValueError:
+        return False
+    return "/" in block
+
+
+def _ranges(context: Mapping[str, object]) -> tuple[str, ...]:
+    value = json_value(context, CLOUDFLARE_RANGES_KEY)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"{CLOUDFLARE_RANGES_KEY} is {value!r}: it must be a list of IPv4 CIDR blocks")  # noqa: TRY004
+    return tuple(value)
+
+
+def _with_stage_overrides(context: Mapping[str, object]) -> Mapping[str, object]:
+    """The context with the selected stage's block of ``filot:stages`` laid over the top level.
+
+    One cdk.json describes every stage: the top level is what they share, each block what differs (the
+    account above all, so a stage can only be deployed where it belongs). `-c key=value` sets the top level,
+    which a stage's block overrides: keys given per deploy (the image tag) stay out of the blocks.
+    """
+    stages = json_value(context, STAGES_KEY)
+    if stages is None:
+        return context
+    if not isinstance(stages, Mapping):
+        raise ValueError(f"{STAGES_KEY} is {stages!r}: it must be an object of stage name to context keys")  # noqa: TRY004
+    for name, block in stages.items():
+        if not isinstance(block, Mapping):
+            raise ValueError(f"{STAGES_KEY}.{name} is {block!r}: it must be an object of context keys")  # noqa: TRY004
+        for key in block:
+            if key in (STAGE_KEY, STAGES_KEY) or key not in KNOWN_KEYS:
+                raise ValueError(
+                    f"{STAGES_KEY}.{name} sets {key!r}: a stage's block may set any known key but {STAGE_KEY} "
+                    f"and {STAGES_KEY}"
+                )
+    # null in a block means "not set here" (an account not pinned yet), so it never hides the top level.
+    block = {key: value for key, value in stages.get(str(context.get(STAGE_KEY)), {}).items() if value is not None}
+    return {**context, **block}
 
 
 def _hours(context: Mapping[str, object], key: str) -> tuple[int, int] | None:

@@ -29,11 +29,11 @@ def whole_number(context: Mapping[str, object], key: str, *, default: int) -> in
     raise ValueError(f"{key} is {value!r}: it must be a whole number")
 
 
-def flag(context: Mapping[str, object], key: str) -> bool:
-    """A boolean, from JSON true/false or the strings "true"/"false"; absent means false."""
+def flag(context: Mapping[str, object], key: str, *, default: bool = False) -> bool:
+    """A boolean, from JSON true/false or the strings "true"/"false"; absent means ``default``."""
     value = context.get(key)
     if value is None or value == "":
-        return False
+        return default
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):

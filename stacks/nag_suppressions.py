@@ -1,14 +1,16 @@
-"""Every cdk-nag suppression of the app, each naming its rule and why the finding is accepted.
+"""Every suppression of the app's template checks, cdk-nag's and checkov's, each naming its rule and why the
+finding is accepted.
 
 Suppressions are attached to the construct that causes the finding (never to a whole stack) and narrowed with
-``applies_to`` where the rule reports a specific action, resource or managed policy.
+``applies_to`` where the rule reports a specific action, resource or managed policy. checkov's land in the
+resource's template metadata (``checkov: skip``), where `checkov` reads them as skipped with the reason.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import IConstruct
 
@@ -108,6 +110,8 @@ def suppress_known_findings(stage: Stage) -> None:
             "callbacks, which no API Gateway authorizer could check; /health is public by design.",
         )
 
+    _skip_checkov_findings(stage)
+
     # Not cdk-nag: CDK's built-in template validation warns about literal zones, which we name on purpose.
     Validations.of(stage.network).acknowledge(
         Acknowledgment(
@@ -124,3 +128,66 @@ def _suppress(construct: IConstruct, rule: str, reason: str, *, applies_to: list
         [NagPackSuppression(id=rule, reason=reason, applies_to=applies_to)],
         apply_to_children=True,
     )
+
+
+# What CDK's own provider for the VPC's default security group (restrictDefaultSecurityGroup) runs as.
+DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+NO_DEAD_LETTERS_REASON = (
+    "EventBridge invokes it every minute with retries off: a failed run is counted (scheduler-errors alarm) and "
+    "the next minute's run does the same work again, so a dead-letter queue would only hold stale duplicates."
+)
+NO_RESERVED_CONCURRENCY_REASON = (
+    "Reserved concurrency comes out of the account's pool, which starts at 10 in a new account and cannot set "
+    "any aside; throttling is alarmed instead (lambda-throttled)."
+)
+
+
+def _skip_checkov_findings(stage: Stage) -> None:
+    compute = stage.compute
+    _skip(
+        compute.load_balancer.access_logs,
+        "CKV_AWS_18",
+        "This bucket only receives the load balancer's access logs; logging access to it would need another "
+        "bucket, whose own access logs would need another.",
+    )
+    _skip(
+        compute.load_balancer.access_logs,
+        "CKV_AWS_21",
+        "Access logs are written once by the load balancer and expire after 90 days; versions would only keep "
+        "what the lifecycle rule removes.",
+    )
+    _skip(
+        compute.gpu_capacity.role.node.find_child("DefaultPolicy"),
+        "CKV_AWS_111",
+        "The ECS container agent's policy as CDK grants it for a capacity provider: ecs:Submit* is limited to "
+        "this cluster, and the log-stream writes of the awslogs driver on EC2 and ecr:GetAuthorizationToken "
+        "have no narrower resource the agent could name in advance.",
+    )
+    functions = [compute.scheduler.function] + ([compute.lambda_api.function] if compute.lambda_api else [])
+    for function in functions:
+        _skip(function, "CKV_AWS_115", NO_RESERVED_CONCURRENCY_REASON)
+    _skip(compute.scheduler.function, "CKV_AWS_116", NO_DEAD_LETTERS_REASON)
+    if compute.lambda_api is not None:
+        _skip(
+            compute.lambda_api.function,
+            "CKV_AWS_116",
+            "API Gateway invokes it synchronously: a failure is the HTTP answer, nothing is left to re-deliver.",
+        )
+    provider = stage.network.node.try_find_child(DEFAULT_SG_PROVIDER)
+    if provider is not None:
+        handler = provider.node.find_child("Handler")
+        reason = (
+            "CDK's own custom-resource handler that strips the VPC's default security group, run by "
+            "CloudFormation on deploys only: it calls the EC2 API (outside any VPC), once, synchronously."
+        )
+        for check in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
+            _skip(handler, check, reason)
+
+
+def _skip(construct: IConstruct, check: str, reason: str) -> None:
+    """A checkov skip in the template metadata of the construct's CloudFormation resource."""
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    if not isinstance(resource, CfnResource):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own to carry {check}")
+    skips = [*(resource.get_metadata("checkov") or {}).get("skip", []), {"id": check, "comment": reason}]
+    resource.add_metadata("checkov", {"skip": skips})

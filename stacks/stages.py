@@ -43,24 +43,19 @@ def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -
         config=config,
         vpc=network.vpc,
         repositories=foundation.registry.repositories,
-        secrets=foundation.secrets,
+        app_secrets=foundation.secrets,
+        data_key=foundation.data_key,
         log_groups=log_groups,
     )
     monitoring = MonitoringStack(
         scope,
         config.stack_name("monitoring"),
         config=config,
-        watched=WatchedResources(
-            cluster=compute.cluster,
-            api=compute.backend.service,
-            gpu_workers=compute.gpu_worker.service,
-            cpu_workers=compute.cpu_worker.service,
-            load_balancer=compute.load_balancer.load_balancer,
-            scheduler=compute.scheduler.function,
-            log_groups=log_groups,
-            log_group_prefix=foundation.logs.prefix,
-        ),
+        watched=WatchedResources(log_groups=log_groups, log_group_prefix=foundation.logs.prefix),
     )
+    # Compute hands its names over through SSM parameters, not exports, so CDK cannot infer these orders.
+    compute.add_stack_dependency(foundation)
+    monitoring.add_stack_dependency(compute)
     stage = Stage(config, foundation, network, compute, monitoring)
     suppress_known_findings(stage)
     return stage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
@@ -22,6 +22,7 @@ MEMORY_MIB = 4096
 # blip replace every API task at once; it stays the readiness report for operators and the dashboards.
 HEALTH_PATH = "/health/live"
 TARGET_CPU_PERCENT = 60
+API_RULE_PRIORITY = 10
 # Uploads are OCR'd elsewhere; an API task serves a few hundred light requests a minute comfortably.
 REQUESTS_PER_TARGET_PER_MINUTE = 600
 
@@ -37,6 +38,7 @@ class BackendService(Construct):
         cluster: ecs.ICluster,
         image: ecs.ContainerImage,
         listener: elbv2.ApplicationListener,
+        listener_conditions: Sequence[elbv2.ListenerCondition],
         log_group: logs.ILogGroup,
         environment: Mapping[str, str],
         secrets: Mapping[str, ecs.Secret],
@@ -74,6 +76,9 @@ class BackendService(Construct):
             port=API_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[self.service],
+            # Behind Cloudflare: only requests that carry its origin header (the listener answers others 403).
+            conditions=list(listener_conditions) or None,
+            priority=API_RULE_PRIORITY if listener_conditions else None,
             deregistration_delay=Duration.seconds(30),
             health_check=elbv2.HealthCheck(
                 path=HEALTH_PATH,

@@ -12,6 +12,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -69,6 +70,7 @@ class LambdaApi(Construct):
         environment: Mapping[str, str],
         secret_references: Mapping[str, Mapping[str, str]],
         secrets: Sequence[secretsmanager.ISecret],
+        environment_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
         self.function = image_function(
@@ -83,6 +85,7 @@ class LambdaApi(Construct):
             environment=environment,
             secret_references=secret_references,
             secrets=secrets,
+            environment_key=environment_key,
             timeout=TIMEOUT,
             memory_size=2048,
         )

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -32,6 +33,7 @@ def image_function(
     environment: Mapping[str, str],
     secret_references: Mapping[str, Mapping[str, str]],
     secrets: Sequence[secretsmanager.ISecret],
+    environment_key: kms.IKey,
     timeout: Duration,
     memory_size: int,
 ) -> lambda_.DockerImageFunction:
@@ -55,6 +57,8 @@ def image_function(
         memory_size=memory_size,
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.TEXT,
+        # The environment names every secret the function reads: encrypted with the stage's key, not AWS's.
+        environment_encryption=environment_key,
         environment={
             **environment,
             LAMBDA_SECRETS_VARIABLE: Stack.of(scope).to_json_string(dict(secret_references)),

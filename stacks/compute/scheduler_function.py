@@ -9,6 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -34,6 +35,7 @@ class ScheduledFunction(Construct):
         environment: Mapping[str, str],
         secret_references: Mapping[str, Mapping[str, str]],
         secrets: Sequence[secretsmanager.ISecret],
+        environment_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
         self.function = image_function(
@@ -48,6 +50,7 @@ class ScheduledFunction(Construct):
             environment=environment,
             secret_references=secret_references,
             secrets=secrets,
+            environment_key=environment_key,
             # Finishes well inside its minute, so two runs do not overlap. (No reserved concurrency: a new
             # account's limit of 10 would refuse to set any aside.)
             timeout=Duration.seconds(50),

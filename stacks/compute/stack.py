@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import CfnOutput, SecretValue
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks import log_groups as logs_of
+from stacks import parameters
 from stacks.compute.backend_service import BackendService
 from stacks.compute.containers import (
     EMF_ON_ECS,
@@ -27,15 +29,16 @@ from stacks.compute.lambda_api import LambdaApi
 from stacks.compute.load_balancer import PublicLoadBalancer
 from stacks.compute.scheduler_function import ScheduledFunction
 from stacks.config import StageConfig
-from stacks.foundation.secret_store import AppSecrets
+from stacks.foundation.secret_store import ORIGIN_HEADER_FIELD, ORIGIN_SECRET, AppSecrets
 from stacks.metric_names import NAMESPACE_BACKEND, NAMESPACE_GPU_WORKER, NAMESPACE_SCHEDULER
 from stacks.service_settings import API_SECRETS, GPU_WORKER_ENVIRONMENT, SCHEDULER_SECRETS, WORKER_SECRETS
+from stacks.stage_stack import StageStack
 
 BACKEND_IMAGE = "backend"
 GPU_WORKER_IMAGE = "gpu-worker"
 
 
-class ComputeStack(Stack):
+class ComputeStack(StageStack):
     """Cluster ``filot-<stage>`` (Container Insights), the API behind its load balancer, the GPU and CPU OCR
     workers, the scheduled function and, when ``filot:apiOnLambda`` is on, the API on Lambda."""
 
@@ -47,18 +50,19 @@ class ComputeStack(Stack):
         config: StageConfig,
         vpc: ec2.IVpc,
         repositories: Mapping[str, ecr.IRepository],
-        secrets: AppSecrets,
+        app_secrets: AppSecrets,
+        data_key: kms.IKey,
         log_groups: Mapping[str, logs.ILogGroup],
     ) -> None:
         super().__init__(
             scope,
             id_,
-            stack_name=config.stack_name("compute"),
-            env=Environment(account=config.account, region=config.region),
-            description=f"FiLot {config.stage}: ECS cluster, API, OCR workers and scheduled functions",
+            config=config,
+            component="compute",
+            description="ECS cluster, API, OCR workers and scheduled functions",
         )
-        Tags.of(self).add("project", "filot")
-        Tags.of(self).add("stage", config.stage)
+        data_key = kms.Key.from_key_arn(self, "DataKey", data_key.key_arn)
+        secrets = app_secrets.reader_in(self, key_arn=data_key.key_arn)
 
         self.cluster = ecs.Cluster(
             self,
@@ -70,8 +74,27 @@ class ComputeStack(Stack):
         backend_image = ecs.ContainerImage.from_ecr_repository(repositories[BACKEND_IMAGE], tag=config.image_tag)
         gpu_image = ecs.ContainerImage.from_ecr_repository(repositories[GPU_WORKER_IMAGE], tag=config.image_tag)
 
+        https = config.domain_name is not None
         self.load_balancer = PublicLoadBalancer(
-            self, "LoadBalancer", vpc=vpc, domain_name=config.domain_name, certificate_arn=config.certificate_arn
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            name_prefix=config.name_prefix,
+            domain_name=config.domain_name,
+            # Through SSM, not an export: a new certificate must not deadlock the two stacks.
+            certificate_arn=(
+                parameters.read(self, name_prefix=config.name_prefix, key=parameters.CERTIFICATE_ARN) if https else None
+            ),
+            cloudflare_ranges=config.cloudflare_ranges,
+            # A dynamic reference: CloudFormation reads the value at deploy time; the template holds only its name.
+            origin_header_value=(
+                SecretValue.secrets_manager(
+                    f"{config.secret_prefix}{ORIGIN_SECRET}", json_field=ORIGIN_HEADER_FIELD
+                ).unsafe_unwrap()
+                if https
+                else None
+            ),
+            deletion_protection=config.deletion_protection,
         )
         self.api_url = self.load_balancer.url
 
@@ -94,6 +117,7 @@ class ComputeStack(Stack):
             cluster=self.cluster,
             image=backend_image,
             listener=self.load_balancer.listener,
+            listener_conditions=self.load_balancer.origin_conditions,
             log_group=log_groups[logs_of.API_LOGS],
             environment=plain_environment(
                 config,
@@ -154,6 +178,7 @@ class ComputeStack(Stack):
             ),
             secret_references=secrets.references(SCHEDULER_SECRETS),
             secrets=secrets.for_settings(SCHEDULER_SECRETS),
+            environment_key=data_key,
         )
         self.lambda_api: LambdaApi | None = None
         if config.api_on_lambda:
@@ -171,8 +196,10 @@ class ComputeStack(Stack):
                 ),
                 secret_references=secrets.references(API_SECRETS),
                 secrets=secrets.for_settings(API_SECRETS),
+                environment_key=data_key,
             )
             CfnOutput(self, "LambdaApiUrl", value=self.lambda_api.url, description="The API on Lambda")
+        self._publish_names(config)
         CfnOutput(self, "ApiUrl", value=self.api_url, description="The API behind the load balancer")
         CfnOutput(
             self,
@@ -180,3 +207,24 @@ class ComputeStack(Stack):
             value=self.load_balancer.load_balancer.load_balancer_dns_name,
             description="Point the stage's domain name here (CNAME or alias)",
         )
+
+    def _publish_names(self, config: StageConfig) -> None:
+        """The names the monitoring stack watches, as SSM parameters (stacks/parameters.py says why)."""
+        names = {
+            parameters.API_SERVICE_NAME: self.backend.service.service_name,
+            parameters.GPU_WORKER_SERVICE_NAME: self.gpu_worker.service.service_name,
+            parameters.CPU_WORKER_SERVICE_NAME: self.cpu_worker.service.service_name,
+            parameters.LOAD_BALANCER_FULL_NAME: self.load_balancer.load_balancer.load_balancer_full_name,
+            parameters.TARGET_GROUP_FULL_NAME: self.backend.target_group.target_group_full_name,
+            parameters.SCHEDULER_FUNCTION_NAME: self.scheduler.function.function_name,
+        }
+        if self.lambda_api is not None:
+            names[parameters.API_FUNCTION_NAME] = self.lambda_api.function.function_name
+        for key, value in names.items():
+            parameters.publish(
+                self,
+                name_prefix=config.name_prefix,
+                key=key,
+                value=value,
+                description=f"FiLot {config.stage}: read by the monitoring stack",
+            )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, SecretValue
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -16,9 +17,27 @@ from stacks.service_settings import SECRET_FIELDS, SECRET_SETTINGS
 # credential when it calls us, the HMAC it signs decisions with); the image-link key never leaves the API. Every
 # other secret holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an
 # operator puts them in after the first deploy, and a task cannot start until they are there.
-GENERATED_SECRETS = ("service-key", "callback-key", "link-key")
+GENERATED_SECRETS = ("service-key", "callback-key", "link-key", "origin-key")
 SHARED_WITH_BULI2 = ("service-key", "callback-key")
 SERVICE_KEY_LENGTH = 48
+# Secrets no task reads. origin-key: the header Cloudflare adds to every request it forwards (a Transform Rule),
+# which the load balancer requires (stacks/compute/load_balancer.py); generated, given to Cloudflare.
+# pagerduty: the PagerDuty CloudWatch integration URL, whose path is its key; the alarm topic subscribes it.
+ORIGIN_SECRET = "origin-key"
+PAGERDUTY_SECRET = "pagerduty"
+ORIGIN_HEADER_FIELD = "key"
+PAGERDUTY_URL_FIELD = "url"
+
+
+def stage_secret_fields(*, https: bool, pagerduty: bool) -> dict[str, tuple[str, ...]]:
+    """Every secret of a stage with the JSON fields it must hold: what the foundation creates and what
+    preflight checks before compute deploys."""
+    fields = dict(SECRET_FIELDS)
+    if https:
+        fields[ORIGIN_SECRET] = (ORIGIN_HEADER_FIELD,)
+    if pagerduty:
+        fields[PAGERDUTY_SECRET] = (PAGERDUTY_URL_FIELD,)
+    return fields
 
 
 class AppSecrets(Construct):
@@ -31,13 +50,20 @@ class AppSecrets(Construct):
         id_: str,
         *,
         name_prefix: str,
+        key: kms.IKey,
         fields: Mapping[str, Sequence[str]] = SECRET_FIELDS,
     ) -> None:
         super().__init__(scope, id_)
         self.secrets: dict[str, secretsmanager.Secret] = {}
         for name, names in fields.items():
             generated = name in GENERATED_SECRETS
-            shared = "; generated, shared with BULI2" if name in SHARED_WITH_BULI2 else "; generated, kept by the API"
+            shared = (
+                "; generated, shared with BULI2"
+                if name in SHARED_WITH_BULI2
+                else "; generated, given to Cloudflare"
+                if name == ORIGIN_SECRET
+                else "; generated, kept by the API"
+            )
             shape = ", ".join(f'"{field}": ...' for field in names)
             self.secrets[name] = secretsmanager.Secret(
                 self,
@@ -57,9 +83,42 @@ class AppSecrets(Construct):
                     if generated
                     else None
                 ),
+                # The shape the tasks read, every field empty until an operator fills it: a task or preflight
+                # then names the empty field, instead of failing on a random string that is not JSON.
+                secret_object_value=(
+                    None if generated else {field: SecretValue.unsafe_plain_text("") for field in names}
+                ),
+                encryption_key=key,
                 # Credentials of external services cannot be recreated by a redeploy.
                 removal_policy=RemovalPolicy.RETAIN,
             )
+
+    def reader_in(self, scope: Construct, *, key_arn: str) -> SecretReader:
+        """These secrets as another stack's task definitions and functions read them.
+
+        Imported by ARN with the key imported by ARN: a grant then lands on the reader's role only (the key's
+        policy lets the account's IAM decide), never on this stack's key policy, which would make the
+        foundation depend on the stacks that read it.
+        """
+        key = kms.Key.from_key_arn(scope, "ImportedDataKey", key_arn)
+        return SecretReader(
+            {
+                name: secretsmanager.Secret.from_secret_attributes(
+                    scope,
+                    f"Imported{name.title().replace('-', '')}",
+                    secret_complete_arn=secret.secret_arn,
+                    encryption_key=key,
+                )
+                for name, secret in self.secrets.items()
+            }
+        )
+
+
+class SecretReader:
+    """A stage's secrets seen from the stack that reads them: ECS secrets, Lambda references, grants."""
+
+    def __init__(self, secrets: Mapping[str, secretsmanager.ISecret]) -> None:
+        self.secrets = dict(secrets)
 
     def ecs_secrets(self, settings: Sequence[str]) -> dict[str, ecs.Secret]:
         """ECS secrets for the named FILOT_* settings, each one JSON field of its secret."""
@@ -80,7 +139,7 @@ class AppSecrets(Construct):
             for setting in settings
         }
 
-    def for_settings(self, settings: Sequence[str]) -> list[secretsmanager.Secret]:
+    def for_settings(self, settings: Sequence[str]) -> list[secretsmanager.ISecret]:
         """The secrets that hold the named settings, each once (to grant a reader)."""
         names = dict.fromkeys(SECRET_SETTINGS[setting].secret for setting in settings)
         return [self.secrets[name] for name in names]

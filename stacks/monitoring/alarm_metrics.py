@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 from stacks.metric_names import (
     CIRCUIT_BREAKER_STATE,
@@ -22,6 +21,10 @@ from stacks.metric_names import (
 )
 
 ONE_MINUTE = Duration.minutes(1)
+FIVE_MINUTES = Duration.minutes(5)
+ALB_NAMESPACE = "AWS/ApplicationELB"
+LAMBDA_NAMESPACE = "AWS/Lambda"
+EVENTS_NAMESPACE = "AWS/Events"
 
 
 def _filled_sum(keys: Iterable[str]) -> str:
@@ -87,18 +90,68 @@ def breaker_state() -> cloudwatch.MathExpression:
     )
 
 
-def error_rate(load_balancer: elbv2.IApplicationLoadBalancer) -> cloudwatch.MathExpression:
+def load_balancer_metric(
+    name: str, *, load_balancer: str, target_group: str | None = None, statistic: str = "Sum"
+) -> cloudwatch.Metric:
+    """One AWS/ApplicationELB metric of the load balancer (full name ``app/<name>/<id>``), or of one of its
+    target groups."""
+    dimensions = {"LoadBalancer": load_balancer}
+    if target_group is not None:
+        dimensions["TargetGroup"] = target_group
+    return cloudwatch.Metric(
+        namespace=ALB_NAMESPACE, metric_name=name, dimensions_map=dimensions, statistic=statistic, period=ONE_MINUTE
+    )
+
+
+def error_rate(load_balancer: str) -> cloudwatch.MathExpression:
     """5xx answers (from the API or the load balancer itself) as a percentage of requests."""
-    lb = load_balancer.metrics
     return cloudwatch.MathExpression(
         expression="100 * (FILL(target, 0) + FILL(elb, 0)) / FILL(requests, 1)",
         using_metrics={
-            "target": lb.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=ONE_MINUTE),
-            "elb": lb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=ONE_MINUTE),
-            "requests": lb.request_count(period=ONE_MINUTE),
+            "target": load_balancer_metric("HTTPCode_Target_5XX_Count", load_balancer=load_balancer),
+            "elb": load_balancer_metric("HTTPCode_ELB_5XX_Count", load_balancer=load_balancer),
+            "requests": load_balancer_metric("RequestCount", load_balancer=load_balancer),
         },
         label="5xx % of requests",
         period=ONE_MINUTE,
+    )
+
+
+def healthy_targets(*, load_balancer: str, target_group: str) -> cloudwatch.Metric:
+    """The fewest API targets the load balancer saw healthy in a minute."""
+    return load_balancer_metric(
+        "HealthyHostCount", load_balancer=load_balancer, target_group=target_group, statistic="Minimum"
+    )
+
+
+def lambda_throttles(function_names: Sequence[str]) -> cloudwatch.MathExpression:
+    """Invocations Lambda refused for want of concurrency, over the stage's functions."""
+    parts = {
+        f"t{index}": cloudwatch.Metric(
+            namespace=LAMBDA_NAMESPACE,
+            metric_name="Throttles",
+            dimensions_map={"FunctionName": name},
+            statistic="Sum",
+            period=FIVE_MINUTES,
+        )
+        for index, name in enumerate(function_names)
+    }
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({part}, 0)" for part in parts),
+        using_metrics=parts,
+        label="throttled invocations",
+        period=FIVE_MINUTES,
+    )
+
+
+def matched_events(rule_name: str) -> cloudwatch.Metric:
+    """How many events an EventBridge rule matched (here: failed ECS deployments)."""
+    return cloudwatch.Metric(
+        namespace=EVENTS_NAMESPACE,
+        metric_name="MatchedEvents",
+        dimensions_map={"RuleName": rule_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
     )
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -52,6 +50,9 @@ DECISIONS_STALLED = "decisions-stalled"
 API_TASKS_LOW = "api-tasks-low"
 GPU_WORKERS_MISSING = "gpu-workers-missing"
 CPU_WORKERS_MISSING = "cpu-workers-missing"
+API_TARGETS_UNHEALTHY = "api-targets-unhealthy"
+DEPLOYMENT_FAILED = "deployment-failed"
+LAMBDA_THROTTLED = "lambda-throttled"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,14 +72,17 @@ class AlarmSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Watched:
-    """The AWS resources the alarms read besides the services' own metrics."""
+    """The AWS resources the alarms read besides the services' own metrics (names, read from SSM parameters)."""
 
-    load_balancer: elbv2.IApplicationLoadBalancer
+    load_balancer: str
+    api_target_group: str
     api_tasks: cloudwatch.IMetric
     api_minimum: int
     gpu_worker_tasks: cloudwatch.IMetric
     cpu_worker_tasks: cloudwatch.IMetric
-    scheduler: lambda_.IFunction
+    scheduler: str
+    functions: tuple[str, ...]
+    failed_deployments: cloudwatch.IMetric
 
 
 class ServiceAlarms(Construct):
@@ -398,7 +402,13 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
         # Without the scheduled function the queue metrics stop, and with them the worker scaling.
         AlarmSpec(
             name=names.SCHEDULER_ERRORS,
-            watched=watched.scheduler.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+            watched=cloudwatch.Metric(
+                namespace=watch.LAMBDA_NAMESPACE,
+                metric_name="Errors",
+                dimensions_map={"FunctionName": watched.scheduler},
+                statistic="Sum",
+                period=FIVE_MINUTES,
+            ),
             threshold=t[names.SCHEDULER_ERRORS],
             comparison=AT_LEAST,
             periods=1,
@@ -427,6 +437,52 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
                 f"Lambda console, /ecs/{name_prefix}/scheduler lines in {q('errors-by-type')}.",
                 fix="Re-enable or redeploy the schedule; fix what stops the function (scheduler-errors). Meanwhile "
                 "`python -m services reconcile` by hand, and raise the worker services' desired count if needed.",
+            ),
+        ),
+        # What ECS and Lambda do to the services, beside what the services say.
+        AlarmSpec(
+            name=API_TARGETS_UNHEALTHY,
+            watched=watch.healthy_targets(load_balancer=watched.load_balancer, target_group=watched.api_target_group),
+            threshold=1,
+            comparison=BELOW,
+            periods=2,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+            description=runbook(
+                "The load balancer has had no healthy API target for 2 minutes: every request is answered 503.",
+                check=f"{board} [Running tasks]; the target group's health-check results (/health/live) and the API "
+                f"service's events; api lines in {q('errors-by-type')}.",
+                fix="Tasks crash on start: a secret field or a bad image (roll back filot:imageTag). Tasks run but "
+                "fail /health/live: the process is wedged; force a new deployment.",
+            ),
+        ),
+        AlarmSpec(
+            name=DEPLOYMENT_FAILED,
+            watched=watched.failed_deployments,
+            threshold=1,
+            comparison=AT_LEAST,
+            periods=1,
+            description=runbook(
+                "An ECS deployment of this stage failed (ECS Deployment State Change SERVICE_DEPLOYMENT_FAILED): "
+                "the circuit breaker rolled the service back to its last working task definition.",
+                check=f"{board} [Running tasks]; the service's events and stopped tasks (their stop reason) in the "
+                "ECS console; the pipeline run that deployed it.",
+                fix="The previous version is serving. Fix the release (an image that cannot start, a missing "
+                "secret field: `python -m stacks.preflight`), then deploy again.",
+            ),
+        ),
+        AlarmSpec(
+            name=LAMBDA_THROTTLED,
+            watched=watch.lambda_throttles(watched.functions),
+            threshold=1,
+            comparison=AT_LEAST,
+            periods=2,
+            description=runbook(
+                "Lambda refused invocations of this stage's functions for want of concurrency, 10 minutes running: "
+                "scheduled runs (queue metrics, reconciler) or API requests on Lambda are being dropped.",
+                check=f"{board} [Queue lengths] (gaps: scheduled runs dropped); the account's concurrent executions "
+                "(Lambda console, account-level metrics) and what else runs in the account.",
+                fix="Request a higher concurrency quota for the region (a new account starts at 10), or move the "
+                "other workload; give the scheduler reserved concurrency once the quota allows it.",
             ),
         ),
     ]

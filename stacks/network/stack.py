@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.network.vpc import Network
+from stacks.stage_stack import StageStack
 
 
-class NetworkStack(Stack):
+class NetworkStack(StageStack):
     """The VPC in the stage's region over the configured zones (named explicitly: synthesis looks nothing up)."""
 
     def __init__(self, scope: Construct, id_: str, *, config: StageConfig, flow_log_group: logs.ILogGroup) -> None:
-        super().__init__(
-            scope,
-            id_,
-            stack_name=config.stack_name("network"),
-            env=Environment(account=config.account, region=config.region),
-            description=f"FiLot {config.stage}: VPC, flow logs and VPC endpoints",
-        )
+        super().__init__(scope, id_, config=config, component="network", description="VPC, flow logs and VPC endpoints")
         self._zones = list(config.zones)
-        Tags.of(self).add("project", "filot")
-        Tags.of(self).add("stage", config.stage)
         self.network = Network(
             self,
             "Network",

@@ -1,8 +1,8 @@
 """Shared set-up for the CDK tests: each stage variant is built and synthesized once per session.
 
 jsii's start and a synthesis cost seconds, so every test module reads the same two synthesized stages:
-``production`` (cdk.json as committed) and ``variant`` (every optional feature on: an account, HTTPS with a
-domain, PagerDuty, the API on Lambda, other scaling ranges and backlog targets). Both carry the cdk-nag AWS Solutions checks.
+``production`` (cdk.json as committed) and ``variant`` (every optional feature on: an account, HTTPS with an imported
+certificate, PagerDuty, the API on Lambda, other scaling ranges and backlog targets). Both carry the cdk-nag AWS Solutions checks.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from stacks.stages import Stage, build_stage
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_CONTEXT: dict[str, object] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
 CERTIFICATE_ARN = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
-PAGERDUTY_URL = "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+CLOUDFLARE_RANGES = ("173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13")
 VARIANT = StageConfig(
     stage="staging",
     account="123456789012",
@@ -45,7 +45,10 @@ VARIANT = StageConfig(
     image_tag="git-3f485a8",
     domain_name="api.staging.filot.example",
     certificate_arn=CERTIFICATE_ARN,
-    pagerduty_endpoint=PAGERDUTY_URL,
+    pagerduty=True,
+    cloudflare_ranges=CLOUDFLARE_RANGES,
+    github_repository="filot-id/platform",
+    deletion_protection=False,
     storage_url="s3://filot-staging-originals",
     api_on_lambda=True,
     environment={"FILOT_APPROVE_AT": "90"},

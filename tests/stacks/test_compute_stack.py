@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Match, Template
 
+from stacks.compute.load_balancer import PublicLoadBalancer
 from stacks.service_settings import API_SECRETS, SECRET_SETTINGS, WORKER_SECRETS
-from tests.stacks.conftest import CERTIFICATE_ARN, Synthesized
+from tests.stacks.conftest import CDK_CONTEXT, Synthesized
 from tests.stacks.helpers import container, environment, secret_names, task_of
 
 CONTAINERS = ("api", "worker-cpu", "worker-gpu")
@@ -90,31 +94,103 @@ def test_load_balancer_is_public_drops_bad_headers_and_logs_access(template: Tem
     )
 
 
-def test_without_a_certificate_the_api_listens_on_http(template: Template) -> None:
+def test_a_sandbox_without_a_domain_listens_on_plain_http() -> None:
+    stack = Stack(App(), "Sandbox", env=Environment(region="ap-southeast-2"))
+    sandbox = PublicLoadBalancer(
+        stack,
+        "LoadBalancer",
+        vpc=ec2.Vpc(stack, "Vpc"),
+        name_prefix="filot-sandbox",
+        domain_name=None,
+        certificate_arn=None,
+        cloudflare_ranges=(),
+        origin_header_value=None,
+        deletion_protection=False,
+    )
+    sandbox.listener.add_action("Api", action=elbv2.ListenerAction.fixed_response(200))
+    template = Template.from_stack(stack)
     template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     template.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"})
+    template.resource_count_is("AWS::EC2::PrefixList", 0)
 
 
-def test_with_a_certificate_the_api_is_https_and_http_redirects(variant_template: Template) -> None:
-    variant_template.has_resource_properties(
+def test_with_a_domain_the_api_is_https_with_the_certificate_from_ssm_and_http_redirects(template: Template) -> None:
+    parameters = template.to_json()["Parameters"]
+    (certificate,) = [
+        name
+        for name, value in parameters.items()
+        if value.get("Default") == "/filot-production/foundation/certificate-arn"
+    ]
+    assert parameters[certificate]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
         {
             "Port": 443,
             "Protocol": "HTTPS",
-            "Certificates": [{"CertificateArn": CERTIFICATE_ARN}],
+            "Certificates": [{"CertificateArn": {"Ref": certificate}}],
             "SslPolicy": Match.string_like_regexp(r"TLS13"),
         },
     )
-    variant_template.has_resource_properties(
+    template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
         {
             "Port": 80,
             "DefaultActions": [
-                Match.object_like({"Type": "redirect", "RedirectConfig": Match.object_like({"Port": "443"})})
+                Match.object_like(
+                    {"Type": "redirect", "RedirectConfig": Match.object_like({"Port": "443", "Protocol": "HTTPS"})}
+                )
             ],
         },
     )
-    assert environment(container(variant_template, "api"))["FILOT_API_URL"] == "https://api.staging.filot.example"
+    assert environment(container(template, "api"))["FILOT_API_URL"] == "https://api.filot.id"
+
+
+def test_only_cloudflare_reaches_the_load_balancer(template: Template) -> None:
+    (prefix_list,) = template.find_resources("AWS::EC2::PrefixList").values()
+    ranges = [entry["Cidr"] for entry in prefix_list["Properties"]["Entries"]]
+    assert ranges == CDK_CONTEXT["filot:cloudflareIpv4Ranges"]
+    assert prefix_list["Properties"]["MaxEntries"] == len(ranges)
+    (prefix_list_id,) = template.find_resources("AWS::EC2::PrefixList")
+    (alb_group,) = [name for name, group in template.find_resources("AWS::EC2::SecurityGroup").items() if "Alb" in name]
+    inline = template.find_resources("AWS::EC2::SecurityGroup")[alb_group]["Properties"].get("SecurityGroupIngress", [])
+    assert inline == []
+    ingress = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [alb_group, "GroupId"]}
+    ]
+    assert {rule["FromPort"] for rule in ingress} == {80, 443}
+    for rule in ingress:
+        assert rule["SourcePrefixListId"] == {"Fn::GetAtt": [prefix_list_id, "PrefixListId"]}
+        assert "CidrIp" not in rule and "CidrIpv6" not in rule
+
+
+def test_requests_without_the_cloudflare_origin_header_get_403(template: Template) -> None:
+    (https,) = [
+        listener["Properties"]
+        for listener in template.find_resources("AWS::ElasticLoadBalancingV2::Listener").values()
+        if listener["Properties"]["Port"] == 443
+    ]
+    (default,) = https["DefaultActions"]
+    assert (default["Type"], default["FixedResponseConfig"]["StatusCode"]) == ("fixed-response", "403")
+    (rule,) = template.find_resources("AWS::ElasticLoadBalancingV2::ListenerRule").values()
+    assert rule["Properties"]["Actions"][0]["Type"] == "forward"
+    (condition,) = rule["Properties"]["Conditions"]
+    assert condition["Field"] == "http-header"
+    assert condition["HttpHeaderConfig"]["HttpHeaderName"] == "X-Filot-Origin"
+    # The value is read by CloudFormation from the secret at deploy time; the template names only the secret.
+    assert condition["HttpHeaderConfig"]["Values"] == [
+        "{{resolve:secretsmanager:filot-production/origin-key:SecretString:key::}}"
+    ]
+
+
+def test_the_load_balancer_is_protected_from_deletion_unless_the_stage_opts_out(
+    template: Template, variant_template: Template
+) -> None:
+    for synthesized, protected in ((template, "true"), (variant_template, "false")):
+        (alb,) = synthesized.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+        attributes = {a["Key"]: a["Value"] for a in alb["Properties"]["LoadBalancerAttributes"]}
+        assert attributes["deletion_protection.enabled"] == protected
 
 
 def test_target_group_checks_health_on_the_health_route(template: Template) -> None:

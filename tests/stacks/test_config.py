@@ -16,9 +16,12 @@ from stacks.config import (
     BACKEND_MAX_KEY,
     BACKEND_MIN_KEY,
     CERTIFICATE_KEY,
+    CLOUDFLARE_RANGES_KEY,
     CPU_MAX_KEY,
+    DELETION_PROTECTION_KEY,
     DOMAIN_KEY,
     ENVIRONMENT_KEY,
+    GITHUB_REPOSITORY_KEY,
     GPU_MAX_KEY,
     GPU_MIN_KEY,
     GPU_WARM_HOURS_KEY,
@@ -30,6 +33,7 @@ from stacks.config import (
     REGION_KEY,
     SCALING_KEY,
     STAGE_KEY,
+    STAGES_KEY,
     STORAGE_URL_KEY,
     BacklogTargets,
     ScalingRange,
@@ -40,6 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # The workers' scaling targets have no defaults: every context names them (cdk.json does, from the capacity model).
 SCALING = {SCALING_KEY: {"gpuBacklogPerWorker": 1000, "cpuBacklogPerWorker": 260}}
 BACKLOG = BacklogTargets(gpu_per_worker=1000, cpu_per_worker=260)
+RANGES = ["173.245.48.0/20", "103.21.244.0/22"]
 CERT = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
 
 
@@ -55,7 +60,9 @@ def test_cdk_json_context_is_production_in_sydney() -> None:
         ScalingRange(minimum=0, maximum=4),
     )
     assert config.api_on_lambda is False
-    assert config.https is False
+    # production's block in filot:stages: HTTPS on its domain, PagerDuty on; the account pinned by the operator.
+    assert (config.https, config.domain_name, config.pagerduty) == (True, "api.filot.id", True)
+    assert config.deletion_protection is True
     assert config.backlog == BacklogTargets(
         gpu_per_worker=context[SCALING_KEY]["gpuBacklogPerWorker"],
         cpu_per_worker=context[SCALING_KEY]["cpuBacklogPerWorker"],
@@ -74,7 +81,8 @@ def test_defaults_apply_when_only_the_stage_is_given() -> None:
     assert config.nat_gateways == 1
     assert config.image_tag == "0.1.0"
     assert config.storage == "s3://filot-staging-documents"
-    assert (config.domain_name, config.certificate_arn, config.pagerduty_endpoint) == (None, None, None)
+    assert (config.domain_name, config.certificate_arn, config.pagerduty) == (None, None, False)
+    assert (config.cloudflare_ranges, config.github_repository, config.deletion_protection) == ((), None, True)
     assert config.backend.minimum >= 1
     assert config.gpu_workers.minimum == 0  # the GPU worker may idle at zero
     assert dict(config.environment) == {}
@@ -115,12 +123,53 @@ def test_command_line_strings_are_accepted() -> None:
     )
 
 
-def test_https_needs_a_certificate_and_a_domain() -> None:
-    config = StageConfig.from_context(
-        {STAGE_KEY: "production", DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: CERT, **SCALING}
+def test_a_domain_means_https_with_an_imported_or_requested_certificate() -> None:
+    base = {STAGE_KEY: "production", DOMAIN_KEY: "api.filot.example", CLOUDFLARE_RANGES_KEY: RANGES, **SCALING}
+    imported = StageConfig.from_context({**base, CERTIFICATE_KEY: CERT})
+    assert imported.https
+    assert imported.certificate_arn == CERT
+    requested = StageConfig.from_context(base)
+    assert requested.https
+    assert requested.certificate_arn is None
+
+
+def test_a_stage_block_lays_its_values_over_the_top_level() -> None:
+    context = {
+        **P,
+        IMAGE_TAG_KEY: "abc123",
+        BACKEND_MIN_KEY: 2,
+        STAGES_KEY: {
+            "staging": {ACCOUNT_KEY: "111111111111", BACKEND_MIN_KEY: 1},
+            "production": {ACCOUNT_KEY: None, DOMAIN_KEY: "api.filot.example", CLOUDFLARE_RANGES_KEY: RANGES},
+        },
+    }
+    staging = StageConfig.from_context({**context, STAGE_KEY: "staging"})
+    assert (staging.account, staging.backend.minimum, staging.image_tag, staging.https) == (
+        "111111111111",
+        1,
+        "abc123",
+        False,
     )
-    assert config.https
-    assert config.certificate_arn == CERT
+    # null in a block is "not pinned yet": the top level (or `-c filot:account=...`) shows through.
+    production = StageConfig.from_context({**context, STAGE_KEY: "production", ACCOUNT_KEY: "222222222222"})
+    assert (production.account, production.backend.minimum, production.domain_name) == (
+        "222222222222",
+        2,
+        "api.filot.example",
+    )
+    # From the command line the blocks arrive as JSON text.
+    assert (
+        StageConfig.from_context({**context, STAGE_KEY: "staging", STAGES_KEY: json.dumps(context[STAGES_KEY])})
+        == staging
+    )
+
+
+def test_cdk_json_describes_staging_beside_production() -> None:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    staging = StageConfig.from_context({**context, STAGE_KEY: "staging"})
+    assert staging.domain_name == "api.staging.filot.id"
+    assert staging.backend.minimum == 1
+    assert staging.pagerduty is False
 
 
 def test_unrelated_context_keys_are_ignored() -> None:
@@ -205,10 +254,22 @@ P = {STAGE_KEY: "production", **SCALING}
             {**P, DOMAIN_KEY: "api.filot.example", CERTIFICATE_KEY: "my-cert"},
             r"filot:certificateArn is 'my-cert': it must be an ACM",
         ),
+        ({**P, PAGERDUTY_KEY: "https://events.pagerduty.com/x"}, r"filot:pagerDuty is 'https://events\.pagerduty"),
         (
-            {**P, PAGERDUTY_KEY: "http://events.pagerduty.com/integration/secret/enqueue"},
-            r"filot:pagerDutyEndpoint is 'http://events.pagerduty.com/\.\.\.': it must be an https:// URL",
+            {**P, "filot:pagerDutyEndpoint": "https://events.pagerduty.com/integration/s3cr3t/enqueue"},
+            r"filot:pagerDutyEndpoint is no longer read: .* put it in the secret filot-<stage>/pagerduty",
         ),
+        ({**P, DOMAIN_KEY: "api.filot.example"}, r"filot:cloudflareIpv4Ranges is \[\]: a stage with filot:domainName"),
+        (
+            {**P, DOMAIN_KEY: "api.filot.example", CLOUDFLARE_RANGES_KEY: ["0.0.0.0/0", "10.0.0.1/8"]},
+            r"filot:cloudflareIpv4Ranges is '10.0.0.1/8': every entry must be an IPv4 CIDR block",
+        ),
+        ({**P, CLOUDFLARE_RANGES_KEY: "173.245.48.0/20"}, r"filot:cloudflareIpv4Ranges is .*: it must be JSON"),
+        ({**P, GITHUB_REPOSITORY_KEY: "filot"}, r'filot:githubRepository is \'filot\': it must be "owner/name"'),
+        ({**P, DELETION_PROTECTION_KEY: "no"}, r"filot:deletionProtection is 'no': it must be true or false"),
+        ({**P, STAGES_KEY: ["staging"]}, r"filot:stages is \['staging'\]: it must be an object"),
+        ({**P, STAGES_KEY: {"staging": {STAGE_KEY: "x"}}}, r"filot:stages.staging sets 'filot:stage'"),
+        ({**P, STAGES_KEY: {"staging": {"filot:colour": 1}}}, r"filot:stages.staging sets 'filot:colour'"),
         ({**P, STORAGE_URL_KEY: "file://./var"}, r"filot:storageUrl is 'file://./var': it must be s3://"),
         ({**P, API_ON_LAMBDA_KEY: "yes"}, r"filot:apiOnLambda is 'yes': it must be true or false"),
         # Plain environment: FILOT_* names, string values, never a secret or a derived setting.
@@ -300,9 +361,9 @@ def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object],
         StageConfig.from_context(context)
 
 
-def test_the_pagerduty_key_is_never_echoed() -> None:
+def test_the_retired_pagerduty_url_is_never_echoed() -> None:
     with pytest.raises(ValueError) as raised:
-        StageConfig.from_context({**P, PAGERDUTY_KEY: "http://events.pagerduty.com/integration/s3cr3t/enqueue"})
+        StageConfig.from_context({**P, "filot:pagerDutyEndpoint": "https://events.pagerduty.com/integration/s3cr3t/x"})
     assert "s3cr3t" not in str(raised.value)
 
 

@@ -10,11 +10,11 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from stacks.config import LOG_RETENTION_DAYS, BacklogTargets, StageConfig
-from stacks.foundation.registry import IMAGE_NAMES
+from stacks.foundation.registry import DEPLOYED_TAG_PREFIX, IMAGE_NAMES
 from stacks.foundation.stack import FoundationStack
 from stacks.log_groups import SERVICE_LOGS, retention_for_days
 from stacks.service_settings import SECRET_FIELDS
-from tests.stacks.conftest import Synthesized
+from tests.stacks.conftest import CERTIFICATE_ARN, Synthesized
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_LOGS = {f"/ecs/filot-production/{name}" for name in (*SERVICE_LOGS, "vpc-flow-logs")}
@@ -48,19 +48,41 @@ def test_each_image_has_a_scanned_immutable_repository(template: Template, image
     )
 
 
-def test_repositories_keep_only_the_newest_images(template: Template) -> None:
+def test_repositories_keep_every_deployed_image_and_the_newest_others(template: Template) -> None:
     repositories = template.find_resources("AWS::ECR::Repository")
     assert len(repositories) == len(IMAGE_NAMES)
     for repository in repositories.values():
-        policy = json.loads(repository["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"])
-        assert policy["rules"] == [
-            {
-                "rulePriority": 1,
-                "description": "keep the newest 20 images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-                "action": {"type": "expire"},
-            }
-        ]
+        rules = json.loads(repository["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+        by_priority = sorted(rules, key=lambda rule: rule["rulePriority"])
+        # ECR applies the first rule an image matches: deployed-<stage>-<sha> images match one that keeps them.
+        deployed, untagged, others = by_priority
+        assert deployed["selection"]["tagStatus"] == "tagged"
+        assert deployed["selection"]["tagPrefixList"] == [DEPLOYED_TAG_PREFIX]
+        assert deployed["selection"]["countNumber"] >= 10_000
+        assert untagged["selection"] == {
+            "tagStatus": "untagged",
+            "countType": "sinceImagePushed",
+            "countNumber": 7,
+            "countUnit": "days",
+        }
+        assert others["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
+
+
+def test_images_secrets_and_lambda_environments_share_the_stage_data_key(template: Template) -> None:
+    data_key = _data_key(template)
+    for repository in template.find_resources("AWS::ECR::Repository").values():
+        assert repository["Properties"]["EncryptionConfiguration"] == {
+            "EncryptionType": "KMS",
+            "KmsKey": {"Fn::GetAtt": [data_key, "Arn"]},
+        }
+    for secret in template.find_resources("AWS::SecretsManager::Secret").values():
+        assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [data_key, "Arn"]}
+
+
+def _data_key(template: Template) -> str:
+    keys = template.find_resources("AWS::KMS::Alias", {"Properties": {"AliasName": "alias/filot-production/data"}})
+    (alias,) = keys.values()
+    return str(alias["Properties"]["TargetKeyId"]["Fn::GetAtt"][0])
 
 
 def test_every_image_folder_has_a_repository_and_the_reverse() -> None:
@@ -71,7 +93,8 @@ def test_every_image_folder_has_a_repository_and_the_reverse() -> None:
 def test_one_secret_per_credential_owner_kept_on_deletion(template: Template) -> None:
     secrets = template.find_resources("AWS::SecretsManager::Secret")
     names = {secret["Properties"]["Name"] for secret in secrets.values()}
-    assert names == {f"filot-production/{name}" for name in SECRET_FIELDS}
+    # cdk.json's production has a domain (the origin key for Cloudflare) and pages PagerDuty.
+    assert names == {f"filot-production/{name}" for name in [*SECRET_FIELDS, "origin-key", "pagerduty"]}
     assert names >= {
         "filot-production/database",
         "filot-production/redis",
@@ -97,19 +120,42 @@ def test_secrets_say_which_json_fields_they_hold(template: Template) -> None:
     )
 
 
-def test_only_our_three_keys_are_generated_and_no_secret_value_is_in_the_template(template: Template) -> None:
-    # The others start as a random placeholder (not JSON), so no task starts before an operator fills them in.
+def test_our_keys_are_generated_the_others_start_as_their_json_shape_with_no_value(template: Template) -> None:
     secrets = template.find_resources("AWS::SecretsManager::Secret")
-    generated = {s["Properties"]["Name"]: s["Properties"].get("GenerateSecretString") for s in secrets.values()}
-    for name in ("service-key", "callback-key", "link-key"):  # one purpose each, rotated apart
-        assert generated.pop(f"filot-production/{name}") == {
+    by_name = {s["Properties"]["Name"].removeprefix("filot-production/"): s["Properties"] for s in secrets.values()}
+    for name in ("service-key", "callback-key", "link-key", "origin-key"):  # one purpose each, rotated apart
+        secret = by_name.pop(name)
+        assert secret["GenerateSecretString"] == {
             "ExcludePunctuation": True,
             "GenerateStringKey": "key",
             "PasswordLength": 48,
             "SecretStringTemplate": "{}",
         }
-    assert all(value == {} for value in generated.values())
-    assert all("SecretString" not in s["Properties"] for s in secrets.values())
+        assert "SecretString" not in secret
+    # Every field the tasks read, empty: preflight and the tasks name the field an operator has not filled.
+    expected = {**SECRET_FIELDS, "pagerduty": ("url",)}
+    for name, secret in by_name.items():
+        assert "GenerateSecretString" not in secret, name
+        assert json.loads(secret["SecretString"]) == dict.fromkeys(expected[name], ""), name
+
+
+def test_a_domain_gets_a_dns_validated_certificate_handed_over_through_ssm(
+    template: Template, variant: Synthesized
+) -> None:
+    template.has_resource_properties(
+        "AWS::CertificateManager::Certificate", {"DomainName": "api.filot.id", "ValidationMethod": "DNS"}
+    )
+    (certificate,) = template.find_resources("AWS::CertificateManager::Certificate")
+    template.has_resource_properties(
+        "AWS::SSM::Parameter",
+        {"Name": "/filot-production/foundation/certificate-arn", "Value": {"Ref": certificate}},
+    )
+    # An imported certificate (filot:certificateArn) is handed over as it is; nothing is requested.
+    imported = variant.template(variant.stage.foundation)
+    imported.resource_count_is("AWS::CertificateManager::Certificate", 0)
+    imported.has_resource_properties(
+        "AWS::SSM::Parameter", {"Name": "/filot-staging/foundation/certificate-arn", "Value": CERTIFICATE_ARN}
+    )
 
 
 def test_a_log_group_per_workload_kept_a_month_and_encrypted(template: Template) -> None:
@@ -123,8 +169,8 @@ def test_a_log_group_per_workload_kept_a_month_and_encrypted(template: Template)
 
 def test_log_groups_use_the_rotating_key(template: Template) -> None:
     keys = template.find_resources("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}})
-    assert len(keys) == 1
-    (key_id,) = keys
+    assert len(keys) == 2  # the logs' key and the data key
+    (key_id,) = set(keys) - {_data_key(template)}
     for group in template.find_resources("AWS::Logs::LogGroup").values():
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.alarm_thresholds import DEFAULT_THRESHOLDS, THRESHOLDS
@@ -25,8 +26,9 @@ from stacks.metric_names import (
     QUEUE_LENGTH,
     RECONCILER_RECOVERIES,
 )
+from stacks.monitoring.alert_topic import AlertTopic
 from stacks.monitoring.dashboards import dashboard_files, query_files
-from tests.stacks.conftest import CDK_CONTEXT, PAGERDUTY_URL, VARIANT, Synthesized
+from tests.stacks.conftest import CDK_CONTEXT, VARIANT, Synthesized
 from tests.stacks.helpers import alarm_metrics, named_metrics
 
 ALARMS = {
@@ -50,6 +52,9 @@ ALARMS = {
     "cpu-workers-missing",
     "scheduler-errors",
     "queue-metrics-stopped",
+    "api-targets-unhealthy",
+    "deployment-failed",
+    "lambda-throttled",
 }
 
 
@@ -115,11 +120,26 @@ def test_topic_refuses_publishing_without_tls(template: Template) -> None:
     )
 
 
-def test_pagerduty_is_subscribed_over_https_only_when_configured(template: Template, variant: Synthesized) -> None:
-    template.resource_count_is("AWS::SNS::Subscription", 0)
-    variant.template(variant.stage.monitoring).has_resource_properties(
-        "AWS::SNS::Subscription", {"Protocol": "https", "Endpoint": PAGERDUTY_URL}
-    )
+def test_pagerduty_is_subscribed_from_its_secret_never_from_the_template(
+    template: Template, variant: Synthesized
+) -> None:
+    # cdk.json turns PagerDuty on for production; the URL (whose path is the integration key) stays in the secret.
+    for synthesized, stage in ((template, "production"), (variant.template(variant.stage.monitoring), "staging")):
+        synthesized.resource_count_is("AWS::SNS::Subscription", 1)
+        synthesized.has_resource_properties(
+            "AWS::SNS::Subscription",
+            {
+                "Protocol": "https",
+                "Endpoint": f"{{{{resolve:secretsmanager:filot-{stage}/pagerduty:SecretString:url::}}}}",
+            },
+        )
+        assert "pagerduty.com" not in json.dumps(synthesized.to_json())
+
+
+def test_no_subscription_without_pagerduty() -> None:
+    stack = Stack(App(), "Alerts")
+    AlertTopic(stack, "Alerts", name_prefix="filot-sandbox", pagerduty_secret=None, pagerduty_field="url")
+    Template.from_stack(stack).resource_count_is("AWS::SNS::Subscription", 0)
 
 
 def test_every_alarm_exists_and_notifies_the_topic_on_alarm_and_ok(template: Template) -> None:
