@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, Size
 from aws_cdk import aws_ecs as ecs
@@ -52,11 +52,15 @@ def emf_environment(
     return settings
 
 
-def api_listen_environment() -> dict[str, str]:
+def api_listen_environment(cloudflare_ranges: Sequence[str] = ()) -> dict[str, str]:
     # Behind the load balancer, which appends the peer it saw to X-Forwarded-For: the per-address rate limit
-    # counts that address, not the balancer's (every user in one bucket) nor what a client wrote itself.
+    # counts that address, not the balancer's (every user in one bucket) nor what a client wrote itself. Behind
+    # Cloudflare too, that peer is a Cloudflare address, and CF-Connecting-IP from it names the client.
     # bandit B104: a task's own network interface (awsvpc); only the balancer's security group reaches it
-    return {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT), "FILOT_TRUSTED_PROXY_HOPS": "1"}  # nosec B104
+    settings = {"FILOT_API_HOST": "0.0.0.0", "FILOT_API_PORT": str(API_PORT), "FILOT_TRUSTED_PROXY_HOPS": "1"}  # nosec B104
+    if cloudflare_ranges:
+        settings["FILOT_CLOUDFLARE_RANGES"] = ",".join(cloudflare_ranges)
+    return settings
 
 
 def health_check() -> ecs.HealthCheck:

@@ -122,7 +122,10 @@ class ComputeStack(StageStack):
             environment=plain_environment(
                 config,
                 api_url=self.api_url,
-                extra={**api_listen_environment(), **on_ecs(logs_of.API_LOGS, NAMESPACE_BACKEND)},
+                extra={
+                    **api_listen_environment(config.cloudflare_ranges if https else ()),
+                    **on_ecs(logs_of.API_LOGS, NAMESPACE_BACKEND),
+                },
             ),
             secrets=secrets.ecs_secrets(API_SECRETS),
             scaling=config.backend,

@@ -145,6 +145,12 @@ def test_with_a_domain_the_api_is_https_with_the_certificate_from_ssm_and_http_r
     assert environment(container(template, "api"))["FILOT_API_URL"] == "https://api.filot.id"
 
 
+def test_behind_cloudflare_the_api_counts_the_client_cloudflare_names(template: Template) -> None:
+    api = environment(container(template, "api"))
+    assert api["FILOT_TRUSTED_PROXY_HOPS"] == "1"
+    assert api["FILOT_CLOUDFLARE_RANGES"].split(",") == CDK_CONTEXT["filot:cloudflareIpv4Ranges"]
+
+
 def test_only_cloudflare_reaches_the_load_balancer(template: Template) -> None:
     (prefix_list,) = template.find_resources("AWS::EC2::PrefixList").values()
     ranges = [entry["Cidr"] for entry in prefix_list["Properties"]["Entries"]]
