@@ -10,6 +10,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 INSTANCE_TYPE = "g4dn.xlarge"  # 4 vCPU, 16 GiB, one NVIDIA T4
+# What one instance counts against the account's "Running On-Demand G and VT instances" vCPU quota.
+INSTANCE_VCPUS = 4
 ROOT_VOLUME_GIB = 60  # CUDA runtime image layers plus Tesseract models
 
 
