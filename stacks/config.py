@@ -32,6 +32,8 @@ PAGERDUTY_KEY = "filot:pagerDuty"
 CLOUDFLARE_RANGES_KEY = "filot:cloudflareIpv4Ranges"
 # "owner/name" of the GitHub repository whose workflows may assume the stage's pipeline roles (OIDC).
 GITHUB_REPOSITORY_KEY = "filot:githubRepository"
+# false when the account already has GitHub's OIDC provider (one per account: a second stage in the same account).
+GITHUB_OIDC_PROVIDER_KEY = "filot:githubOidcProvider"
 # false only for throwaway sandboxes: load balancer deletion protection and stack termination protection.
 DELETION_PROTECTION_KEY = "filot:deletionProtection"
 # Per-stage values over the top level: {"staging": {"filot:backendMin": 1, ...}} (the account pinned here).
@@ -71,6 +73,7 @@ KNOWN_KEYS = frozenset(
         PAGERDUTY_KEY,
         CLOUDFLARE_RANGES_KEY,
         GITHUB_REPOSITORY_KEY,
+        GITHUB_OIDC_PROVIDER_KEY,
         DELETION_PROTECTION_KEY,
         STAGES_KEY,
         STORAGE_URL_KEY,
@@ -154,6 +157,7 @@ class StageConfig:
     pagerduty: bool = False
     cloudflare_ranges: tuple[str, ...] = ()
     github_repository: str | None = None
+    github_oidc_provider: bool = True
     deletion_protection: bool = True
     # None means s3://filot-<stage>-documents (an R2 bucket; the endpoint is in the r2 secret).
     storage_url: str | None = None
@@ -269,6 +273,12 @@ class StageConfig:
                 f"a certificate needs {DOMAIN_KEY}, the name it was issued for and clients call",
             )
         _check(isinstance(self.pagerduty, bool), PAGERDUTY_KEY, self.pagerduty, "it must be true or false")
+        _check(
+            isinstance(self.github_oidc_provider, bool),
+            GITHUB_OIDC_PROVIDER_KEY,
+            self.github_oidc_provider,
+            "it must be true or false",
+        )
         _check(
             isinstance(self.deletion_protection, bool),
             DELETION_PROTECTION_KEY,
@@ -455,6 +465,7 @@ class StageConfig:
             pagerduty=flag(context, PAGERDUTY_KEY),
             cloudflare_ranges=_ranges(context),
             github_repository=text(context, GITHUB_REPOSITORY_KEY),
+            github_oidc_provider=flag(context, GITHUB_OIDC_PROVIDER_KEY, default=True),
             deletion_protection=flag(context, DELETION_PROTECTION_KEY, default=True),
             storage_url=text(context, STORAGE_URL_KEY),
             api_on_lambda=flag(context, API_ON_LAMBDA_KEY),

@@ -110,6 +110,22 @@ def suppress_known_findings(stage: Stage) -> None:
             "callbacks, which no API Gateway authorizer could check; /health is public by design.",
         )
 
+    if stage.pipeline is not None:
+        prefix = stage.config.name_prefix
+        _suppress(
+            stage.pipeline.deploy_role,
+            "AwsSolutions-IAM5",
+            "ecr:GetAuthorizationToken and the Service Quotas reads have no resource-level permissions; the "
+            "secret and parameter wildcards are the stage's own prefix (preflight reads each secret the stage has, "
+            "whose names end in a random suffix); certificates are matched by ARN only once issued, so the stage's "
+            "account and region are the narrowest scope.",
+            applies_to=[
+                "Resource::*",
+                f"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{prefix}/*",
+                f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{prefix}/*",
+                "Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*",
+            ],
+        )
     _skip_checkov_findings(stage)
 
     # Not cdk-nag: CDK's built-in template validation warns about literal zones, which we name on purpose.

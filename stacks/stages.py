@@ -14,6 +14,8 @@ from stacks.log_groups import FLOW_LOGS
 from stacks.monitoring.stack import MonitoringStack, WatchedResources
 from stacks.nag_suppressions import suppress_known_findings
 from stacks.network.stack import NetworkStack
+from stacks.pipeline.stack import PipelineStack
+from stacks.stage_stack import StageStack
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,14 @@ class Stage:
     network: NetworkStack
     compute: ComputeStack
     monitoring: MonitoringStack
+    # Only with filot:githubRepository: the roles the GitHub workflows assume (deployed by an operator).
+    pipeline: PipelineStack | None = None
 
     @property
-    def stacks(self) -> tuple[FoundationStack, NetworkStack, ComputeStack, MonitoringStack]:
-        return (self.foundation, self.network, self.compute, self.monitoring)
+    def stacks(self) -> tuple[StageStack, ...]:
+        return (self.foundation, self.network, self.compute, self.monitoring) + (
+            (self.pipeline,) if self.pipeline is not None else ()
+        )
 
 
 def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -> Stage:
@@ -56,6 +62,11 @@ def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -
     # Compute hands its names over through SSM parameters, not exports, so CDK cannot infer these orders.
     compute.add_stack_dependency(foundation)
     monitoring.add_stack_dependency(compute)
-    stage = Stage(config, foundation, network, compute, monitoring)
+    pipeline = (
+        PipelineStack(scope, config.stack_name("pipeline"), config=config, data_key_arn=foundation.data_key.key_arn)
+        if config.github_repository is not None
+        else None
+    )
+    stage = Stage(config, foundation, network, compute, monitoring, pipeline)
     suppress_known_findings(stage)
     return stage

@@ -1,0 +1,145 @@
+"""PipelineStack: ``filot-<stage>-pipeline``, the roles GitHub Actions assumes for this stage, by OIDC.
+
+No access key exists anywhere: a workflow job exchanges its GitHub OIDC token for a role session. Two roles, each
+trusting one kind of job of one repository:
+
+- ``filot-<stage>-deploy``: jobs of the GitHub environment named after the stage (production's has required
+  reviewers: the manual approval). It pushes and tags images in the stage's two repositories, runs preflight
+  (reads the stage's secrets, parameters, quota and certificate) and deploys through the CDK bootstrap roles,
+  which it may assume and nothing else does.
+- ``filot-<stage>-diff``: pull-request jobs. It may assume the CDK bootstrap lookup role only (read-only), which
+  is what ``cdk diff --no-change-set`` needs to read the deployed templates.
+
+Deployed by an operator once per stage (docs/infrastructure.md, "From an empty account"), never by the pipeline
+itself: the deploy role cannot widen its own rights.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.foundation.registry import IMAGE_NAMES
+from stacks.stage_stack import StageStack
+
+GITHUB_ISSUER = "token.actions.githubusercontent.com"
+# The CDK bootstrap's default qualifier (`cdk bootstrap` without --qualifier).
+BOOTSTRAP_QUALIFIER = "hnb659fds"
+DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
+ECR_PUSH_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:DescribeImageScanFindings",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+]
+
+
+class PipelineStack(StageStack):
+    """``deploy_role`` and ``diff_role``; with ``filot:githubOidcProvider`` true (the default) also the account's
+    GitHub OIDC provider, which exists once per account (a second stage in the same account sets it false)."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: StageConfig, data_key_arn: str) -> None:
+        super().__init__(
+            scope, id_, config=config, component="pipeline", description="GitHub Actions roles (OIDC) for CI/CD"
+        )
+        if config.github_repository is None:
+            raise ValueError("the pipeline stack needs filot:githubRepository")
+        repository = config.github_repository
+        if config.github_oidc_provider:
+            provider_arn = iam.OidcProviderNative(
+                self,
+                "GitHub",
+                url=f"https://{GITHUB_ISSUER}",
+                client_ids=["sts.amazonaws.com"],
+            ).oidc_provider_arn
+        else:
+            provider_arn = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:oidc-provider/{GITHUB_ISSUER}"
+
+        def github(subject: str) -> iam.IPrincipal:
+            return iam.WebIdentityPrincipal(
+                provider_arn,
+                conditions={
+                    "StringEquals": {f"{GITHUB_ISSUER}:aud": "sts.amazonaws.com", f"{GITHUB_ISSUER}:sub": subject}
+                },
+            )
+
+        self.deploy_role = iam.Role(
+            self,
+            "DeployRole",
+            role_name=f"{config.name_prefix}-deploy",
+            description=f"GitHub Actions jobs of environment {config.stage} in {repository}: build, preflight, deploy",
+            assumed_by=github(f"repo:{repository}:environment:{config.stage}"),
+            max_session_duration=Duration.hours(2),
+        )
+        self.deploy_role.add_to_policy(_assume_bootstrap_roles(DEPLOY_BOOTSTRAP_ROLES))
+        repositories = [
+            f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/{config.name_prefix}/{image}"
+            for image in IMAGE_NAMES
+        ]
+        self.deploy_role.add_to_policy(iam.PolicyStatement(actions=ECR_PUSH_ACTIONS, resources=repositories))
+        self.deploy_role.add_to_policy(
+            # No resource-level permissions exist for these: the registry login and the quota reads.
+            iam.PolicyStatement(
+                actions=[
+                    "ecr:GetAuthorizationToken",
+                    "servicequotas:GetServiceQuota",
+                    "servicequotas:GetAWSDefaultServiceQuota",
+                ],
+                resources=["*"],
+            )
+        )
+        # Preflight: every secret of the stage (values checked, never printed), its parameters, its certificate.
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:secretsmanager:{Aws.REGION}:{Aws.ACCOUNT_ID}:secret:{config.secret_prefix}*"
+                ],
+            )
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[data_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/{config.name_prefix}/*"],
+            )
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["acm:DescribeCertificate"],
+                resources=[f"arn:{Aws.PARTITION}:acm:{Aws.REGION}:{Aws.ACCOUNT_ID}:certificate/*"],
+            )
+        )
+
+        self.diff_role = iam.Role(
+            self,
+            "DiffRole",
+            role_name=f"{config.name_prefix}-diff",
+            description=f"GitHub Actions pull-request jobs in {repository}: cdk diff (read-only)",
+            assumed_by=github(f"repo:{repository}:pull_request"),
+            max_session_duration=Duration.hours(1),
+        )
+        self.diff_role.add_to_policy(_assume_bootstrap_roles(("lookup",)))
+
+
+def _assume_bootstrap_roles(kinds: tuple[str, ...]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        actions=["sts:AssumeRole", "sts:TagSession"],
+        resources=[
+            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+            for kind in kinds
+        ],
+    )
