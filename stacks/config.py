@@ -34,6 +34,8 @@ CLOUDFLARE_RANGES_KEY = "filot:cloudflareIpv4Ranges"
 GITHUB_REPOSITORY_KEY = "filot:githubRepository"
 # false when the account already has GitHub's OIDC provider (one per account: a second stage in the same account).
 GITHUB_OIDC_PROVIDER_KEY = "filot:githubOidcProvider"
+# The stage whose pipeline job copies this stage's tested images (staging: "production"): it gets a pull-only role.
+PROMOTES_TO_KEY = "filot:promotesTo"
 # false only for throwaway sandboxes: load balancer deletion protection and stack termination protection.
 DELETION_PROTECTION_KEY = "filot:deletionProtection"
 # Per-stage values over the top level: {"staging": {"filot:backendMin": 1, ...}} (the account pinned here).
@@ -74,6 +76,7 @@ KNOWN_KEYS = frozenset(
         CLOUDFLARE_RANGES_KEY,
         GITHUB_REPOSITORY_KEY,
         GITHUB_OIDC_PROVIDER_KEY,
+        PROMOTES_TO_KEY,
         DELETION_PROTECTION_KEY,
         STAGES_KEY,
         STORAGE_URL_KEY,
@@ -158,6 +161,7 @@ class StageConfig:
     cloudflare_ranges: tuple[str, ...] = ()
     github_repository: str | None = None
     github_oidc_provider: bool = True
+    promotes_to: str | None = None
     deletion_protection: bool = True
     # None means s3://filot-<stage>-documents (an R2 bucket; the endpoint is in the r2 secret).
     storage_url: str | None = None
@@ -273,6 +277,17 @@ class StageConfig:
                 f"a certificate needs {DOMAIN_KEY}, the name it was issued for and clients call",
             )
         _check(isinstance(self.pagerduty, bool), PAGERDUTY_KEY, self.pagerduty, "it must be true or false")
+        _check(
+            self.promotes_to is None
+            or (
+                isinstance(self.promotes_to, str)
+                and STAGE_PATTERN.fullmatch(self.promotes_to)
+                and self.promotes_to != self.stage
+            ),
+            PROMOTES_TO_KEY,
+            self.promotes_to,
+            "it must name another stage (the one that deploys this stage's tested images)",
+        )
         _check(
             isinstance(self.github_oidc_provider, bool),
             GITHUB_OIDC_PROVIDER_KEY,
@@ -466,6 +481,7 @@ class StageConfig:
             cloudflare_ranges=_ranges(context),
             github_repository=text(context, GITHUB_REPOSITORY_KEY),
             github_oidc_provider=flag(context, GITHUB_OIDC_PROVIDER_KEY, default=True),
+            promotes_to=text(context, PROMOTES_TO_KEY),
             deletion_protection=flag(context, DELETION_PROTECTION_KEY, default=True),
             storage_url=text(context, STORAGE_URL_KEY),
             api_on_lambda=flag(context, API_ON_LAMBDA_KEY),

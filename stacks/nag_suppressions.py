@@ -126,6 +126,14 @@ def suppress_known_findings(stage: Stage) -> None:
                 "Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*",
             ],
         )
+        if stage.pipeline.promote_role is not None:
+            _suppress(
+                stage.pipeline.promote_role,
+                "AwsSolutions-IAM5",
+                "ecr:GetAuthorizationToken (the registry login) has no resource-level permissions; the pulls are "
+                "limited to the stage's two repositories.",
+                applies_to=["Resource::*"],
+            )
     _skip_checkov_findings(stage)
 
     # Not cdk-nag: CDK's built-in template validation warns about literal zones, which we name on purpose.

@@ -124,6 +124,26 @@ class PipelineStack(StageStack):
             )
         )
 
+        # The next stage's deploy job copies the images this stage tested, by digest: pull-only, nothing else.
+        self.promote_role: iam.Role | None = None
+        if config.promotes_to is not None:
+            self.promote_role = iam.Role(
+                self,
+                "PromoteRole",
+                role_name=f"{config.name_prefix}-promote",
+                description=f"GitHub Actions jobs of environment {config.promotes_to} in {repository}: pull the "
+                f"images {config.stage} tested",
+                assumed_by=github(f"repo:{repository}:environment:{config.promotes_to}"),
+                max_session_duration=Duration.hours(1),
+            )
+            self.promote_role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"],
+                    resources=repositories,
+                )
+            )
+            self.promote_role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+
         self.diff_role = iam.Role(
             self,
             "DiffRole",

@@ -48,6 +48,7 @@ VARIANT = StageConfig(
     pagerduty=True,
     cloudflare_ranges=CLOUDFLARE_RANGES,
     github_repository="filot-id/platform",
+    promotes_to="production",
     deletion_protection=False,
     storage_url="s3://filot-staging-originals",
     api_on_lambda=True,

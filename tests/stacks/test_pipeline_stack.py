@@ -94,3 +94,18 @@ def _statements(template: Template, name: str) -> list[dict[str, Any]]:
 def _actions(statement: dict[str, Any]) -> list[str]:
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else list(actions)
+
+
+def test_the_next_stage_may_only_pull_the_images_this_stage_tested(template: Template) -> None:
+    condition = _trust(template, "filot-staging-promote")["Condition"]
+    assert (
+        condition["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        == "repo:filot-id/platform:environment:production"
+    )
+    actions = {action for statement in _statements(template, "filot-staging-promote") for action in _actions(statement)}
+    assert actions == {
+        "ecr:BatchGetImage",
+        "ecr:DescribeImages",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:GetAuthorizationToken",
+    }
