@@ -36,6 +36,7 @@ DEAD_LETTERS = "filot.dead_letters"
 CAPTURE_PROBLEMS = "filot.capture.problems"
 GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
+DEPENDENCY_UP = "filot.dependency.up"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
 
@@ -48,6 +49,8 @@ REVIEW_DECISIONS = ("approved", "rejected")
 # Open value sets: an error code, a reconciler counter. Alarms and dashboards read them with SEARCH/SELECT.
 REASON_DIMENSION = "Reason"
 KIND_DIMENSION = "Kind"
+DEPENDENCY_DIMENSION = "Dependency"
+DEPENDENCIES = ("redis", "database")
 # filot.circuit_breaker.state values (emitted on each transition, not periodically).
 BREAKER_CLOSED, BREAKER_HALF_OPEN, BREAKER_OPEN = 0, 1, 2
 
@@ -92,6 +95,13 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(CAPTURE_PROBLEMS, COUNT, _BACKEND_AND_GPU, (REASON_DIMENSION,)),
         MetricSpec(GPU_START_FAILURES, COUNT, (NAMESPACE_GPU_WORKER,), (REASON_DIMENSION,)),
         MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
+        MetricSpec(
+            DEPENDENCY_UP,
+            NO_UNIT,
+            (NAMESPACE_SCHEDULER,),
+            (DEPENDENCY_DIMENSION,),
+            {DEPENDENCY_DIMENSION: DEPENDENCIES},
+        ),
     )
 }
 METRIC_NAMES = frozenset(METRICS)

@@ -123,6 +123,7 @@ def test_closed_dimension_values_agree() -> None:
         stack_metrics.QUEUE_LENGTH: {"Queue": service_metrics.QUEUES},
         stack_metrics.DOCUMENTS_DECIDED: {"Decision": service_metrics.DECISIONS},
         stack_metrics.REVIEWS_DECIDED: {"Decision": service_metrics.REVIEW_DECISIONS},
+        stack_metrics.DEPENDENCY_UP: {"Dependency": service_metrics.DEPENDENCIES},
     }
     assert {name: dict(spec.values) for name, spec in stack_metrics.METRICS.items() if spec.values} == values
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-import redis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -20,6 +18,7 @@ from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
 from services.api.routes import direct_uploads, document_list, documents, metrics, review
 from services.api.schemas import Health
+from services.application.dependencies import OK, probe_dependencies
 from services.platform.settings import Settings, get_settings
 from services.wiring import Components, build_components
 
@@ -80,18 +79,8 @@ def create_app(settings: Settings | None = None, components: Components | None =
 
     @app.get("/health", tags=["health"], response_model=Health, responses={503: {"model": Health, "description": "a dependency is down"}})
     def health(components: ComponentsDep) -> JSONResponse:
-        checks: dict[str, Any] = {}
-        try:
-            components.queue.redis.ping()
-            checks["redis"] = "ok"
-        except redis.RedisError as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
-        try:
-            components.store.ping()
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - health reports any database failure
-            checks["database"] = f"error: {type(exc).__name__}"
-        healthy = all(value == "ok" for value in checks.values())
+        checks = probe_dependencies(components)
+        healthy = all(value == OK for value in checks.values())
         return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
 
     return app

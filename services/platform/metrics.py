@@ -56,9 +56,13 @@ CAPTURE_PROBLEMS = "filot.capture.problems"
 # instead of running the CPU twins on a GPU instance.
 GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
+# 1 when a dependency answered the scheduled function's probe this minute, 0 when not (Dependency: redis,
+# database): the readiness /health reports, as a metric an alarm can watch without failing the load balancer's check.
+DEPENDENCY_UP = "filot.dependency.up"
 
 # Dimension names and their values.
-QUEUE, DECISION, REASON, KIND = "Queue", "Decision", "Reason", "Kind"
+QUEUE, DECISION, REASON, KIND, DEPENDENCY = "Queue", "Decision", "Reason", "Kind", "Dependency"
+DEPENDENCIES = ("redis", "database")
 QUEUES = ("GPU", "CPU", "BULI2")
 # OcrQueue.lengths() keys -> Queue values.
 PUBLISHED_QUEUES = {"gpu": "GPU", "cpu": "CPU", "buli2": "BULI2"}
@@ -143,6 +147,8 @@ METRICS: dict[str, MetricDef] = {
                   "GPU workers that refused to start because CUDA kernels cannot run, by cause"),
         MetricDef(CARD_FINDER_MISSES, "Count", (), _BACKEND_AND_GPU, "counter",
                   "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
+        MetricDef(DEPENDENCY_UP, "None", (DEPENDENCY,), (SCHEDULER_NAMESPACE,), "gauge",
+                  "1 if the dependency (redis, database) answered the scheduled function's probe, else 0; each minute"),
     )
 }
 

@@ -14,7 +14,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.core.lifecycle import Status
-from services.platform.metrics import DEAD_LETTERS, PUBLISHED_QUEUES, QUEUE, QUEUE_LENGTH, SCHEDULER_NAMESPACE, emit
+from services.platform.metrics import (
+    DEAD_LETTERS,
+    DEPENDENCY,
+    DEPENDENCY_UP,
+    PUBLISHED_QUEUES,
+    QUEUE,
+    QUEUE_LENGTH,
+    SCHEDULER_NAMESPACE,
+    emit,
+)
 from services.platform.secrets import SECRETS_VARIABLE, load_secret_settings
 
 if TYPE_CHECKING:
@@ -49,20 +58,33 @@ def _configure_logging(service: str) -> None:
 
 
 def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Every minute (EventBridge): the GPU, CPU and BULI2 queue lengths and the dead letters (documents failed after
-    every attempt) as EMF first, then one reconciler pass (it emits its recoveries). Lengths first: the worker
-    scaling and the queue alarms read them, and a reconciler that raises must not take them along (the error still
-    fails the run, which scheduler-errors counts).
+    """Every minute (EventBridge): whether Redis and the database answer (filot.dependency.up), the GPU, CPU and
+    BULI2 queue lengths and the dead letters (documents failed after every attempt) as EMF first, then one
+    reconciler pass (it emits its recoveries). Dependencies first: with Redis down the lengths cannot be read, and
+    the alarm should say why. Lengths before the reconciler: the worker scaling and the queue alarms read them, and
+    a reconciler that raises must not take them along (the error still fails the run, which scheduler-errors counts).
 
-    Returns every length, the dead letters and the reconciler's report.
+    Returns the dependency probe, every length, the dead letters and the reconciler's report.
     """
     components = _get_components()
+    dependencies = _publish_dependencies(components)
     lengths: dict[str, Any] = components.queue.lengths()
     for key, queue in PUBLISHED_QUEUES.items():
         emit(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], dimensions={QUEUE: queue})
     dead = _dead_letters(components)
     report = _reconcile(components)
-    return {**lengths, "dead_letters": dead, "reconciled": report}
+    return {**lengths, "dependencies": dependencies, "dead_letters": dead, "reconciled": report}
+
+
+def _publish_dependencies(components: Components) -> dict[str, str]:
+    from services.application.dependencies import OK, probe_dependencies
+
+    checks = probe_dependencies(components)
+    for dependency, state in checks.items():
+        emit(SCHEDULER_NAMESPACE, DEPENDENCY_UP, 1 if state == OK else 0, dimensions={DEPENDENCY: dependency})
+        if state != OK:
+            logging.getLogger("filot.scheduler").warning("dependency down: %s (%s)", dependency, state)
+    return checks
 
 
 def _dead_letters(components: Components) -> int | None:

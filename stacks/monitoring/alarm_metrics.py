@@ -11,8 +11,12 @@ from stacks.metric_names import (
     CIRCUIT_BREAKER_STATE,
     DECISION_DIMENSION,
     DECISIONS,
+    DEPENDENCIES,
+    DEPENDENCY_DIMENSION,
+    DEPENDENCY_UP,
     DOCUMENTS_DECIDED,
     METRICS,
+    NAMESPACE_SCHEDULER,
     OCR_FAILURES,
     QUEUE_CPU,
     QUEUE_GPU,
@@ -162,4 +166,20 @@ def stranded(queued: cloudwatch.IMetric, running: cloudwatch.IMetric) -> cloudwa
         using_metrics={"queued": queued, "running": running},
         label="documents queued, no worker",
         period=ONE_MINUTE,
+    )
+
+
+def dependencies_up() -> cloudwatch.MathExpression:
+    """0 in a minute in which Redis or the database did not answer the scheduled function's probe, else 1."""
+    parts = {
+        dependency: metric(
+            DEPENDENCY_UP,
+            statistic="Minimum",
+            namespace=NAMESPACE_SCHEDULER,
+            dimensions={DEPENDENCY_DIMENSION: dependency},
+        )
+        for dependency in DEPENDENCIES
+    }
+    return cloudwatch.MathExpression(
+        expression=f"MIN([{', '.join(parts)}])", using_metrics=parts, label="dependencies answering", period=ONE_MINUTE
     )

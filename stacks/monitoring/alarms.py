@@ -51,6 +51,7 @@ API_TASKS_LOW = "api-tasks-low"
 GPU_WORKERS_MISSING = "gpu-workers-missing"
 CPU_WORKERS_MISSING = "cpu-workers-missing"
 API_TARGETS_UNHEALTHY = "api-targets-unhealthy"
+DEPENDENCY_DOWN = "dependency-down"
 DEPLOYMENT_FAILED = "deployment-failed"
 LAMBDA_THROTTLED = "lambda-throttled"
 
@@ -453,6 +454,21 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
                 f"service's events; api lines in {q('errors-by-type')}.",
                 fix="Tasks crash on start: a secret field or a bad image (roll back filot:imageTag). Tasks run but "
                 "fail /health/live: the process is wedged; force a new deployment.",
+            ),
+        ),
+        AlarmSpec(
+            name=DEPENDENCY_DOWN,
+            watched=watch.dependencies_up(),
+            threshold=1,
+            comparison=BELOW,
+            periods=3,
+            description=runbook(
+                "Redis or the database has not answered the scheduled function's probe for 3 minutes: uploads, "
+                "workers and the API's readiness (/health 503) fail with it, though no task is replaced for it.",
+                check=f"{board} [Dependencies answering] (which one), [Queue lengths]; the provider's status page "
+                "(Upstash, Neon); the NAT gateways and the private subnets' routes.",
+                fix="Restore the dependency at its provider, or correct its URL in the secret (redis, database) and "
+                "force a new deployment. Documents already stored are kept; the reconciler catches up.",
             ),
         ),
         AlarmSpec(

@@ -53,6 +53,7 @@ ALARMS = {
     "scheduler-errors",
     "queue-metrics-stopped",
     "api-targets-unhealthy",
+    "dependency-down",
     "deployment-failed",
     "lambda-throttled",
 }

@@ -57,15 +57,36 @@ def test_scheduled_prints_one_emf_line_per_queue_and_the_dead_letters(
     for line in lines:
         assert isinstance(line["_aws"].pop("Timestamp"), int)
 
-    def emf(name: str, value: int, dimensions: dict[str, str]) -> dict[str, Any]:
-        metric = {"Name": name, "Unit": "Count"}
-        directive = {"Namespace": "FiLot/Scheduler", "Dimensions": [list(dimensions)], "Metrics": [metric]}
-        return {"_aws": {"CloudWatchMetrics": [directive]}, **dimensions, name: value}
-
-    assert lines == [  # the lengths first: a reconciler that raised could not take them along
+    assert lines == [  # dependencies, then the lengths: a reconciler that raised could not take them along
+        emf("filot.dependency.up", 1, {"Dependency": "redis"}, unit="None"),
+        emf("filot.dependency.up", 1, {"Dependency": "database"}, unit="None"),
         *(emf("filot.queue_length", n, {"Queue": queue}) for queue, n in (("GPU", 3), ("CPU", 1), ("BULI2", 0))),
         emf("filot.dead_letters", 1, {}),
         emf("filot.reconciler.recoveries", 1, {"Kind": "republished"}),  # the failure's result was not published yet
+    ]
+
+
+def emf(name: str, value: int, dimensions: dict[str, str], *, unit: str = "Count") -> dict[str, Any]:
+    metric = {"Name": name, "Unit": unit}
+    directive = {"Namespace": "FiLot/Scheduler", "Dimensions": [list(dimensions)], "Metrics": [metric]}
+    return {"_aws": {"CloudWatchMetrics": [directive]}, **dimensions, name: value}
+
+
+def test_with_redis_down_the_scheduler_says_so_before_it_fails(
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from devtools.devservers import free_port
+
+    monkeypatch.setenv("FILOT_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    get_settings.cache_clear()
+    with pytest.raises(redis.ConnectionError):  # the run fails (scheduler-errors), the lengths cannot be read
+        lambda_handlers.scheduled({}, None)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for line in lines:
+        line["_aws"].pop("Timestamp")
+    assert lines == [
+        emf("filot.dependency.up", 0, {"Dependency": "redis"}, unit="None"),
+        emf("filot.dependency.up", 1, {"Dependency": "database"}, unit="None"),
     ]
 
 
