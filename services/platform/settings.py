@@ -40,6 +40,17 @@ DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 # The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
 # set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
 # (Settings.require_keys): a worker holds no API key it does not need.
+# Settings that are never valid empty (an unset one takes its default; an empty one is a hole in a secret).
+NEVER_EMPTY = (
+    "redis_url",
+    "database_url",
+    "storage_url",
+    "api_url",
+    "buli2_url",
+    "s3_endpoint_url",
+    "r2_access_key_id",
+    "r2_secret_access_key",
+)
 LOCAL_KEYS = {
     "service_key": "local-service-key",
     "callback_key": "local-callback-key",
@@ -205,6 +216,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        self._refuse_empty()
         if self.reject_below > self.approve_at:
             raise ValueError("FILOT_REJECT_BELOW must not exceed FILOT_APPROVE_AT")
         unknown = set(self.score_weights) - set(ScoreWeights.__dataclass_fields__)
@@ -221,6 +233,15 @@ class Settings(BaseSettings):
         if self.stage != "local":
             self._check_keys()
         return self
+
+    def _refuse_empty(self) -> None:
+        """A setting given but empty is a secret field nobody filled in (the stacks create each secret as its JSON
+        shape with empty values): name it, instead of failing later on a connection to nowhere."""
+        for name in NEVER_EMPTY:
+            value = getattr(self, name)
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if text is not None and not str(text).strip():
+                raise ValueError(f"FILOT_{name.upper()} is empty: fill its field in the stage's secret (or unset it)")
 
     def _check_keys(self) -> None:
         keys = {name: getattr(self, name) for name in LOCAL_KEYS if getattr(self, name)}

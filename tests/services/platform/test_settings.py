@@ -99,7 +99,12 @@ def test_a_bad_setting_stops_a_process_with_one_line_naming_it(tmp_path: Path) -
         "FILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "services", "reconcile"], env=env, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "services", "reconcile"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         cwd=Path(__file__).resolve().parents[3],
     )
     assert done.returncode == 2
@@ -127,3 +132,15 @@ def test_opencv_gets_the_same_pixel_cap_as_the_upload_check() -> None:
 
     assert f"str({DEFAULT_MAX_IMAGE_PIXELS:_})" in Path(services.__file__).read_text(encoding="utf-8")
     assert Settings(_env_file=None).max_image_pixels == DEFAULT_MAX_IMAGE_PIXELS  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "variable", ["FILOT_DATABASE_URL", "FILOT_REDIS_URL", "FILOT_S3_ENDPOINT_URL", "FILOT_BULI2_URL"]
+)
+def test_an_empty_setting_is_a_secret_field_nobody_filled_and_is_named(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stacks create each operator-filled secret as {"url": ""}: a task started before it is filled gets "".
+    monkeypatch.setenv(variable, "")
+    with pytest.raises(ValidationError, match=f"{variable} is empty: fill its field in the stage's secret"):
+        Settings(_env_file=None, stage="production", **KEYS)  # type: ignore[call-arg]
