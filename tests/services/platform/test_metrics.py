@@ -60,7 +60,7 @@ CONTRACT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "filot.gpu.start_failures": ("Count", ("Reason",), (GPU,)),
     "filot.card_finder.misses": ("Count", (), (BACKEND, GPU)),
 }
-SAMPLE_VALUES = {"Queue": "GPU", "Decision": "needs_review", "Reason": "ocr_failed", "Kind": "requeued"}
+SAMPLE_VALUES = {"Queue": "GPU", "Decision": "needs_review", "Reason": "ocr_failed", "Kind": "requeued", "Dependency": "redis"}
 
 
 def expected_emf(namespace: str, name: str, value: float, dimensions: dict[str, str] | None = None) -> dict[str, Any]:
