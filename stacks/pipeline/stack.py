@@ -70,13 +70,22 @@ class PipelineStack(StageStack):
                 },
             )
 
-        self.deploy_role = iam.Role(
-            self,
+        def role(id_: str, name: str, subject: str, description: str, hours: int) -> iam.Role:
+            return iam.Role(
+                self,
+                id_,
+                role_name=f"{config.name_prefix}-{name}",
+                description=f"GitHub Actions {description} in {repository}",
+                assumed_by=github(f"repo:{repository}:{subject}"),
+                max_session_duration=Duration.hours(hours),
+            )
+
+        self.deploy_role = role(
             "DeployRole",
-            role_name=f"{config.name_prefix}-deploy",
-            description=f"GitHub Actions jobs of environment {config.stage} in {repository}: build, preflight, deploy",
-            assumed_by=github(f"repo:{repository}:environment:{config.stage}"),
-            max_session_duration=Duration.hours(2),
+            "deploy",
+            f"environment:{config.stage}",
+            f"jobs of environment {config.stage}: build, preflight, deploy",
+            2,
         )
         self.deploy_role.add_to_policy(_assume_bootstrap_roles(DEPLOY_BOOTSTRAP_ROLES))
         repositories = [
@@ -127,14 +136,12 @@ class PipelineStack(StageStack):
         # The next stage's deploy job copies the images this stage tested, by digest: pull-only, nothing else.
         self.promote_role: iam.Role | None = None
         if config.promotes_to is not None:
-            self.promote_role = iam.Role(
-                self,
+            self.promote_role = role(
                 "PromoteRole",
-                role_name=f"{config.name_prefix}-promote",
-                description=f"GitHub Actions jobs of environment {config.promotes_to} in {repository}: pull the "
-                f"images {config.stage} tested",
-                assumed_by=github(f"repo:{repository}:environment:{config.promotes_to}"),
-                max_session_duration=Duration.hours(1),
+                "promote",
+                f"environment:{config.promotes_to}",
+                f"jobs of environment {config.promotes_to}: pull the images {config.stage} tested",
+                1,
             )
             self.promote_role.add_to_policy(
                 iam.PolicyStatement(
@@ -144,14 +151,7 @@ class PipelineStack(StageStack):
             )
             self.promote_role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
-        self.diff_role = iam.Role(
-            self,
-            "DiffRole",
-            role_name=f"{config.name_prefix}-diff",
-            description=f"GitHub Actions pull-request jobs in {repository}: cdk diff (read-only)",
-            assumed_by=github(f"repo:{repository}:pull_request"),
-            max_session_duration=Duration.hours(1),
-        )
+        self.diff_role = role("DiffRole", "diff", "pull_request", "pull-request jobs: cdk diff (read-only)", 1)
         self.diff_role.add_to_policy(_assume_bootstrap_roles(("lookup",)))
 
 
