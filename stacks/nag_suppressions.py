@@ -183,9 +183,10 @@ def _skip_checkov_findings(stage: Stage) -> None:
     _skip(
         compute.gpu_capacity.role.node.find_child("DefaultPolicy"),
         "CKV_AWS_111",
-        "The ECS container agent's policy as CDK grants it for a capacity provider: ecs:Submit* is limited to "
-        "this cluster, and the log-stream writes of the awslogs driver on EC2 and ecr:GetAuthorizationToken "
-        "have no narrower resource the agent could name in advance.",
+        "CDK's stock ECS container-instance policy for a capacity provider: ecs:Submit* is limited to this "
+        "cluster and Poll/StartTelemetrySession conditioned on it; DiscoverPollEndpoint and GetAuthorizationToken "
+        "have no resource-level permission; its logs:CreateLogStream/PutLogEvents on * is CDK's default for the "
+        "agent (narrowing it would mean rewriting CDK's policy document; noted in docs/infrastructure.md).",
     )
     functions = [compute.scheduler.function] + ([compute.lambda_api.function] if compute.lambda_api else [])
     for function in functions:
