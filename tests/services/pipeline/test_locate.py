@@ -53,18 +53,19 @@ def test_hurried_photos_are_found_too() -> None:
     assert found >= 7
 
 
-def test_every_turn_is_found_and_rectified_landscape() -> None:
-    turns = set()
-    for seed in range(40):
-        image, truth, turned = _seen("photo", seed)
-        if turned in turns:
-            continue
-        turns.add(turned)
-        quad = locate_card(image)
-        assert quad is not None and _corner_error(quad.corners, truth) < 0.03, turned
-        card = rectify(image, quad, width=1000)
-        assert card.shape[:2] == (round(1000 * CARD_ASPECT), 1000)
-    assert turns == {0, 90, 180, 270}
+# Seeds whose careful photo has the card turned 0, 270, 180 and 90 degrees (the generator picks a turn at random;
+# generating the 26 scenes until all four appear took 30 s, these four take 5).
+SEED_BY_TURN = {0: 0, 270: 1, 180: 5, 90: 25}
+
+
+@pytest.mark.parametrize(("turn", "seed"), sorted(SEED_BY_TURN.items()))
+def test_every_turn_is_found_and_rectified_landscape(turn: int, seed: int) -> None:
+    image, truth, turned = _seen("photo", seed)
+    assert turned == turn, f"seed {seed} no longer turns the card {turn}: pick another (the generator changed)"
+    quad = locate_card(image)
+    assert quad is not None and _corner_error(quad.corners, truth) < 0.03, turned
+    card = rectify(image, quad, width=1000)
+    assert card.shape[:2] == (round(1000 * CARD_ASPECT), 1000)
 
 
 def test_no_card_is_found_where_there_is_none() -> None:
