@@ -89,7 +89,7 @@ def _draw(design: str, fields: dict[str, str], rng: random.Random) -> Image.Imag
     return render_ktp(fields) if design == "ktp" else render_npwp(fields)
 
 
-def _fields_and_note(design: str, variant: str, rng: random.Random) -> tuple[dict[str, str], str]:
+def fields_and_note(design: str, variant: str, rng: random.Random) -> tuple[dict[str, str], str]:
     fields = _RANDOM_FIELDS[design](rng)
     if design == "npwp_djp":  # the address line holds the street; the city stands on the line below
         fields["address"] = fields["address"].partition(", ")[0]
@@ -122,7 +122,7 @@ def _ektp(variant: str, rng: random.Random) -> tuple[Image.Image, dict[str, str]
             fields, note = edit_birth_year(random_ektp_fields(rng), rng)
             style = EktpStyle.random(rng, edited_cells=(10, 11))
         else:
-            fields, note = _fields_and_note("ektp", variant, rng)
+            fields, note = fields_and_note("ektp", variant, rng)
         card = render_ektp(fields, rng=rng, style=style, width=width)
     scan = scan_card(card, variant=variant, rng=rng)
     visible = {name: value for name, value in fields.items() if name not in scan.hidden}
@@ -137,7 +137,7 @@ def _photo(design: str, variant: str, rng: random.Random) -> tuple[Image.Image, 
         fields: dict[str, str] = {}
         note = ""
     else:
-        fields, note = _fields_and_note(design, "clean", rng)
+        fields, note = fields_and_note(design, "clean", rng)
         if design == "ektp":
             card, aspect = render_ektp(fields, rng=rng, width=CARD_RENDER_WIDTH), EKTP_ASPECT
         else:
@@ -171,7 +171,7 @@ def generate_sample(*, design: str, variant: str, index: int, rng: random.Random
     elif variant == "blank":
         image, note = render_blank(doc_type), "card template without any text"
     else:
-        fields, note = _fields_and_note(design, variant, rng)
+        fields, note = fields_and_note(design, variant, rng)
         image = _draw(design, fields, rng)
         if variant in DEGRADED_VARIANTS:
             image, note = degrade_with_note(image, variant=variant, rng=rng)
