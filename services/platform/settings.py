@@ -37,9 +37,6 @@ class ConfigurationError(ValueError):
 # any module imports it (one place for both).
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 
-# The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
-# set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
-# (Settings.require_keys): a worker holds no API key it does not need.
 # Settings that are never valid empty (an unset one takes its default; an empty one is a hole in a secret).
 NEVER_EMPTY = (
     "redis_url",
@@ -51,6 +48,9 @@ NEVER_EMPTY = (
     "r2_access_key_id",
     "r2_secret_access_key",
 )
+# The keys that authenticate or sign, and their values in the local stage alone. Elsewhere a key is empty until
+# set, a set one is checked (Settings._check_keys), and each process requires the ones it uses at start
+# (Settings.require_keys): a worker holds no API key it does not need.
 LOCAL_KEYS = {
     "service_key": "local-service-key",
     "callback_key": "local-callback-key",
