@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from services.core.fields import GENDERS, MARITAL_STATUSES, RELIGIONS, REQUIRED_FIELDS, parse_card_date
 from services.core.model import CardEvidence, Claims, Decision, DocType, ExtractedField, ImageQuality, Reason, Verdict
+from services.core.names import name_similarity
 from services.core.nik import check_nik_against_card, parse_nik
+from services.core.npwp import npwp_problems
 from services.core.provinces import PROVINCES, match_province
 
 
@@ -149,7 +149,9 @@ def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weights: ScoreWeig
             reasons.append(Reason(f"nik_{subject}_unchecked", 0.0, agreement_share, f"no {subject} to compare"))
         elif mismatch in problems:
             reasons.append(
-                Reason(f"nik_{subject}_contradicts", 0.0, agreement_share, f"the NIK's {subject} differs", blocking=True)
+                Reason(
+                    f"nik_{subject}_contradicts", 0.0, agreement_share, f"the NIK's {subject} differs", blocking=True
+                )
             )
         else:
             reasons.append(Reason(f"nik_{subject}_agrees", agreement_share, agreement_share))
@@ -174,7 +176,9 @@ def _ktp_format_reasons(fields: Mapping[str, ExtractedField], weights: ScoreWeig
     return reasons
 
 
-def _evidence_reasons(fields: Mapping[str, ExtractedField], evidence: CardEvidence, weights: ScoreWeights) -> list[Reason]:
+def _evidence_reasons(
+    fields: Mapping[str, ExtractedField], evidence: CardEvidence, weights: ScoreWeights
+) -> list[Reason]:
     """The NIK's province against the card's header, its typeface, and digits the card had to decide."""
     reasons: list[Reason] = []
     facts = parse_nik(fields["nik"].value if "nik" in fields else None)
@@ -191,7 +195,9 @@ def _evidence_reasons(fields: Mapping[str, ExtractedField], evidence: CardEviden
         if evidence.nik_font_matches:
             reasons.append(Reason("nik_font_ocr_a", 0.0, 0.0, fit))
         else:
-            reasons.append(Reason("nik_font_mismatch", 0.0, 0.0, f"the NIK is not printed in OCR-A: {fit}", blocking=True))
+            reasons.append(
+                Reason("nik_font_mismatch", 0.0, 0.0, f"the NIK is not printed in OCR-A: {fit}", blocking=True)
+            )
     if evidence.nik_resolved_digits:
         detail = f"{evidence.nik_resolved_digits} NIK digit(s) the image left open, decided by the printed birth date and gender"
         reasons.append(Reason("nik_digits_decided_by_card", 0.0, 0.0, detail))
@@ -201,20 +207,21 @@ def _evidence_reasons(fields: Mapping[str, ExtractedField], evidence: CardEviden
 def _npwp_format_reasons(fields: Mapping[str, ExtractedField], weight: float) -> list[Reason]:
     number_share, nik_share = weight * 5 / 7, weight * 2 / 7
     number = fields["npwp"].value if "npwp" in fields else ""
-    # 15 digits (the classic format) or 16 (since 2024 an individual's NPWP is the NIK).
-    if re.fullmatch(r"\d{15}", number) or (re.fullmatch(r"\d{16}", number) and parse_nik(number).valid):
+    card_nik = fields["nik"].value if "nik" in fields else None
+    # 15 digits (the classic format, check digit included) or 16 (a resident individual's NPWP is the NIK).
+    problems = npwp_problems(number, card_nik=card_nik) if number else ("npwp_missing",)
+    if not problems:
         reasons = [Reason("npwp_valid", number_share, number_share, f"{len(number)}-digit NPWP")]
     else:
-        detail = "NPWP missing" if not number else "NPWP is not 15 digits (or a valid 16-digit NIK)"
-        reasons = [Reason("npwp_invalid", 0.0, number_share, detail, blocking=bool(number))]
-    if "nik" not in fields:
+        reasons = [Reason("npwp_invalid", 0.0, number_share, ", ".join(problems), blocking=bool(number))]
+    if card_nik is None:
         reasons.append(Reason("npwp_nik_absent", nik_share / 2, nik_share, "older NPWP cards carry no NIK"))
     else:
-        problems = parse_nik(fields["nik"].value).problems
+        nik_problems = parse_nik(card_nik).problems
         reasons.append(
             Reason("nik_valid", nik_share, nik_share)
-            if not problems
-            else Reason("nik_invalid", 0.0, nik_share, ", ".join(problems), blocking=True)
+            if not nik_problems
+            else Reason("nik_invalid", 0.0, nik_share, ", ".join(nik_problems), blocking=True)
         )
     return reasons
 
@@ -242,15 +249,9 @@ def _claim_reasons(
             reasons.append(Reason("claim_nik_mismatch", -penalty, 0.0, "claimed NIK differs from card", blocking=True))
     if claims.name:
         card_name = fields["name"].value if "name" in fields else ""
-        similarity = difflib.SequenceMatcher(None, _name_key(claims.name), _name_key(card_name)).ratio()
+        similarity = name_similarity(claims.name, card_name)
         if similarity >= targets.claim_name_similarity:
             reasons.append(Reason("claim_name_match", 0.0, 0.0, f"similarity {similarity:.2f}"))
         else:
-            reasons.append(
-                Reason("claim_name_mismatch", -penalty, 0.0, f"similarity {similarity:.2f}", blocking=True)
-            )
+            reasons.append(Reason("claim_name_mismatch", -penalty, 0.0, f"similarity {similarity:.2f}", blocking=True))
     return reasons
-
-
-def _name_key(name: str) -> str:
-    return " ".join(re.sub(r"[^A-Z ]", " ", name.upper()).split())
