@@ -26,6 +26,7 @@ SECRET_SETTINGS: dict[str, SecretField] = {
     "FILOT_SERVICE_KEY": SecretField("service-key", "key"),
     "FILOT_CALLBACK_KEY": SecretField("callback-key", "key"),
     "FILOT_LINK_KEY": SecretField("link-key", "key"),
+    "FILOT_NIK_HASH_KEY": SecretField("nik-hash-key", "key"),
     "FILOT_JWT_JWKS_URL": SecretField("jwt", "jwks_url"),
     "FILOT_JWT_ISSUER": SecretField("jwt", "issuer"),
     "FILOT_JWT_AUDIENCE": SecretField("jwt", "audience"),
@@ -36,8 +37,9 @@ for _field in SECRET_SETTINGS.values():
     SECRET_FIELDS.setdefault(_field.secret, ())
     SECRET_FIELDS[_field.secret] += (_field.field,)
 
-# Least privilege: each workload gets only the secrets it reads.
-API_SECRETS = tuple(SECRET_SETTINGS)
+# Least privilege: each workload gets only the secrets it reads. The NIK hash key stays with the workers, which
+# decide documents; the API never hashes a NIK.
+API_SECRETS = tuple(name for name in SECRET_SETTINGS if name != "FILOT_NIK_HASH_KEY")
 WORKER_SECRETS = (
     "FILOT_DATABASE_URL",
     "FILOT_REDIS_URL",
@@ -46,6 +48,7 @@ WORKER_SECRETS = (
     "FILOT_R2_SECRET_ACCESS_KEY",
     "FILOT_BULI2_URL",
     "FILOT_BULI2_API_KEY",
+    "FILOT_NIK_HASH_KEY",
 )
 # The scheduled function reads the queues and (with the reconciler) the database and BULI2.
 # The reconciler re-sends escalations, whose image links are presigned on the bucket: it needs the R2 keys too.

@@ -60,6 +60,8 @@ documents = sa.Table(
     # The client's Idempotency-Key and a digest of what that upload carried (services/api/idempotency.py).
     sa.Column("idempotency_key", sa.String(128)),
     sa.Column("idempotency_digest", sa.String(64)),
+    # HMAC-SHA256 (hex) of the NIK the card carries, under its own key: what duplicate checks search, never the NIK.
+    sa.Column("nik_hash", sa.String(64), index=True),
     sa.Index("ix_documents_owner_idempotency_key", "owner", "idempotency_key", unique=True),
 )
 
@@ -116,6 +118,7 @@ class DocumentRecord:
     decided_at: datetime | None
     idempotency_key: str | None = None
     idempotency_digest: str | None = None
+    nik_hash: str | None = None
 
 
 def _now() -> datetime:
@@ -336,6 +339,40 @@ class DocumentStore:
         query = query.order_by(documents.c.created_at.desc(), documents.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(query).mappings()]
+
+    def verified_for_other_owner(self, nik_hash: str, *, owner: str, doc_id: str) -> str | None:
+        """The id of another owner's approved document with this NIK hash, if any (the oldest)."""
+        query = (
+            sa.select(documents.c.id)
+            .where(
+                documents.c.nik_hash == nik_hash,
+                documents.c.status == Status.APPROVED.value,
+                documents.c.owner != owner,
+                documents.c.id != doc_id,
+            )
+            .order_by(documents.c.decided_at, documents.c.id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return str(found) if found is not None else None
+
+    def verified_ktp(self, owner: str) -> DocumentRecord | None:
+        """The owner's latest approved KTP that carries a NIK hash: what their NPWP is checked against."""
+        query = (
+            sa.select(documents)
+            .where(
+                documents.c.owner == owner,
+                documents.c.doc_type == "ktp",
+                documents.c.status == Status.APPROVED.value,
+                documents.c.nik_hash.is_not(None),
+            )
+            .order_by(documents.c.decided_at.desc(), documents.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _record(row) if row is not None else None
 
     def mark_published(self, doc_id: str, status: str) -> None:
         with self.engine.begin() as conn:

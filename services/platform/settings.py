@@ -55,6 +55,7 @@ LOCAL_KEYS = {
     "service_key": "local-service-key",
     "callback_key": "local-callback-key",
     "link_key": "local-link-key",
+    "nik_hash_key": "local-nik-hash-key",
     "buli2_api_key": "local-buli2-key",
 }
 MIN_KEY_LENGTH = 24
@@ -107,6 +108,9 @@ class Settings(BaseSettings):
     service_key: str = ""
     callback_key: str = ""
     link_key: str = ""
+    # The HMAC key of the NIK hash (services/core/identity.py), which the duplicate-identity checks search: the
+    # workers need it. Rotating it orphans every stored hash (old verifications stop counting as duplicates).
+    nik_hash_key: str = ""
     # Signed callbacks older (or newer) than this are refused as replays.
     callback_window_s: int = Field(default=300, ge=10, le=3600)
     # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2); a link signed to live

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -28,6 +28,7 @@ from services.adapters.database import DocumentRecord
 from services.adapters.ocr import OcrEngine
 from services.adapters.queue import Claim, OcrQueue
 from services.application.effects import escalate, publish_final
+from services.application.identity import check_identity
 from services.core.lifecycle import Status
 from services.core.model import Claims, Decision, DocType
 from services.pipeline.preprocess import OPENCV
@@ -170,6 +171,7 @@ class Worker:
         self.buli2 = buli2
         self.actor = f"worker:{path}"
         self.namespace = self.policy.namespace
+        self.settings.require_keys("nik_hash_key")
 
     def run(self, *, stop: threading.Event, burst: bool = False) -> int:
         """Process until `stop` is set (or, with burst, until the queue is empty); returns documents handled."""
@@ -315,6 +317,15 @@ class Worker:
 
     def _record(self, claim: Claim, record: DocumentRecord, verification: Verification, *, started_at: float) -> None:
         store, cid = self.c.store, record.correlation_id
+        identity = check_identity(
+            self.c,
+            record,
+            doc_type=verification.doc_type,
+            fields=verification.fields,
+            decision=verification.decision,
+            reasons=verification.reasons,
+        )
+        verification = replace(verification, decision=identity.decision, reasons=identity.reasons)
         scored = store.transition(
             claim.doc_id,
             Status.SCORED,
@@ -325,6 +336,7 @@ class Worker:
             score=verification.score,
             reasons=[reason.to_json() for reason in verification.reasons],
             fields=verification.fields,
+            nik_hash=identity.nik_hash,
             error_code=None,
             error=None,
         )

@@ -12,6 +12,7 @@ from temporalio import activity
 from services.adapters.buli2 import Buli2Client
 from services.adapters.ocr import OcrEngine
 from services.application.effects import escalate, publish_final
+from services.application.identity import check_identity
 from services.core.lifecycle import Status
 from services.core.model import CardEvidence, Claims, DocType, ExtractedField, ImageQuality
 from services.pipeline.preprocess import decode_image
@@ -43,6 +44,7 @@ class Verdict:
     reasons: list[dict[str, Any]] | None = None
     fields: dict[str, str] | None = None
     error: str | None = None
+    nik_hash: str | None = None
 
 
 @dataclass
@@ -96,12 +98,22 @@ class Activities:
             today=date.today(),
             thresholds=thresholds(self.c.settings),
         )
+        values = {name: found.value for name, found in fields.items()}
+        record = self.c.store.get(read.doc_id)
+        identity = (
+            check_identity(
+                self.c, record, doc_type=doc_type, fields=values, decision=verdict.decision, reasons=verdict.reasons
+            )
+            if record is not None
+            else None
+        )
         return Verdict(
             doc_id=read.doc_id,
-            decision=verdict.decision.value,
+            decision=(identity.decision if identity else verdict.decision).value,
             score=verdict.score,
-            reasons=[reason.to_json() for reason in verdict.reasons],
-            fields={name: found.value for name, found in fields.items()},
+            reasons=[reason.to_json() for reason in (identity.reasons if identity else verdict.reasons)],
+            fields=values,
+            nik_hash=identity.nik_hash if identity else None,
         )
 
     @activity.defn(name="record")
@@ -112,7 +124,13 @@ class Activities:
             store.transition(doc_id, Status.FAILED, actor="workflow", error_code=verdict.error, error=verdict.error)
         else:
             store.transition(
-                doc_id, Status.SCORED, actor="workflow", score=verdict.score, reasons=verdict.reasons, fields=verdict.fields
+                doc_id,
+                Status.SCORED,
+                actor="workflow",
+                score=verdict.score,
+                reasons=verdict.reasons,
+                fields=verdict.fields,
+                nik_hash=verdict.nik_hash,
             )
             store.transition(doc_id, Status(verdict.decision), actor="workflow", decision=verdict.decision)
         current = store.get(doc_id)

@@ -37,13 +37,13 @@ def sample(sample_dir: Path, variant: str, doc_type: str = "ktp") -> Path:
     return next(p for p, t in load_truths(sample_dir) if t.variant == variant and t.doc_type == doc_type)
 
 
-def submit(components: Components, data: bytes, doc_type: str = "ktp") -> str:
+def submit(components: Components, data: bytes, doc_type: str = "ktp", *, owner: str = "alice") -> str:
     doc_id = uuid.uuid4().hex
     key = f"documents/{doc_id}/original.png"
     components.objects.put(key, data)
     components.store.create(
         doc_id=doc_id,
-        owner="alice",
+        owner=owner,
         doc_type=doc_type,
         object_key=key,
         content_type="image/png",

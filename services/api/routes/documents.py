@@ -29,6 +29,7 @@ from services.api.intake import (
 )
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
 from services.api.uploads import STATUS_FOR_CODE, CheckedUpload
+from services.core.identity import NIK_SEEN_FOR_OTHER_OWNER, OWNER_DETAIL
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
 from services.platform.errors import DocumentError
@@ -137,12 +138,12 @@ def read_document(doc_id: str, components: ComponentsDep, caller: LimitedCallerD
     events = components.store.history(record.id)
     if caller.service:
         return ServiceDocument(
-            **document_view(record),
+            **document_view(record, for_owner=False),
             history=[_event_in_full(e) for e in events],
             owner=record.owner,
             correlation_id=record.correlation_id,
         )
-    return OwnerDocument(**document_view(record), history=[_event_for_owner(e) for e in events])
+    return OwnerDocument(**document_view(record, for_owner=True), history=[_event_for_owner(e) for e in events])
 
 
 def _event_in_full(event: dict[str, Any]) -> ServiceEvent:
@@ -163,15 +164,20 @@ def _event_for_owner(event: dict[str, Any]) -> OwnerEvent:
     return OwnerEvent(at=event["at"].isoformat(), status=event["to_status"], by=by)
 
 
-def document_view(record: DocumentRecord) -> dict[str, Any]:
-    """The fields both the owner and services see (full values: nobody else reads a document)."""
+def document_view(record: DocumentRecord, *, for_owner: bool) -> dict[str, Any]:
+    """The fields both the owner and services see (full values: nobody else reads a document), except that an
+    owner is not told which other account holds their NIK (a service caller and the reviewer are)."""
+    reasons = [
+        {**reason, "detail": OWNER_DETAIL} if for_owner and reason.get("code") == NIK_SEEN_FOR_OTHER_OWNER else reason
+        for reason in record.reasons or []
+    ]
     return {
         "id": record.id,
         "type": record.doc_type,
         "status": record.status.value,
         "score": record.score,
         "decision": record.decision,
-        "reasons": record.reasons or [],
+        "reasons": reasons,
         "capture": [
             {"code": reason["code"], "advice": CAPTURE_ADVICE[reason["code"]]}
             for reason in record.reasons or []

@@ -257,7 +257,7 @@ def test_owned_by_pages_newest_first(store: DocumentStore) -> None:
 def test_migrations_build_exactly_the_schema_the_code_uses(store: DocumentStore) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrations.current(conn) == migrations.head() == "0002"
+        assert migrations.current(conn) == migrations.head() == "0003"
 
 
 def test_migrating_again_changes_nothing(open_store: Callable[[], DocumentStore]) -> None:
@@ -294,7 +294,7 @@ def test_processes_starting_together_all_get_the_schema(database_url: str) -> No
     results = [found.get(timeout=90) for _ in children]
     for child in children:
         child.join(timeout=30)
-    assert sorted(map(str, results)) == ["0002", "0002", "None"], results
+    assert sorted(map(str, results)) == ["0003", "0003", "None"], results
 
 
 def test_threads_starting_together_all_get_the_schema(open_store: Callable[[], DocumentStore]) -> None:
@@ -321,7 +321,7 @@ def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None
     engine.dispose()
     store = DocumentStore(database_url)
     try:
-        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0002", True)
+        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0003", True)
         record = store.get("c" * 32)
         assert record is not None and record.status is Status.QUEUED
     finally:
@@ -338,7 +338,7 @@ def test_migrate_command_prints_the_revision(
     first = json.loads(capsys.readouterr().out)
     assert main(["migrate"]) == 0
     second = json.loads(capsys.readouterr().out)
-    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0002", "0002", "0002")
+    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0003", "0003", "0003")
     assert "filot-test-secret" not in first["database"]
 
 
@@ -501,3 +501,30 @@ def test_an_idempotency_key_is_unique_per_owner(store: DocumentStore) -> None:
     assert store.get("3" * 32) is None
     new_doc(store, "4" * 32)
     new_doc(store, "5" * 32)  # no key: any number of documents
+
+
+def _decided(store: DocumentStore, doc_id: str, *, owner: str, doc_type: str, nik_hash: str, to: Status) -> None:
+    store.create(
+        doc_id=doc_id, owner=owner, doc_type=doc_type, object_key=f"documents/{doc_id}/original.png",
+        content_type="image/png", size_bytes=10, sha256="0" * 64, correlation_id="cid",
+    )
+    assert store.transition(doc_id, Status.QUEUED, actor="test")
+    assert store.transition(doc_id, Status.PROCESSING, actor="test")
+    assert store.transition(
+        doc_id, Status.SCORED, actor="test", score=90.0, fields={"name": f"NAME {owner}"}, nik_hash=nik_hash
+    )
+    assert store.transition(doc_id, to, actor="test", decision=to.value)
+
+
+def test_identity_lookups_search_the_hash_among_approved_documents_only(store: DocumentStore) -> None:
+    nik = "f" * 64  # the full width of the column: Postgres enforces String(64), SQLite does not
+    _decided(store, "1" * 32, owner="alice", doc_type="ktp", nik_hash=nik, to=Status.APPROVED)
+    _decided(store, "2" * 32, owner="bob", doc_type="ktp", nik_hash=nik, to=Status.NEEDS_REVIEW)
+    assert store.verified_for_other_owner(nik, owner="bob", doc_id="3" * 32) == "1" * 32
+    assert store.verified_for_other_owner(nik, owner="alice", doc_id="3" * 32) is None  # her own
+    assert store.verified_for_other_owner("e" * 64, owner="bob", doc_id="3" * 32) is None
+    # bob's document is not approved: it identifies nobody to alice.
+    assert store.verified_for_other_owner(nik, owner="carol", doc_id="3" * 32) == "1" * 32
+    ktp = store.verified_ktp("alice")
+    assert ktp is not None and (ktp.id, ktp.nik_hash, ktp.fields) == ("1" * 32, nik, {"name": "NAME alice"})
+    assert store.verified_ktp("bob") is None
