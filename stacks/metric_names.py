@@ -37,6 +37,7 @@ CAPTURE_PROBLEMS = "filot.capture.problems"
 GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
 DEPENDENCY_UP = "filot.dependency.up"
+APPEALS = "filot.appeals"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
 
@@ -95,6 +96,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(CAPTURE_PROBLEMS, COUNT, _BACKEND_AND_GPU, (REASON_DIMENSION,)),
         MetricSpec(GPU_START_FAILURES, COUNT, (NAMESPACE_GPU_WORKER,), (REASON_DIMENSION,)),
         MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
+        MetricSpec(APPEALS, COUNT, (NAMESPACE_BACKEND,)),
         MetricSpec(
             DEPENDENCY_UP,
             NO_UNIT,

@@ -14,6 +14,9 @@ def render_page(cases: list[Case]) -> str:
         # What cost points or blocks approval (a blocking check such as the NIK's typeface costs no points).
         shown = [r for r in esc.reasons if r.get("blocking") or r.get("points", 0) < r.get("max_points", 0)]
         reasons = ", ".join(html.escape(str(r.get("code", ""))) for r in shown)
+        if esc.appeal is not None:
+            note = esc.appeal.get("note") or "(no note)"
+            reasons = f"<strong>Appeal of an automatic rejection</strong>: {html.escape(note)}<br>{reasons}"
         fields = "<br>".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in esc.fields.items())
         if case.decision is None:
             action = (

@@ -24,6 +24,8 @@ class Escalation(BaseModel):
     callback_url: str
     correlation_id: str | None = None
     image_url: str | None = None
+    # The owner's appeal of an automatic rejection: {"at", "note"}; the reviewer's decision on it is final.
+    appeal: dict[str, str] | None = None
 
 
 @dataclass

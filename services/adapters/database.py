@@ -28,6 +28,7 @@ OWNER_MAX = 128
 REVIEWER_MAX = 128
 ACTOR_MAX = 200
 
+APPEAL_NOTE_MAX = 1000
 documents = sa.Table(
     "documents",
     metadata,
@@ -62,6 +63,9 @@ documents = sa.Table(
     sa.Column("idempotency_digest", sa.String(64)),
     # HMAC-SHA256 (hex) of the NIK the card carries, under its own key: what duplicate checks search, never the NIK.
     sa.Column("nik_hash", sa.String(64), index=True),
+    # The owner's appeal of an automatic rejection: when, and the note for the reviewer (at most APPEAL_NOTE_MAX).
+    sa.Column("appealed_at", sa.DateTime(timezone=True)),
+    sa.Column("appeal_note", sa.String(APPEAL_NOTE_MAX)),
     sa.Index("ix_documents_owner_idempotency_key", "owner", "idempotency_key", unique=True),
 )
 
@@ -119,6 +123,8 @@ class DocumentRecord:
     idempotency_key: str | None = None
     idempotency_digest: str | None = None
     nik_hash: str | None = None
+    appealed_at: datetime | None = None
+    appeal_note: str | None = None
 
 
 def _now() -> datetime:
@@ -396,7 +402,7 @@ def _record(row: Any) -> DocumentRecord:
     for key in _JSON_COLUMNS:
         data[key] = json.loads(data[key]) if data[key] else None
     data["status"] = Status(data["status"])
-    for key in ("created_at", "updated_at", "decided_at"):
+    for key in ("created_at", "updated_at", "decided_at", "appealed_at"):
         data[key] = _as_utc(data[key])
     return DocumentRecord(**data)
 

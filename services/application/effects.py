@@ -59,7 +59,7 @@ def image_url(components: Components, record: DocumentRecord) -> str:
 
 
 def escalation_payload(components: Components, record: DocumentRecord) -> dict[str, object]:
-    return {
+    payload: dict[str, object] = {
         "image_url": image_url(components, record),
         "document_id": record.id,
         "doc_type": record.doc_type,
@@ -69,6 +69,10 @@ def escalation_payload(components: Components, record: DocumentRecord) -> dict[s
         "callback_url": f"{components.settings.api_url.rstrip('/')}/v1/review/callback",
         "correlation_id": record.correlation_id,
     }
+    if record.appealed_at is not None:
+        # The owner's appeal of an automatic rejection: the reviewer decides, and that decision is final.
+        payload["appeal"] = {"at": record.appealed_at.isoformat(), "note": record.appeal_note or ""}
+    return payload
 
 
 def escalate(components: Components, buli2: Buli2Client, record: DocumentRecord, *, actor: str) -> bool:

@@ -24,7 +24,8 @@ ALLOWED_FROM: dict[Status, frozenset[Status]] = {
     Status.SCORED: frozenset({Status.PROCESSING}),
     Status.APPROVED: frozenset({Status.SCORED, Status.ESCALATED}),
     Status.REJECTED: frozenset({Status.SCORED, Status.ESCALATED}),
-    Status.NEEDS_REVIEW: frozenset({Status.SCORED}),
+    # From rejected: the owner's appeal of an automatic rejection (services/application/appeal.py), once.
+    Status.NEEDS_REVIEW: frozenset({Status.SCORED, Status.REJECTED}),
     Status.ESCALATED: frozenset({Status.NEEDS_REVIEW}),
     Status.FAILED: frozenset({Status.PROCESSING, Status.QUEUED}),
 }

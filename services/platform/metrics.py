@@ -59,6 +59,8 @@ CARD_FINDER_MISSES = "filot.card_finder.misses"
 # 1 when a dependency answered the scheduled function's probe this minute, 0 when not (Dependency: redis,
 # database): the readiness /health reports, as a metric an alarm can watch without failing the load balancer's check.
 DEPENDENCY_UP = "filot.dependency.up"
+# An owner's appeal of an automatic rejection, sent to a person (their outcome counts in filot.reviews.decided).
+APPEALS = "filot.appeals"
 
 # Dimension names and their values.
 QUEUE, DECISION, REASON, KIND, DEPENDENCY = "Queue", "Decision", "Reason", "Kind", "Dependency"
@@ -147,6 +149,8 @@ METRICS: dict[str, MetricDef] = {
                   "GPU workers that refused to start because CUDA kernels cannot run, by cause"),
         MetricDef(CARD_FINDER_MISSES, "Count", (), _BACKEND_AND_GPU, "counter",
                   "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
+        MetricDef(APPEALS, "Count", (), (BACKEND_NAMESPACE,), "counter",
+                  "appeals of automatic rejections, each escalated to a person"),
         MetricDef(DEPENDENCY_UP, "None", (DEPENDENCY,), (SCHEDULER_NAMESPACE,), "gauge",
                   "1 if the dependency (redis, database) answered the scheduled function's probe, else 0; each minute"),
     )

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
-from services.adapters.database import DocumentRecord
+from services.adapters.database import APPEAL_NOTE_MAX, DocumentRecord
 from services.api.correlation import current_or_new_correlation_id
 from services.api.deps import ComponentsDep, LimitedCallerDep, LimitedUserDep
 from services.api.errors import ApiError
@@ -29,11 +30,13 @@ from services.api.intake import (
 )
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
 from services.api.uploads import STATUS_FOR_CODE, CheckedUpload
+from services.application.appeal import AppealRefused, appeal
 from services.core.identity import NIK_SEEN_FOR_OTHER_OWNER, OWNER_DETAIL
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
 from services.platform.errors import DocumentError
 from services.platform.settings import Settings
+from services.wiring import build_buli2
 
 log = logging.getLogger("filot.api")
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -191,3 +194,34 @@ def document_view(record: DocumentRecord, *, for_owner: bool) -> dict[str, Any]:
         "updated_at": record.updated_at.isoformat(),
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
     }
+
+
+class AppealBody(BaseModel):
+    """What the owner may tell the reviewer (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=APPEAL_NOTE_MAX)
+
+
+@router.post(
+    "/{doc_id}/appeal",
+    status_code=202,
+    response_model=OwnerDocument,
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
+    summary="Ask for a person to decide an automatically rejected document (once; the person's decision is final)",
+)
+def appeal_document(
+    doc_id: str, components: ComponentsDep, user: LimitedUserDep, body: AppealBody | None = None
+) -> OwnerDocument:
+    record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
+    if record is None or record.owner != user:
+        raise ApiError(404, "document_not_found", "no such document")
+    buli2 = build_buli2(components.settings)
+    try:
+        appealed = appeal(components, buli2, record, note=body.note if body else None)
+    except AppealRefused as exc:
+        raise ApiError(409, exc.code, exc.message) from None
+    finally:
+        buli2.close()
+    events = components.store.history(appealed.id)
+    return OwnerDocument(**document_view(appealed, for_owner=True), history=[_event_for_owner(e) for e in events])

@@ -17,8 +17,15 @@ def test_the_happy_path_is_allowed() -> None:
 
 def test_decided_documents_cannot_be_decided_again() -> None:
     for final in (Status.APPROVED, Status.REJECTED):
-        for target in (Status.APPROVED, Status.REJECTED, Status.PROCESSING, Status.NEEDS_REVIEW):
+        for target in (Status.APPROVED, Status.REJECTED, Status.PROCESSING):
             assert not may_enter(final, target)
+    assert not may_enter(Status.APPROVED, Status.NEEDS_REVIEW)
+
+
+def test_only_a_rejection_can_go_back_to_a_person_the_owners_appeal() -> None:
+    # services/application/appeal.py allows it once, against an automatic rejection only.
+    assert may_enter(Status.REJECTED, Status.NEEDS_REVIEW)
+    assert not may_enter(Status.FAILED, Status.NEEDS_REVIEW)
 
 
 def test_no_shortcuts_past_scoring_or_review() -> None:

@@ -56,6 +56,7 @@ CONTRACT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "filot.reconciler.recoveries": ("Count", ("Kind",), (SCHEDULER,)),
     "filot.dead_letters": ("Count", (), (SCHEDULER,)),
     "filot.dependency.up": ("None", ("Dependency",), (SCHEDULER,)),
+    "filot.appeals": ("Count", (), (BACKEND,)),
     "filot.capture.problems": ("Count", ("Reason",), (BACKEND, GPU)),
     "filot.gpu.start_failures": ("Count", ("Reason",), (GPU,)),
     "filot.card_finder.misses": ("Count", (), (BACKEND, GPU)),
