@@ -38,6 +38,7 @@ GPU_START_FAILURES = "filot.gpu.start_failures"
 CARD_FINDER_MISSES = "filot.card_finder.misses"
 DEPENDENCY_UP = "filot.dependency.up"
 APPEALS = "filot.appeals"
+RETENTION_ERASED = "filot.retention.erased"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
 
@@ -97,6 +98,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(GPU_START_FAILURES, COUNT, (NAMESPACE_GPU_WORKER,), (REASON_DIMENSION,)),
         MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
         MetricSpec(APPEALS, COUNT, (NAMESPACE_BACKEND,)),
+        MetricSpec(RETENTION_ERASED, COUNT, (NAMESPACE_SCHEDULER,), (KIND_DIMENSION,)),
         MetricSpec(
             DEPENDENCY_UP,
             NO_UNIT,

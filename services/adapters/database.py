@@ -66,6 +66,11 @@ documents = sa.Table(
     # The owner's appeal of an automatic rejection: when, and the note for the reviewer (at most APPEAL_NOTE_MAX).
     sa.Column("appealed_at", sa.DateTime(timezone=True)),
     sa.Column("appeal_note", sa.String(APPEAL_NOTE_MAX)),
+    # Retention and erasure (services/application/retention.py, erasure.py): when the original image was deleted,
+    # when the PII fields were, and when the owner erased the document (it then never moves again).
+    sa.Column("image_deleted_at", sa.DateTime(timezone=True)),
+    sa.Column("pii_erased_at", sa.DateTime(timezone=True)),
+    sa.Column("erased_at", sa.DateTime(timezone=True)),
     sa.Index("ix_documents_owner_idempotency_key", "owner", "idempotency_key", unique=True),
 )
 
@@ -89,7 +94,12 @@ _JSON_COLUMNS = ("reasons", "fields")
 # with b_ so they never clash with the columns an UPDATE sets from its parameters.
 _GET = sa.select(documents).where(documents.c.id == sa.bindparam("b_id"))
 _READ_STATUS = sa.select(documents.c.status).where(documents.c.id == sa.bindparam("b_id")).with_for_update()
-_MOVE = documents.update().where(documents.c.id == sa.bindparam("b_id"), documents.c.status == sa.bindparam("b_current"))
+# An erased document (its owner deleted it) never moves again: a worker's late result finds nothing to write.
+_MOVE = documents.update().where(
+    documents.c.id == sa.bindparam("b_id"),
+    documents.c.status == sa.bindparam("b_current"),
+    documents.c.erased_at.is_(None),
+)
 _MOVE_FENCED = _MOVE.where(documents.c.claim_id == sa.bindparam("b_fence"))
 _SET = documents.update().where(documents.c.id == sa.bindparam("b_id"))
 _ADD_EVENT = events.insert()
@@ -125,6 +135,9 @@ class DocumentRecord:
     nik_hash: str | None = None
     appealed_at: datetime | None = None
     appeal_note: str | None = None
+    image_deleted_at: datetime | None = None
+    pii_erased_at: datetime | None = None
+    erased_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -278,7 +291,11 @@ class DocumentStore:
         cutoff = _now() - timedelta(seconds=older_than_s)
         query = (
             sa.select(documents)
-            .where(documents.c.status.in_([s.value for s in statuses]), documents.c.updated_at < cutoff)
+            .where(
+                documents.c.status.in_([s.value for s in statuses]),
+                documents.c.updated_at < cutoff,
+                documents.c.erased_at.is_(None),
+            )
             .order_by(documents.c.updated_at)
             .limit(limit)
         )
@@ -300,7 +317,7 @@ class DocumentStore:
     def by_status(self, statuses: list[Status], *, limit: int = 1000) -> list[DocumentRecord]:
         query = (
             sa.select(documents)
-            .where(documents.c.status.in_([s.value for s in statuses]))
+            .where(documents.c.status.in_([s.value for s in statuses]), documents.c.erased_at.is_(None))
             .order_by(documents.c.updated_at)
             .limit(limit)
         )
@@ -333,7 +350,7 @@ class DocumentStore:
 
         Keyset paging rather than OFFSET: stable while new uploads arrive, and cheap at any depth.
         """
-        query = sa.select(documents).where(documents.c.owner == owner)
+        query = sa.select(documents).where(documents.c.owner == owner, documents.c.erased_at.is_(None))
         if before is not None:
             created, doc_id = before
             query = query.where(
@@ -380,6 +397,74 @@ class DocumentStore:
             row = conn.execute(query).mappings().first()
         return _record(row) if row is not None else None
 
+    # ---- retention and erasure -------------------------------------------------------------------------------
+
+    def images_due(self, *, decided_before: datetime, limit: int = 500) -> list[DocumentRecord]:
+        """Finally decided documents whose original image is still stored and whose decision is older than the
+        cut-off (a document under review, or waiting for one, keeps its image)."""
+        return self._due(documents.c.image_deleted_at, decided_before, limit)
+
+    def pii_due(self, *, decided_before: datetime, limit: int = 500) -> list[DocumentRecord]:
+        """Finally decided documents still holding PII fields past the cut-off."""
+        return self._due(documents.c.pii_erased_at, decided_before, limit)
+
+    def _due(self, done: sa.Column[Any], decided_before: datetime, limit: int) -> list[DocumentRecord]:
+        final = [Status.APPROVED.value, Status.REJECTED.value, Status.FAILED.value]
+        query = (
+            sa.select(documents)
+            .where(documents.c.status.in_(final), documents.c.decided_at < decided_before, done.is_(None))
+            .order_by(documents.c.decided_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def mark_image_deleted(self, doc_id: str, *, actor: str, detail: str) -> None:
+        self._forget(doc_id, actor=actor, detail=detail, values={"image_deleted_at": _now()})
+
+    def erase_pii(self, doc_id: str, *, actor: str, detail: str) -> None:
+        """The extracted fields, the claims, the appeal note and the NIK hash gone; score, decision, reasons'
+        codes and the audit trail kept (the reasons' details can quote a field: they go too)."""
+        record = self.get(doc_id)
+        reasons = [{**reason, "detail": ""} for reason in (record.reasons or [])] if record else None
+        self._forget(
+            doc_id,
+            actor=actor,
+            detail=detail,
+            values={
+                "fields": None,
+                "claimed_name": None,
+                "claimed_nik": None,
+                "appeal_note": None,
+                "nik_hash": None,
+                "reasons": json.dumps(reasons) if reasons is not None else None,
+                "pii_erased_at": _now(),
+            },
+        )
+
+    def mark_erased(self, doc_id: str, *, actor: str) -> None:
+        """The owner's erasure: after erase_pii and the image's deletion, the tombstone (the row stays, PII-free)."""
+        self._forget(doc_id, actor=actor, detail="erased by its owner", values={"erased_at": _now()})
+
+    def _forget(self, doc_id: str, *, actor: str, detail: str, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            current = conn.execute(_READ_STATUS, {"b_id": doc_id}).scalar()
+            if current is None:
+                return
+            conn.execute(documents.update().where(documents.c.id == doc_id).values(updated_at=_now(), **values))
+            conn.execute(
+                _ADD_EVENT,
+                {
+                    "document_id": doc_id,
+                    "from_status": current,
+                    "to_status": current,
+                    "actor": actor,
+                    "correlation_id": None,
+                    "detail": detail,
+                    "at": _now(),
+                },
+            )
+
     def mark_published(self, doc_id: str, status: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(_SET, {"b_id": doc_id, "published": status})
@@ -402,7 +487,7 @@ def _record(row: Any) -> DocumentRecord:
     for key in _JSON_COLUMNS:
         data[key] = json.loads(data[key]) if data[key] else None
     data["status"] = Status(data["status"])
-    for key in ("created_at", "updated_at", "decided_at", "appealed_at"):
+    for key in ("created_at", "updated_at", "decided_at", "appealed_at", "image_deleted_at", "pii_erased_at", "erased_at"):
         data[key] = _as_utc(data[key])
     return DocumentRecord(**data)
 

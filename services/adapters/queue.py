@@ -316,6 +316,16 @@ class OcrQueue:
         doc = self._take(keys=[self.keys.buli2_queue, self.keys.buli2_queued])
         return _text(doc) if doc is not None else None
 
+    def forget(self, doc_id: str) -> int:
+        """Take a document out of every waiting queue (GPU, CPU, BULI2 retries): its owner erased it. One a worker
+        holds stays until the worker finishes, whose result then finds nothing to write. Returns entries removed."""
+        k = self.keys
+        pipe = self.redis.pipeline(transaction=True)
+        for queue, queued in ((k.gpu_queue, k.gpu_queued), (k.cpu_queue, k.cpu_queued), (k.buli2_queue, k.buli2_queued)):
+            pipe.lrem(queue, 0, doc_id)
+            pipe.srem(queued, doc_id)
+        return sum(int(count) for count in pipe.execute()[0::2])
+
     def enqueue_gpu(self, doc_id: str) -> bool:
         """RPUSH to the GPU queue unless the document is already queued or being processed anywhere."""
         return bool(self._enqueue(keys=[*self.keys.in_flight_keys(), self.keys.gpu_enqueued_at], args=[doc_id, "gpu", _now_ms()]))

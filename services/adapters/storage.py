@@ -30,6 +30,8 @@ class ObjectStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def delete(self, key: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -93,6 +95,10 @@ class LocalObjectStore:
             return path.read_bytes()
         except FileNotFoundError as exc:
             raise FilotError(f"object {key!r} not found", code="object_not_found") from exc
+
+    def delete(self, key: str) -> None:
+        """Idempotent: deleting a missing object succeeds."""
+        self._path(key).unlink(missing_ok=True)
 
 
 # S3 error codes that mean "no such object" (HEAD answers a bare 404 without a body).

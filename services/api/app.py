@@ -16,7 +16,7 @@ from services.api.errors import install_error_handlers
 from services.api.headers import SecurityHeaders
 from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
-from services.api.routes import direct_uploads, document_list, documents, metrics, review
+from services.api.routes import direct_uploads, document_list, documents, me, metrics, review
 from services.api.schemas import Health
 from services.application.dependencies import OK, probe_dependencies
 from services.platform.settings import Settings, get_settings
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.include_router(direct_uploads.router)
     app.include_router(document_list.router)
     app.include_router(review.router)
+    app.include_router(me.router)
     app.include_router(metrics.router)
 
     @app.get("/health/live", tags=["health"], response_model=Health)

@@ -61,6 +61,8 @@ CARD_FINDER_MISSES = "filot.card_finder.misses"
 DEPENDENCY_UP = "filot.dependency.up"
 # An owner's appeal of an automatic rejection, sent to a person (their outcome counts in filot.reviews.decided).
 APPEALS = "filot.appeals"
+# Retention: documents whose image (Kind=image) or PII fields (Kind=pii) were deleted at the end of their period.
+RETENTION_ERASED = "filot.retention.erased"
 
 # Dimension names and their values.
 QUEUE, DECISION, REASON, KIND, DEPENDENCY = "Queue", "Decision", "Reason", "Kind", "Dependency"
@@ -149,6 +151,8 @@ METRICS: dict[str, MetricDef] = {
                   "GPU workers that refused to start because CUDA kernels cannot run, by cause"),
         MetricDef(CARD_FINDER_MISSES, "Count", (), _BACKEND_AND_GPU, "counter",
                   "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
+        MetricDef(RETENTION_ERASED, "Count", (KIND,), (SCHEDULER_NAMESPACE,), "counter",
+                  "documents whose original image (image) or personal data (pii) reached the end of its retention"),
         MetricDef(APPEALS, "Count", (), (BACKEND_NAMESPACE,), "counter",
                   "appeals of automatic rejections, each escalated to a person"),
         MetricDef(DEPENDENCY_UP, "None", (DEPENDENCY,), (SCHEDULER_NAMESPACE,), "gauge",

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     gpu_cold_start_wait_s: float = Field(default=600.0, gt=0)
     # The reconciler treats a document as stuck after this long without a change.
     stale_after_s: float = Field(default=120.0, gt=0)
+    # Retention (UU PDP: data is deleted once its purpose is met), counted from the final decision; a document
+    # under review keeps everything until the review ends. The decision, score, reason codes and the audit trail
+    # (which holds no PII) are kept.
+    image_retention_days: int = Field(default=30, ge=1, le=3650)
+    pii_retention_days: int = Field(default=365, ge=1, le=3650)
     # A document recorded but in no queue (the API died between its writes, Redis was down at the upload or was
     # flushed) is pushed again once it is this old: the one window between the API's writes and the repair.
     recovery_grace_s: float = Field(default=5.0, ge=0)

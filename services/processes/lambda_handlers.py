@@ -60,7 +60,8 @@ def _configure_logging(service: str) -> None:
 def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Every minute (EventBridge): whether Redis and the database answer (filot.dependency.up), the GPU, CPU and
     BULI2 queue lengths and the dead letters (documents failed after every attempt) as EMF first, then one
-    reconciler pass (it emits its recoveries). Dependencies first: with Redis down the lengths cannot be read, and
+    reconciler pass (it emits its recoveries), then one retention pass (images and personal data past their
+    period). Dependencies first: with Redis down the lengths cannot be read, and
     the alarm should say why. Lengths before the reconciler: the worker scaling and the queue alarms read them, and
     a reconciler that raises must not take them along (the error still fails the run, which scheduler-errors counts).
 
@@ -73,7 +74,17 @@ def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
         emit(SCHEDULER_NAMESPACE, QUEUE_LENGTH, lengths[key], dimensions={QUEUE: queue})
     dead = _dead_letters(components)
     report = _reconcile(components)
-    return {**lengths, "dependencies": dependencies, "dead_letters": dead, "reconciled": report}
+    retention = _retention(components)
+    return {**lengths, "dependencies": dependencies, "dead_letters": dead, "reconciled": report, "retention": retention}
+
+
+def _retention(components: Components) -> dict[str, int]:
+    """Images and personal data past their retention period deleted (services/application/retention.py)."""
+    from datetime import UTC, datetime
+
+    from services.application.retention import apply_retention
+
+    return apply_retention(components, now=datetime.now(UTC)).to_json()
 
 
 def _publish_dependencies(components: Components) -> dict[str, str]:

@@ -341,6 +341,12 @@ class Worker:
             error=None,
         )
         if not scored:
+            current = store.get(claim.doc_id)
+            if current is not None and current.erased_at is not None:
+                # Its owner erased it while it was read: the result is dropped and the queue forgets it.
+                log.info("doc=%s erased while processing path=%s; result dropped", claim.doc_id, self.path)
+                self.c.queue.complete(claim)
+                return
             log.warning("claim lost before scoring doc=%s path=%s; result dropped", claim.doc_id, self.path)
             return
         decision = verification.decision

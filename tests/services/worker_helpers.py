@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from pathlib import Path
 
@@ -58,3 +59,27 @@ def submit(components: Components, data: bytes, doc_type: str = "ktp", *, owner:
 
 def worker(path: str, parts: tuple[Components, Buli2Client], engine: object = ENGINE) -> Worker:
     return Worker(path=path, components=parts[0], engine=engine, buli2=parts[1])  # type: ignore[arg-type]
+
+
+class GatedEngine:
+    """Tesseract, but every read first waits for `gate`: a document stays in the worker until the test opens it."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        self.gate = gate
+        self.entered = threading.Event()
+
+    def _wait(self) -> None:
+        self.entered.set()
+        self.gate.wait(30)
+
+    def read_lines(self, gray: np.ndarray) -> list[OcrLine]:
+        self._wait()
+        return ENGINE.read_lines(gray)
+
+    def read_line(self, gray: np.ndarray, *, charset: str) -> list[OcrLine]:
+        self._wait()
+        return ENGINE.read_line(gray, charset=charset)
+
+    def read_line_batch(self, crops: list[tuple[np.ndarray, str]]) -> list[list[OcrLine]]:
+        self._wait()
+        return ENGINE.read_line_batch(crops)

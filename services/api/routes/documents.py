@@ -8,7 +8,7 @@ import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,10 +31,11 @@ from services.api.intake import (
 from services.api.schemas import Accepted, OwnerDocument, OwnerEvent, ServiceDocument, ServiceEvent, error_responses
 from services.api.uploads import STATUS_FOR_CODE, CheckedUpload
 from services.application.appeal import AppealRefused, appeal
+from services.application.erasure import erase_document
 from services.core.identity import NIK_SEEN_FOR_OTHER_OWNER, OWNER_DETAIL
 from services.core.lifecycle import Status
 from services.core.scoring import CAPTURE_ADVICE
-from services.platform.errors import DocumentError
+from services.platform.errors import DocumentError, FilotError
 from services.platform.settings import Settings
 from services.wiring import build_buli2
 
@@ -135,8 +136,9 @@ def _checked(slots: threading.BoundedSemaphore, data: bytes, declared: str | Non
 )
 def read_document(doc_id: str, components: ComponentsDep, caller: LimitedCallerDep) -> OwnerDocument | ServiceDocument:
     record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
-    # Someone else's document answers exactly like a missing one, so ids cannot be probed.
-    if record is None or (caller.service is None and record.owner != caller.user):
+    # Someone else's document answers exactly like a missing one, so ids cannot be probed; so does one its owner
+    # erased (a service still sees the PII-free tombstone).
+    if record is None or (caller.service is None and (record.owner != caller.user or record.erased_at is not None)):
         raise ApiError(404, "document_not_found", "no such document")
     events = components.store.history(record.id)
     if caller.service:
@@ -146,7 +148,7 @@ def read_document(doc_id: str, components: ComponentsDep, caller: LimitedCallerD
             owner=record.owner,
             correlation_id=record.correlation_id,
         )
-    return OwnerDocument(**document_view(record, for_owner=True), history=[_event_for_owner(e) for e in events])
+    return OwnerDocument(**document_view(record, for_owner=True), history=[event_for_owner(e) for e in events])
 
 
 def _event_in_full(event: dict[str, Any]) -> ServiceEvent:
@@ -160,7 +162,7 @@ def _event_in_full(event: dict[str, Any]) -> ServiceEvent:
     )
 
 
-def _event_for_owner(event: dict[str, Any]) -> OwnerEvent:
+def event_for_owner(event: dict[str, Any]) -> OwnerEvent:
     """The owner sees what happened and whether a person decided, not who, nor internal details."""
     actor = str(event["actor"])
     by = "you" if actor.startswith("user:") else "reviewer" if actor.startswith("buli2:") else "automatic"
@@ -224,4 +226,21 @@ def appeal_document(
     finally:
         buli2.close()
     events = components.store.history(appealed.id)
-    return OwnerDocument(**document_view(appealed, for_owner=True), history=[_event_for_owner(e) for e in events])
+    return OwnerDocument(**document_view(appealed, for_owner=True), history=[event_for_owner(e) for e in events])
+
+
+@router.delete(
+    "/{doc_id}",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 429, 503),
+    summary="Erase a document: its image, its personal data and its NIK hash (idempotent; a PII-free record stays)",
+)
+def delete_document(doc_id: str, components: ComponentsDep, user: LimitedUserDep) -> Response:
+    record = components.store.get(doc_id) if re.fullmatch(r"[0-9a-f]{32}", doc_id) else None
+    if record is None or record.owner != user:
+        raise ApiError(404, "document_not_found", "no such document")
+    try:
+        erase_document(components, record, actor=f"user:{user}")
+    except FilotError as exc:
+        raise ApiError(503, exc.code, "the image could not be deleted yet; nothing was erased, try again") from None
+    return Response(status_code=204)
