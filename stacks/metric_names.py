@@ -39,6 +39,8 @@ CARD_FINDER_MISSES = "filot.card_finder.misses"
 DEPENDENCY_UP = "filot.dependency.up"
 APPEALS = "filot.appeals"
 RETENTION_ERASED = "filot.retention.erased"
+WEBHOOK_FAILURES = "filot.webhook.failures"
+WEBHOOK_DEAD_LETTERS = "filot.webhook.dead_letters"
 
 COUNT, MILLISECONDS, NO_UNIT = "Count", "Milliseconds", "None"
 
@@ -99,6 +101,8 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(CARD_FINDER_MISSES, COUNT, _BACKEND_AND_GPU),
         MetricSpec(APPEALS, COUNT, (NAMESPACE_BACKEND,)),
         MetricSpec(RETENTION_ERASED, COUNT, (NAMESPACE_SCHEDULER,), (KIND_DIMENSION,)),
+        MetricSpec(WEBHOOK_FAILURES, COUNT, (NAMESPACE_SCHEDULER,)),
+        MetricSpec(WEBHOOK_DEAD_LETTERS, COUNT, (NAMESPACE_SCHEDULER,)),
         MetricSpec(
             DEPENDENCY_UP,
             NO_UNIT,

@@ -31,7 +31,8 @@ EXTERNAL_SECRET_REASON = (
 )
 GENERATED_SECRET_REASON = (
     # bandit B105: a suppression's reason, not a credential
-    "The service and callback keys are shared with BULI2, and the origin key with Cloudflare, which must switch at "  # nosec B105
+    "The service and callback keys are shared with BULI2, the origin key with Cloudflare and the webhook key with "  # nosec B105
+    "the client, each of which must switch at "
     "the same moment; a new image-link key must reach every API task at once; each is rotated by the documented "
     "manual procedure (docs/infrastructure.md), apart from the others, not on a schedule. The NIK hash key is never "
     "rotated: every stored NIK hash is computed with it."

@@ -71,6 +71,12 @@ documents = sa.Table(
     sa.Column("image_deleted_at", sa.DateTime(timezone=True)),
     sa.Column("pii_erased_at", sa.DateTime(timezone=True)),
     sa.Column("erased_at", sa.DateTime(timezone=True)),
+    # Per-field OCR confidence (JSON), for the result webhook; and that webhook's delivery: pending, delivered or
+    # dead (every attempt failed), attempts so far, and when the next one is due.
+    sa.Column("field_confidence", sa.Text),
+    sa.Column("webhook_state", sa.String(16), index=True),
+    sa.Column("webhook_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("webhook_next_at", sa.DateTime(timezone=True)),
     sa.Index("ix_documents_owner_idempotency_key", "owner", "idempotency_key", unique=True),
 )
 
@@ -87,7 +93,7 @@ events = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
-_JSON_COLUMNS = ("reasons", "fields")
+_JSON_COLUMNS = ("reasons", "fields", "field_confidence")
 
 # The per-document statements, built once: SQLAlchemy builds and cache-keys a statement on every call otherwise,
 # which tripled a transition's CPU (0.34 ms vs 0.12 ms on SQLite; every document takes four). Bound names start
@@ -138,6 +144,10 @@ class DocumentRecord:
     image_deleted_at: datetime | None = None
     pii_erased_at: datetime | None = None
     erased_at: datetime | None = None
+    field_confidence: dict[str, float] | None = None
+    webhook_state: str | None = None
+    webhook_attempts: int = 0
+    webhook_next_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -465,6 +475,37 @@ class DocumentStore:
                 },
             )
 
+    # ---- the result webhook ------------------------------------------------------------------------------------
+
+    def webhook_due(self, *, now: datetime, limit: int = 100) -> list[DocumentRecord]:
+        query = (
+            sa.select(documents)
+            .where(documents.c.webhook_state == "pending", documents.c.webhook_next_at <= now)
+            .order_by(documents.c.webhook_next_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def set_webhook(self, doc_id: str, *, state: str, attempts: int, next_at: datetime | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                documents.update()
+                .where(documents.c.id == doc_id)
+                .values(webhook_state=state, webhook_attempts=attempts, webhook_next_at=next_at)
+            )
+
+    def webhook_state_is(self, state: str, *, limit: int = 10_000) -> list[str]:
+        query = sa.select(documents.c.id).where(documents.c.webhook_state == state).limit(limit)
+        with self.engine.connect() as conn:
+            rows: list[Any] = list(conn.execute(query).scalars())
+        return [str(found) for found in rows]
+
+    def webhook_dead_letters(self) -> int:
+        query = sa.select(sa.func.count()).where(documents.c.webhook_state == "dead")
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def mark_published(self, doc_id: str, status: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(_SET, {"b_id": doc_id, "published": status})
@@ -487,7 +528,16 @@ def _record(row: Any) -> DocumentRecord:
     for key in _JSON_COLUMNS:
         data[key] = json.loads(data[key]) if data[key] else None
     data["status"] = Status(data["status"])
-    for key in ("created_at", "updated_at", "decided_at", "appealed_at", "image_deleted_at", "pii_erased_at", "erased_at"):
+    for key in (
+        "created_at",
+        "updated_at",
+        "decided_at",
+        "appealed_at",
+        "image_deleted_at",
+        "pii_erased_at",
+        "erased_at",
+        "webhook_next_at",
+    ):
         data[key] = _as_utc(data[key])
     return DocumentRecord(**data)
 

@@ -12,6 +12,7 @@ import time
 from services.adapters.buli2 import Buli2Client, Buli2Error
 from services.adapters.database import DocumentRecord
 from services.adapters.storage import PresigningStore
+from services.application.webhooks import start_webhook
 from services.core.lifecycle import TERMINAL, Status
 from services.core.masking import mask_fields
 from services.core.signing import sign_url
@@ -41,6 +42,7 @@ def publish_final(components: Components, record: DocumentRecord) -> bool:
         if sent:
             components.store.mark_published(record.id, record.status.value)
             log.info("published doc=%s status=%s", record.id, record.status.value, extra={"status": record.status.value})
+            start_webhook(components, record)
     return sent
 
 

@@ -28,6 +28,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     redrive.add_argument("--all", action="store_true", help="redrive every failed document")
     redrive.set_defaults(func=redrive_dead)
 
+    hooks = sub.add_parser("webhooks", help="result webhooks given up after every attempt: send them again")
+    hooks_sub = hooks.add_subparsers(dest="action", required=True, metavar="ACTION")
+    hooks_redrive = hooks_sub.add_parser("redrive", help="make every dead result webhook due again, now")
+    hooks_redrive.set_defaults(func=redrive_webhooks)
+
 
 def run_reconcile(args: argparse.Namespace) -> int:
     settings = get_settings()
@@ -89,3 +94,17 @@ def redrive_dead(args: argparse.Namespace) -> int:
             state = record.status.value if record else "missing"
             print(json.dumps({"id": doc_id, "error": {"code": "not_failed", "message": f"document is {state}"}}))
     return 1 if failures else 0
+
+
+def redrive_webhooks(args: argparse.Namespace) -> int:
+    """Every dead webhook pending again with its attempts reset; the scheduled function sends them within a minute."""
+    from datetime import UTC, datetime
+
+    from services.application.webhooks import DEAD, PENDING
+
+    components = build_components(get_settings())
+    dead = components.store.webhook_state_is(DEAD)
+    for doc_id in dead:
+        components.store.set_webhook(doc_id, state=PENDING, attempts=0, next_at=datetime.now(UTC))
+    print(json.dumps({"redriven": len(dead)}))
+    return 0

@@ -61,6 +61,9 @@ CARD_FINDER_MISSES = "filot.card_finder.misses"
 DEPENDENCY_UP = "filot.dependency.up"
 # An owner's appeal of an automatic rejection, sent to a person (their outcome counts in filot.reviews.decided).
 APPEALS = "filot.appeals"
+# The result webhook: each failed delivery attempt, and the documents whose every attempt failed (a gauge).
+WEBHOOK_FAILURES = "filot.webhook.failures"
+WEBHOOK_DEAD_LETTERS = "filot.webhook.dead_letters"
 # Retention: documents whose image (Kind=image) or PII fields (Kind=pii) were deleted at the end of their period.
 RETENTION_ERASED = "filot.retention.erased"
 
@@ -153,6 +156,10 @@ METRICS: dict[str, MetricDef] = {
                   "photos in which the card finder saw no card but the whole photo read as one (its fallback)"),
         MetricDef(RETENTION_ERASED, "Count", (KIND,), (SCHEDULER_NAMESPACE,), "counter",
                   "documents whose original image (image) or personal data (pii) reached the end of its retention"),
+        MetricDef(WEBHOOK_FAILURES, "Count", (), (SCHEDULER_NAMESPACE,), "counter",
+                  "result webhook retries that failed (the scheduled function retries with backoff)"),
+        MetricDef(WEBHOOK_DEAD_LETTERS, "Count", (), (SCHEDULER_NAMESPACE,), "gauge",
+                  "result webhooks given up after every attempt; the scheduled function, each minute"),
         MetricDef(APPEALS, "Count", (), (BACKEND_NAMESPACE,), "counter",
                   "appeals of automatic rejections, each escalated to a person"),
         MetricDef(DEPENDENCY_UP, "None", (DEPENDENCY,), (SCHEDULER_NAMESPACE,), "gauge",

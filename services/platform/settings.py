@@ -56,6 +56,7 @@ LOCAL_KEYS = {
     "callback_key": "local-callback-key",
     "link_key": "local-link-key",
     "nik_hash_key": "local-nik-hash-key",
+    "webhook_key": "local-webhook-key",
     "buli2_api_key": "local-buli2-key",
 }
 MIN_KEY_LENGTH = 24
@@ -111,6 +112,12 @@ class Settings(BaseSettings):
     # The HMAC key of the NIK hash (services/core/identity.py), which the duplicate-identity checks search: the
     # workers need it. Rotating it orphans every stored hash (old verifications stop counting as duplicates).
     nik_hash_key: str = ""
+    # The result webhook (services/application/webhooks.py): the client's endpoint (None: none is sent), the HMAC
+    # key it verifies our signatures with (the BULI2 callback's scheme), and how hard we try.
+    webhook_url: str | None = None
+    webhook_key: str = ""
+    webhook_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    webhook_attempts: int = Field(default=8, ge=1, le=20)
     # Signed callbacks older (or newer) than this are refused as replays.
     callback_window_s: int = Field(default=300, ge=10, le=3600)
     # Lifetime of the image links handed to BULI2 (presigned URLs once storage is S3/R2); a link signed to live

@@ -75,7 +75,24 @@ def scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
     dead = _dead_letters(components)
     report = _reconcile(components)
     retention = _retention(components)
-    return {**lengths, "dependencies": dependencies, "dead_letters": dead, "reconciled": report, "retention": retention}
+    webhooks = _webhooks(components)
+    return {
+        **lengths,
+        "dependencies": dependencies,
+        "dead_letters": dead,
+        "reconciled": report,
+        "retention": retention,
+        "webhooks": webhooks,
+    }
+
+
+def _webhooks(components: Components) -> dict[str, int]:
+    """Result webhooks due for another attempt, and the dead-letter gauge (services/application/webhooks.py)."""
+    from datetime import UTC, datetime
+
+    from services.application.webhooks import deliver_due
+
+    return deliver_due(components, now=datetime.now(UTC))
 
 
 def _retention(components: Components) -> dict[str, int]:

@@ -336,6 +336,7 @@ class Worker:
             score=verification.score,
             reasons=[reason.to_json() for reason in verification.reasons],
             fields=verification.fields,
+            field_confidence={name: round(value, 1) for name, value in verification.field_confidence.items()},
             nik_hash=identity.nik_hash,
             error_code=None,
             error=None,

@@ -17,7 +17,7 @@ from stacks.service_settings import SECRET_FIELDS, SECRET_SETTINGS
 # credential when it calls us, the HMAC it signs decisions with); the image-link key never leaves the API. Every
 # other secret holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an
 # operator puts them in after the first deploy, and a task cannot start until they are there.
-GENERATED_SECRETS = ("service-key", "callback-key", "link-key", "nik-hash-key", "origin-key")
+GENERATED_SECRETS = ("service-key", "callback-key", "link-key", "nik-hash-key", "webhook-key", "origin-key")
 SHARED_WITH_BULI2 = ("service-key", "callback-key")
 SERVICE_KEY_LENGTH = 48
 # Secrets no task reads. origin-key: the header Cloudflare adds to every request it forwards (a Transform Rule),
@@ -64,6 +64,8 @@ class AppSecrets(Construct):
                 if name in SHARED_WITH_BULI2
                 else "; generated, given to Cloudflare"
                 if name == ORIGIN_SECRET
+                else "; generated, given to the client that receives the result webhook"
+                if name == "webhook-key"
                 else "; generated, kept by the workers (never rotate: stored NIK hashes would stop matching)"
                 if name == "nik-hash-key"
                 else "; generated, kept by the API"

@@ -26,6 +26,7 @@ from stacks.metric_names import (
     GPU_PROCESSING_TIME_MS,
     GPU_START_FAILURES,
     HTTP_REQUEST_DURATION_MS,
+    NAMESPACE_SCHEDULER,
     QUEUE_BULI2,
     QUEUE_CPU,
     QUEUE_GPU,
@@ -35,6 +36,7 @@ from stacks.metric_names import (
     queue_length,
     summed,
 )
+from stacks.metric_names import WEBHOOK_DEAD_LETTERS as METRIC_WEBHOOK_DEAD_LETTERS
 from stacks.monitoring import alarm_metrics as watch
 
 FIVE_MINUTES = Duration.minutes(5)
@@ -52,6 +54,7 @@ GPU_WORKERS_MISSING = "gpu-workers-missing"
 CPU_WORKERS_MISSING = "cpu-workers-missing"
 API_TARGETS_UNHEALTHY = "api-targets-unhealthy"
 DEPENDENCY_DOWN = "dependency-down"
+WEBHOOK_DEAD_LETTERS = "webhook-dead-letters"
 DEPLOYMENT_FAILED = "deployment-failed"
 LAMBDA_THROTTLED = "lambda-throttled"
 
@@ -469,6 +472,24 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
                 "(Upstash, Neon); the NAT gateways and the private subnets' routes.",
                 fix="Restore the dependency at its provider, or correct its URL in the secret (redis, database) and "
                 "force a new deployment. Documents already stored are kept; the reconciler catches up.",
+            ),
+        ),
+        AlarmSpec(
+            name=WEBHOOK_DEAD_LETTERS,
+            watched=metric(
+                METRIC_WEBHOOK_DEAD_LETTERS, statistic="Maximum", namespace=NAMESPACE_SCHEDULER, period=FIVE_MINUTES
+            ),
+            threshold=1,
+            comparison=AT_LEAST,
+            periods=1,
+            description=runbook(
+                "Result webhooks were given up after every attempt (FILOT_WEBHOOK_ATTEMPTS, about 4 hours of "
+                "retries): the client has not been told of these decisions.",
+                check=f"{board} [Reconciler recoveries and dead letters] (result webhook lines); scheduler lines "
+                f"of logger filot.webhooks in {q('errors-by-type')} (the HTTP status or error the client's endpoint "
+                "gave); the endpoint in FILOT_WEBHOOK_URL.",
+                fix="Once the client's endpoint answers 2xx again: `python -m services webhooks redrive` (sends "
+                "every given-up webhook within a minute, each with its Idempotency-Key).",
             ),
         ),
         AlarmSpec(

@@ -54,6 +54,7 @@ ALARMS = {
     "queue-metrics-stopped",
     "api-targets-unhealthy",
     "dependency-down",
+    "webhook-dead-letters",
     "deployment-failed",
     "lambda-throttled",
 }

@@ -257,7 +257,7 @@ def test_owned_by_pages_newest_first(store: DocumentStore) -> None:
 def test_migrations_build_exactly_the_schema_the_code_uses(store: DocumentStore) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrations.current(conn) == migrations.head() == "0005"
+        assert migrations.current(conn) == migrations.head() == "0006"
 
 
 def test_migrating_again_changes_nothing(open_store: Callable[[], DocumentStore]) -> None:
@@ -294,7 +294,7 @@ def test_processes_starting_together_all_get_the_schema(database_url: str) -> No
     results = [found.get(timeout=90) for _ in children]
     for child in children:
         child.join(timeout=30)
-    assert sorted(map(str, results)) == ["0005", "0005", "None"], results
+    assert sorted(map(str, results)) == ["0006", "0006", "None"], results
 
 
 def test_threads_starting_together_all_get_the_schema(open_store: Callable[[], DocumentStore]) -> None:
@@ -321,7 +321,7 @@ def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None
     engine.dispose()
     store = DocumentStore(database_url)
     try:
-        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0005", True)
+        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0006", True)
         record = store.get("c" * 32)
         assert record is not None and record.status is Status.QUEUED
     finally:
@@ -338,7 +338,7 @@ def test_migrate_command_prints_the_revision(
     first = json.loads(capsys.readouterr().out)
     assert main(["migrate"]) == 0
     second = json.loads(capsys.readouterr().out)
-    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0005", "0005", "0005")
+    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0006", "0006", "0006")
     assert "filot-test-secret" not in first["database"]
 
 

@@ -58,6 +58,8 @@ CONTRACT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "filot.dependency.up": ("None", ("Dependency",), (SCHEDULER,)),
     "filot.appeals": ("Count", (), (BACKEND,)),
     "filot.retention.erased": ("Count", ("Kind",), (SCHEDULER,)),
+    "filot.webhook.failures": ("Count", (), (SCHEDULER,)),
+    "filot.webhook.dead_letters": ("Count", (), (SCHEDULER,)),
     "filot.capture.problems": ("Count", ("Reason",), (BACKEND, GPU)),
     "filot.gpu.start_failures": ("Count", ("Reason",), (GPU,)),
     "filot.card_finder.misses": ("Count", (), (BACKEND, GPU)),

@@ -63,6 +63,7 @@ def test_scheduled_prints_one_emf_line_per_queue_and_the_dead_letters(
         *(emf("filot.queue_length", n, {"Queue": queue}) for queue, n in (("GPU", 3), ("CPU", 1), ("BULI2", 0))),
         emf("filot.dead_letters", 1, {}),
         emf("filot.reconciler.recoveries", 1, {"Kind": "republished"}),  # the failure's result was not published yet
+        emf("filot.webhook.dead_letters", 0, {}),  # then retention (nothing due) and the result webhooks
     ]
 
 
