@@ -13,6 +13,7 @@ from services.adapters.storage import ObjectStore, open_object_store
 from services.core.scoring import ScoreWeights
 from services.pipeline.verify import Thresholds
 from services.platform.metrics import BACKEND_NAMESPACE
+from services.platform.pii_cipher import FieldCipher
 from services.platform.settings import Settings
 
 
@@ -27,7 +28,7 @@ class Components:
 def build_components(settings: Settings) -> Components:
     return Components(
         settings=settings,
-        store=DocumentStore(settings.database_url),
+        store=DocumentStore(settings.database_url, cipher=pii_cipher(settings)),
         objects=open_object_store(settings.storage_url, settings),
         queue=OcrQueue(connect(settings.redis_url), keys=QueueKeys.for_prefix(settings.redis_prefix)),
     )
@@ -65,3 +66,9 @@ def thresholds(settings: Settings) -> Thresholds:
         reject_below=settings.reject_below,
         weights=ScoreWeights(**settings.score_weights),
     )
+
+
+def pii_cipher(settings: Settings) -> FieldCipher:
+    """The cipher of the personal data at rest: every process that reads or writes documents needs the key."""
+    settings.require_keys("pii_key")
+    return FieldCipher.from_texts(current_id=settings.pii_key_id, current=settings.pii_key, old=settings.pii_old_keys)

@@ -35,7 +35,8 @@ GENERATED_SECRET_REASON = (
     "the client, each of which must switch at "
     "the same moment; a new image-link key must reach every API task at once; each is rotated by the documented "
     "manual procedure (docs/infrastructure.md), apart from the others, not on a schedule. The NIK hash key is never "
-    "rotated: every stored NIK hash is computed with it."
+    "rotated: every stored NIK hash is computed with it. The PII key rotates through FILOT_PII_OLD_KEYS and a "
+    "re-encryption pass (docs/infrastructure.md)."
 )
 
 

@@ -28,6 +28,7 @@ SECRET_SETTINGS: dict[str, SecretField] = {
     "FILOT_LINK_KEY": SecretField("link-key", "key"),
     "FILOT_NIK_HASH_KEY": SecretField("nik-hash-key", "key"),
     "FILOT_WEBHOOK_KEY": SecretField("webhook-key", "key"),
+    "FILOT_PII_KEY": SecretField("pii-key", "key"),
     "FILOT_JWT_JWKS_URL": SecretField("jwt", "jwks_url"),
     "FILOT_JWT_ISSUER": SecretField("jwt", "issuer"),
     "FILOT_JWT_AUDIENCE": SecretField("jwt", "audience"),
@@ -51,6 +52,7 @@ WORKER_SECRETS = (
     "FILOT_BULI2_API_KEY",
     "FILOT_NIK_HASH_KEY",
     "FILOT_WEBHOOK_KEY",
+    "FILOT_PII_KEY",
 )
 # The scheduled function reads the queues and (with the reconciler) the database and BULI2.
 # The reconciler re-sends escalations, whose image links are presigned on the bucket: it needs the R2 keys too.
@@ -63,6 +65,7 @@ SCHEDULER_SECRETS = (
     "FILOT_R2_ACCESS_KEY_ID",
     "FILOT_R2_SECRET_ACCESS_KEY",
     "FILOT_WEBHOOK_KEY",
+    "FILOT_PII_KEY",
 )
 
 # Plain settings the stacks derive from the stage; the stage config may not override them.

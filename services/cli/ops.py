@@ -33,6 +33,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     hooks_redrive = hooks_sub.add_parser("redrive", help="make every dead result webhook due again, now")
     hooks_redrive.set_defaults(func=redrive_webhooks)
 
+    pii = sub.add_parser("pii", help="personal data at rest: re-encrypt it under the current key (key rotation)")
+    pii_sub = pii.add_subparsers(dest="action", required=True, metavar="ACTION")
+    pii_sub.add_parser(
+        "reencrypt", help="rewrite every value not under FILOT_PII_KEY_ID (older keys, plaintext) with it"
+    ).set_defaults(func=reencrypt_pii)
+
 
 def run_reconcile(args: argparse.Namespace) -> int:
     settings = get_settings()
@@ -107,4 +113,14 @@ def redrive_webhooks(args: argparse.Namespace) -> int:
     for doc_id in dead:
         components.store.set_webhook(doc_id, state=PENDING, attempts=0, next_at=datetime.now(UTC))
     print(json.dumps({"redriven": len(dead)}))
+    return 0
+
+
+def reencrypt_pii(args: argparse.Namespace) -> int:
+    """Batches until nothing is left under an older key; then the old key can leave FILOT_PII_OLD_KEYS."""
+    components = build_components(get_settings())
+    total = 0
+    while done := components.store.reencrypt():
+        total += done
+    print(json.dumps({"reencrypted": total, "key_id": components.settings.pii_key_id}))
     return 0

@@ -57,6 +57,7 @@ LOCAL_KEYS = {
     "link_key": "local-link-key",
     "nik_hash_key": "local-nik-hash-key",
     "webhook_key": "local-webhook-key",
+    "pii_key": "local-pii-key-for-the-local-stage-only",
     "buli2_api_key": "local-buli2-key",
 }
 MIN_KEY_LENGTH = 24
@@ -114,6 +115,11 @@ class Settings(BaseSettings):
     nik_hash_key: str = ""
     # The result webhook (services/application/webhooks.py): the client's endpoint (None: none is sent), the HMAC
     # key it verifies our signatures with (the BULI2 callback's scheme), and how hard we try.
+    # Encryption of the personal data at rest (services/platform/pii_cipher.py): the current key (random text of
+    # 32+ characters), its id (stored with every value), and earlier keys that must still read (JSON {id: text}).
+    pii_key: str = ""
+    pii_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    pii_old_keys: str = ""
     webhook_url: str | None = None
     webhook_key: str = ""
     webhook_timeout_s: float = Field(default=3.0, gt=0, le=30)

@@ -17,7 +17,15 @@ from stacks.service_settings import SECRET_FIELDS, SECRET_SETTINGS
 # credential when it calls us, the HMAC it signs decisions with); the image-link key never leaves the API. Every
 # other secret holds values issued elsewhere (Neon, Upstash, Cloudflare R2, BULI2, the identity provider); an
 # operator puts them in after the first deploy, and a task cannot start until they are there.
-GENERATED_SECRETS = ("service-key", "callback-key", "link-key", "nik-hash-key", "webhook-key", "origin-key")
+GENERATED_SECRETS = (
+    "service-key",
+    "callback-key",
+    "link-key",
+    "nik-hash-key",
+    "webhook-key",
+    "pii-key",
+    "origin-key",
+)
 SHARED_WITH_BULI2 = ("service-key", "callback-key")
 SERVICE_KEY_LENGTH = 48
 # Secrets no task reads. origin-key: the header Cloudflare adds to every request it forwards (a Transform Rule),

@@ -123,7 +123,7 @@ def test_secrets_say_which_json_fields_they_hold(template: Template) -> None:
 def test_our_keys_are_generated_the_others_start_as_their_json_shape_with_no_value(template: Template) -> None:
     secrets = template.find_resources("AWS::SecretsManager::Secret")
     by_name = {s["Properties"]["Name"].removeprefix("filot-production/"): s["Properties"] for s in secrets.values()}
-    for name in ("service-key", "callback-key", "link-key", "nik-hash-key", "webhook-key", "origin-key"):
+    for name in ("service-key", "callback-key", "link-key", "nik-hash-key", "webhook-key", "pii-key", "origin-key"):
         secret = by_name.pop(name)
         assert secret["GenerateSecretString"] == {
             "ExcludePunctuation": True,

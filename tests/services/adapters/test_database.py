@@ -27,6 +27,7 @@ from services.adapters.database import DocumentStore, documents, make_engine, me
 from services.cli import migrate as migrate_cli
 from services.core.lifecycle import Status
 from services.platform.errors import FilotError
+from services.platform.pii_cipher import FieldCipher
 from services.platform.settings import Settings
 from tests.postgres import PostgresServer
 
@@ -257,7 +258,7 @@ def test_owned_by_pages_newest_first(store: DocumentStore) -> None:
 def test_migrations_build_exactly_the_schema_the_code_uses(store: DocumentStore) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrations.current(conn) == migrations.head() == "0006"
+        assert migrations.current(conn) == migrations.head() == "0007"
 
 
 def test_migrating_again_changes_nothing(open_store: Callable[[], DocumentStore]) -> None:
@@ -294,7 +295,7 @@ def test_processes_starting_together_all_get_the_schema(database_url: str) -> No
     results = [found.get(timeout=90) for _ in children]
     for child in children:
         child.join(timeout=30)
-    assert sorted(map(str, results)) == ["0006", "0006", "None"], results
+    assert sorted(map(str, results)) == ["0007", "0007", "None"], results
 
 
 def test_threads_starting_together_all_get_the_schema(open_store: Callable[[], DocumentStore]) -> None:
@@ -321,7 +322,7 @@ def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None
     engine.dispose()
     store = DocumentStore(database_url)
     try:
-        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0006", True)
+        assert (store.migration.before, store.migration.after, store.migration.stamped) == (None, "0007", True)
         record = store.get("c" * 32)
         assert record is not None and record.status is Status.QUEUED
     finally:
@@ -338,7 +339,7 @@ def test_migrate_command_prints_the_revision(
     first = json.loads(capsys.readouterr().out)
     assert main(["migrate"]) == 0
     second = json.loads(capsys.readouterr().out)
-    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0006", "0006", "0006")
+    assert (first["from"], first["revision"], second["from"], second["revision"]) == (None, "0007", "0007", "0007")
     assert "filot-test-secret" not in first["database"]
 
 
@@ -528,3 +529,77 @@ def test_identity_lookups_search_the_hash_among_approved_documents_only(store: D
     ktp = store.verified_ktp("alice")
     assert ktp is not None and (ktp.id, ktp.nik_hash, ktp.fields) == ("1" * 32, nik, {"name": "NAME alice"})
     assert store.verified_ktp("bob") is None
+
+
+KEY_1, KEY_2 = "first-pii-key-" + "a" * 32, "second-pii-key-" + "b" * 32
+
+
+def _cipher(current_id: str = "k1", current: str = KEY_1, old: str = "") -> FieldCipher:
+    return FieldCipher.from_texts(current_id=current_id, current=current, old=old)
+
+
+def _raw(database_url: str, doc_id: str) -> dict[str, Any]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(sa.select(documents).where(documents.c.id == doc_id)).mappings().one())
+    finally:
+        engine.dispose()
+
+
+def test_personal_data_is_encrypted_at_rest_and_read_back_in_clear(database_url: str) -> None:
+    store = DocumentStore(database_url, cipher=_cipher())
+    try:
+        store.create(
+            doc_id="e" * 32, owner="alice", doc_type="ktp", object_key="k", content_type="image/png", size_bytes=1,
+            sha256="0" * 64, correlation_id="c", claimed_name="Siti Rahayu", claimed_nik="3171014107900001",
+        )
+        assert store.transition("e" * 32, Status.QUEUED, actor="t")
+        assert store.transition("e" * 32, Status.PROCESSING, actor="t")
+        assert store.transition("e" * 32, Status.SCORED, actor="t", fields={"nik": "3171014107900001", "name": "SITI"})
+        raw = _raw(database_url, "e" * 32)
+        for column in ("claimed_name", "claimed_nik", "fields"):
+            assert str(raw[column]).startswith("pii1:k1:"), column
+        assert "3171014107900001" not in json.dumps(raw, default=str) and "Siti" not in json.dumps(raw, default=str)
+        record = store.get("e" * 32)
+        assert record is not None
+        assert (record.claimed_name, record.claimed_nik) == ("Siti Rahayu", "3171014107900001")
+        assert record.fields == {"nik": "3171014107900001", "name": "SITI"}
+        # A value moved into another document's row does not decrypt there (the document id is authenticated).
+        with pytest.raises(FilotError):
+            _cipher().decrypt(raw["claimed_nik"], document_id="f" * 32)
+        # A process without the key refuses to hand out ciphertext as data.
+        with pytest.raises(FilotError) as keyless:
+            DocumentStore(database_url).get("e" * 32)
+        assert keyless.value.code == "pii_key_unavailable"
+    finally:
+        store.close()
+
+
+def test_keys_rotate_old_values_stay_readable_and_reencrypt_moves_them(database_url: str) -> None:
+    first = DocumentStore(database_url, cipher=_cipher())
+    plain = DocumentStore(database_url)  # rows written before encryption was on
+    try:
+        new_doc(first, "1" * 32)
+        new_doc(plain, "2" * 32)
+        rotated = DocumentStore(database_url, cipher=_cipher("k2", KEY_2, json.dumps({"k1": KEY_1})))
+        assert rotated.get("1" * 32).claimed_name == "Alice"  # type: ignore[union-attr]
+        assert rotated.get("2" * 32).claimed_name == "Alice"  # type: ignore[union-attr]
+        assert rotated.reencrypt() == 2
+        assert rotated.reencrypt() == 0
+        for doc_id in ("1" * 32, "2" * 32):
+            assert str(_raw(database_url, doc_id)["claimed_name"]).startswith("pii1:k2:")
+        only_new = DocumentStore(database_url, cipher=_cipher("k2", KEY_2))
+        assert only_new.get("1" * 32).claimed_name == "Alice"  # type: ignore[union-attr]
+        rotated.close()
+        only_new.close()
+    finally:
+        first.close()
+        plain.close()
+
+
+def test_a_short_key_or_a_current_id_without_a_key_is_refused() -> None:
+    with pytest.raises(FilotError, match="at least 32 characters"):
+        _cipher(current="short")
+    with pytest.raises(FilotError, match="FILOT_PII_OLD_KEYS must be JSON"):
+        _cipher(old="k0=abc")
