@@ -50,6 +50,8 @@ from services.platform.metrics import (
 )
 
 _FINAL = ("approved", "rejected", "failed")
+# Each sample card is a different person: each is uploaded by its own account (one person's KTP and another's NPWP
+# under one account would contradict each other, which the identity checks send to a person).
 _USER = "demo-user"
 
 
@@ -59,6 +61,7 @@ class Tracked:
     truth: SampleTruth
     doc_id: str | None = None
     uploaded_at: float = 0.0
+    owner: str = ""
     finished_at: float | None = None
     status: str = "pending"
     score: float | None = None
@@ -126,23 +129,68 @@ def run_services(
         start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=processes.log_dir)
 
         tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
+        reviewer = None if env["FILOT_REVIEWER_AUTO_DECIDE_S"] != "null" else env["FILOT_BULI2_URL"]
         with httpx.Client(base_url=api_url, headers={"X-Dev-User": _USER}, timeout=30) as client:
             upload_all(client, tracked)
-            reviewer = None if env["FILOT_REVIEWER_AUTO_DECIDE_S"] != "null" else env["FILOT_BULI2_URL"]
             follow(client, tracked, timeout=timeout, processes=processes, reviewer_url=reviewer)
+            identity_and_rights(client, api_url, tracked, timeout=timeout, processes=processes, reviewer_url=reviewer)
         say("stopping services")
     return tracked
+
+
+def identity_and_rights(
+    client: httpx.Client,
+    api_url: str,
+    tracked: list[Tracked],
+    *,
+    timeout: float,
+    processes: Processes,
+    reviewer_url: str | None,
+) -> None:
+    """After the main run: an approved card uploaded again by another account goes to a person (the same NIK is
+    verified for someone else), and an automatic rejection appealed by its owner is decided by a person."""
+    approved = next((t for t in tracked if t.status == "approved" and t.truth.doc_type == "ktp"), None)
+    rejected = next((t for t in tracked if t.status == "rejected" and not t.escalated and t.doc_id), None)
+    if approved is not None:
+        again = Tracked(path=approved.path, truth=approved.truth, owner=f"{_USER}-another-account")
+        upload_all(client, [again])
+        follow(client, [again], timeout=timeout, processes=processes, reviewer_url=reviewer_url)
+        body = client.get(f"/v1/documents/{again.doc_id}", headers={"X-Dev-User": again.owner}).json()
+        codes = {str(reason.get("code")) for reason in body.get("reasons") or []}
+        say(
+            f"duplicate NIK: {approved.truth.name} uploaded by another account went to a person "
+            f"({'nik_seen_for_other_owner' if 'nik_seen_for_other_owner' in codes else 'no duplicate reason!'}), "
+            f"decided {again.status}"
+        )
+    if rejected is not None:
+        response = client.post(
+            f"/v1/documents/{rejected.doc_id}/appeal",
+            json={"note": "demo: this is my card, please look again"},
+            headers={"X-Dev-User": rejected.owner},
+        )
+        say(f"appeal: {rejected.truth.name} (rejected automatically) appealed -> HTTP {response.status_code}")
+        appeal = Tracked(
+            path=rejected.path,
+            truth=rejected.truth,
+            doc_id=rejected.doc_id,
+            uploaded_at=time.monotonic(),
+            owner=rejected.owner,
+        )
+        follow(client, [appeal], timeout=timeout, processes=processes, reviewer_url=reviewer_url)
+        say(f"appeal: decided {appeal.status} by a person on the reviewer page; that decision is final")
 
 
 def upload_all(client: httpx.Client, tracked: list[Tracked]) -> None:
     for item in tracked:
         mime = "image/jpeg" if item.path.suffix == ".jpg" else "image/png"
+        item.owner = item.owner or f"{_USER}-{item.truth.name}"
         with item.path.open("rb") as handle:
             item.uploaded_at = time.monotonic()
             response = client.post(
                 "/v1/documents",
                 files={"file": (item.path.name, handle, mime)},
                 data={"type": item.truth.doc_type},
+                headers={"X-Dev-User": item.owner},
             )
         if response.status_code != 202:
             item.status, item.finished_at = "refused", time.monotonic()
@@ -161,7 +209,7 @@ def decide_on_the_review_page(reviewer_url: str, item: Tracked) -> None:
     row = next((row for row in page.split("<tr>") if f"/decide/{item.doc_id}" in row), None)
     if row is None:
         return  # not on the page yet
-    suspicious = ("nik_invalid", "_contradicts", "nik_font_mismatch", "claim_")
+    suspicious = ("nik_invalid", "_contradicts", "nik_font_mismatch", "claim_", "nik_seen_for_other_owner")
     verdict = "rejected" if any(marker in row for marker in suspicious) else "approved"
     httpx.post(f"{reviewer_url}/decide/{item.doc_id}", data={"decision": verdict}, timeout=10)
     item.clicked = verdict
@@ -183,7 +231,7 @@ def follow(
         for item in tracked:
             if item.doc_id is None or item.finished_at is not None:
                 continue
-            body = client.get(f"/v1/documents/{item.doc_id}").json()
+            body = client.get(f"/v1/documents/{item.doc_id}", headers={"X-Dev-User": item.owner}).json()
             item.status, item.score = body["status"], body["score"]
             item.capture = tuple(hint["code"] for hint in body.get("capture") or ())
             item.escalated = item.escalated or body["status"] in ("needs_review", "escalated")

@@ -35,8 +35,13 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
     # time to decision, and each decision made on the reviewer page.
     metrics = result.stdout.split("metrics (the services' EMF lines", 1)[1]
     decided = re.search(r"decided: (\d+) approved, (\d+) rejected, (\d+) needs_review", metrics)
-    assert decided is not None and sum(map(int, decided.groups())) == 13, metrics
-    assert "(13 documents)" in metrics
+    # 13 samples, and the approved e-KTP uploaded again by another account (the duplicate-NIK scene).
+    assert decided is not None and sum(map(int, decided.groups())) == 14, metrics
+    assert "(14 documents)" in metrics
+    assert re.search(r"duplicate NIK: \S+ uploaded by another account went to a person \(nik_seen_for_other_owner\)",
+                     result.stdout)
+    assert "appeal: ektp-blank-01 (rejected automatically) appealed -> HTTP 202" in result.stdout
+    assert "reviewer page: rejected ektp-blank-01" in result.stdout  # the appeal, decided by a person
     reviewed = re.search(r"by reviewers: (\d+) approved, (\d+) rejected", metrics)
     assert reviewed is not None and sum(map(int, reviewed.groups())) == result.stdout.count("reviewer page: ")
 
@@ -50,17 +55,22 @@ def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> No
 
     engine = sa.create_engine(f"sqlite:///{workdir / 'filot.db'}")
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id, sha256, status FROM documents")).all()
+        rows = conn.execute(sa.text("SELECT id, owner, sha256, status FROM documents")).all()
         history = {
             row.id: [e.to_status for e in conn.execute(
                 sa.text("SELECT to_status FROM document_events WHERE document_id = :id ORDER BY id"), {"id": row.id}
             )]
             for row in rows
         }
+    duplicates = [row for row in rows if row.owner.endswith("another-account")]
+    assert len(duplicates) == 1 and "needs_review" in history[duplicates[0].id]
+    rows = [row for row in rows if row not in duplicates]
     assert len(rows) == len(truths) == 13
     for row in rows:
         truth = truths[row.sha256]
         first_decision = next(s for s in history[row.id] if s in ("approved", "rejected", "needs_review"))
+        if truth.variant == "blank":  # appealed after its automatic rejection: a person decided it again
+            assert history[row.id][-4:-1] == ["rejected", "needs_review", "escalated"], history[row.id]
         assert first_decision in truth.acceptable_decisions, (truth.name, history[row.id])
         assert row.status in ("approved", "rejected"), (truth.name, row.status)
         if truth.variant == "clean":
