@@ -59,6 +59,7 @@ def appeal(
     with bind(correlation_id=record.correlation_id, doc_id=record.id):
         log.info("appeal doc=%s: to a person", record.id)
     appealed = store.get(record.id)
-    assert appealed is not None
+    if appealed is None:  # erased by its owner a moment after the appeal: nothing to review
+        raise AppealRefused("this document was erased", code="document_not_found")
     escalate(components, buli2, appealed, actor="appeal")
     return store.get(record.id) or appealed
