@@ -59,7 +59,7 @@ def appeal(
     with bind(correlation_id=record.correlation_id, doc_id=record.id):
         log.info("appeal doc=%s: to a person", record.id)
     appealed = store.get(record.id)
-    if appealed is None:  # erased by its owner a moment after the appeal: nothing to review
-        raise AppealRefused("this document was erased", code="document_not_found")
+    if appealed is None:  # rows are never deleted (erasure leaves a tombstone); a store that lost it answers so
+        raise AppealRefused("this document is gone", code="document_not_found")
     escalate(components, buli2, appealed, actor="appeal")
     return store.get(record.id) or appealed
