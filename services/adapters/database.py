@@ -522,7 +522,8 @@ class DocumentStore:
         return self.cipher.encrypt(value, document_id=doc_id) if self.cipher and isinstance(value, str) else value
 
     def reencrypt(self, *, limit: int = 500) -> int:
-        """Rewrite personal data not under the current key (older keys, or plaintext) with it; how many rows."""
+        """Rewrap personal data whose data keys are wrapped by an older key (and encrypt plaintext from before) under
+        the current key; how many rows."""
         if self.cipher is None:
             return 0
         cipher, done = self.cipher, 0
@@ -536,10 +537,7 @@ class DocumentStore:
                 }
                 if not stale or done >= limit:
                     continue
-                fresh = {
-                    name: cipher.encrypt(cipher.decrypt(value, document_id=row["id"]), document_id=row["id"])
-                    for name, value in stale.items()
-                }
+                fresh = {name: cipher.rewrap(value, document_id=row["id"]) for name, value in stale.items()}
                 conn.execute(documents.update().where(documents.c.id == row["id"]).values(**fresh))
                 done += 1
         return done

@@ -1,8 +1,10 @@
-"""FieldCipher: the personal data in the database encrypted field by field (AES-256-GCM), with a key id kept in
-each value so keys can rotate.
+"""FieldCipher: the personal data in the database encrypted field by field, by envelope encryption.
 
-A value is stored as `pii1:<key id>:<base64 nonce + ciphertext + tag>`; the document id is authenticated with it
-(associated data), so a value copied into another document's row does not decrypt. The current key is
+Each value gets its own random data key (AES-256-GCM); that data key is stored wrapped (AES-256-GCM again) by the
+key-encryption key from Secrets Manager, whose id is kept beside it: `pii2:<key id>:<base64 wrapped data key>:
+<base64 nonce + ciphertext + tag>`. The document id is authenticated with both layers, so a value copied into
+another document's row does not decrypt; rotating the key-encryption key rewraps data keys without touching the
+ciphertext. The current key is
 FILOT_PII_KEY (random text of at least 32 characters, in AWS the generated secret `pii-key`; the AES key is its
 SHA-256) under the id FILOT_PII_KEY_ID; earlier keys stay readable through FILOT_PII_OLD_KEYS (JSON
 `{"<id>": "<key text>"}`). Rotation: the current key and id moved into the old keys, a new current one set,
@@ -24,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.platform.errors import FilotError
 
-PREFIX = "pii1:"
+PREFIX = "pii2:"
 MIN_KEY_TEXT = 32
 NONCE_BYTES = 12
 KEY_BYTES = 32
@@ -58,22 +60,47 @@ class FieldCipher:
         return cls({key_id: hashlib.sha256(text.encode()).digest() for key_id, text in texts.items()}, current=current_id)
 
     def encrypt(self, plaintext: str, *, document_id: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._keys[self.current].encrypt(nonce, plaintext.encode(), document_id.encode())
-        return f"{PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+        context = document_id.encode()
+        data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        key_nonce, value_nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
+        wrapped = key_nonce + self._keys[self.current].encrypt(key_nonce, data_key, context)
+        sealed = value_nonce + AESGCM(data_key).encrypt(value_nonce, plaintext.encode(), context)
+        return f"{PREFIX}{self.current}:{_b64(wrapped)}:{_b64(sealed)}"
 
     def decrypt(self, stored: str, *, document_id: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # written before encryption was on
-        key_id, _, blob = stored[len(PREFIX) :].partition(":")
-        aead = self._keys.get(key_id)
-        if aead is None:
-            raise CipherError(f"a value is encrypted with key {key_id!r}, which FILOT_PII_KEYS no longer holds")
+        key_id, wrapped, sealed = self._parts(stored)
+        context = document_id.encode()
         try:
-            raw = base64.b64decode(blob, validate=True)
-            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], document_id.encode()).decode()
-        except (binascii.Error, InvalidTag, ValueError):
+            data_key = self._keys[key_id].decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], context)
+            return AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context).decode()
+        except (InvalidTag, ValueError):
             raise CipherError(f"a value under key {key_id!r} does not decrypt for this document") from None
+
+    def rewrap(self, stored: str, *, document_id: str) -> str:
+        """The same ciphertext with its data key wrapped by the current key (rotation without re-encrypting)."""
+        if not stored.startswith(PREFIX):
+            return self.encrypt(stored, document_id=document_id)
+        key_id, wrapped, sealed = self._parts(stored)
+        context = document_id.encode()
+        try:
+            data_key = self._keys[key_id].decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], context)
+        except (InvalidTag, ValueError):
+            raise CipherError(f"a value under key {key_id!r} does not decrypt for this document") from None
+        key_nonce = os.urandom(NONCE_BYTES)
+        rewrapped = key_nonce + self._keys[self.current].encrypt(key_nonce, data_key, context)
+        return f"{PREFIX}{self.current}:{_b64(rewrapped)}:{_b64(sealed)}"
+
+    def _parts(self, stored: str) -> tuple[str, bytes, bytes]:
+        key_id, _, rest = stored[len(PREFIX) :].partition(":")
+        wrapped, _, sealed = rest.partition(":")
+        if key_id not in self._keys:
+            raise CipherError(f"a value is encrypted with key {key_id!r}, which this process does not hold")
+        try:
+            return key_id, base64.b64decode(wrapped, validate=True), base64.b64decode(sealed, validate=True)
+        except binascii.Error:
+            raise CipherError("a stored value is not a sealed value") from None
 
     def key_of(self, stored: str | None) -> str | None:
         """The key id a stored value was written with (None: plaintext or empty)."""
@@ -82,3 +109,7 @@ class FieldCipher:
         return stored[len(PREFIX) :].partition(":")[0]
 
 
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
