@@ -606,3 +606,35 @@ def test_a_short_key_or_a_current_id_without_a_key_is_refused() -> None:
         _cipher(current="short")
     with pytest.raises(FilotError, match="FILOT_PII_OLD_KEYS must be JSON"):
         _cipher(old="k0=abc")
+
+
+def test_retention_erasure_and_webhook_state_on_each_database(database_url: str) -> None:
+    store = DocumentStore(database_url, cipher=_cipher())
+    try:
+        decided_at = datetime.now(UTC)
+        for doc_id, final in (("a" * 32, Status.APPROVED), ("b" * 32, Status.NEEDS_REVIEW)):
+            _decided(store, doc_id, owner="alice", doc_type="ktp", nik_hash="c" * 64, to=final)
+        later = decided_at + timedelta(days=1)
+        assert [r.id for r in store.images_due(decided_before=later)] == ["a" * 32]  # not the one under review
+        store.mark_image_deleted("a" * 32, actor="retention", detail="image deleted")
+        assert store.images_due(decided_before=later) == []
+        assert [r.id for r in store.pii_due(decided_before=later)] == ["a" * 32]
+        store.erase_pii("a" * 32, actor="retention", detail="personal data erased")
+        erased = store.get("a" * 32)
+        assert erased is not None and (erased.fields, erased.nik_hash) == (None, None) and erased.pii_erased_at
+        assert store.pii_due(decided_before=later) == []
+        # The owner's erasure freezes a document: no transition moves it any more.
+        store.mark_erased("b" * 32, actor="user:alice")
+        assert not store.transition("b" * 32, Status.ESCALATED, actor="test")
+        assert store.owned_by("alice", limit=10) == [store.get("a" * 32)]
+        # The webhook's delivery state.
+        store.set_webhook("a" * 32, state="pending", attempts=1, next_at=decided_at)
+        assert [r.id for r in store.webhook_due(now=later)] == ["a" * 32]
+        store.set_webhook("a" * 32, state="dead", attempts=8, next_at=None)
+        assert (store.webhook_due(now=later), store.webhook_dead_letters(), store.webhook_state_is("dead")) == (
+            [],
+            1,
+            ["a" * 32],
+        )
+    finally:
+        store.close()
