@@ -61,8 +61,9 @@ class ComputeStack(StageStack):
             component="compute",
             description="ECS cluster, API, OCR workers and scheduled functions",
         )
+        # The foundation's key and secrets, imported by ARN (see AppSecrets.reader_in).
         data_key = kms.Key.from_key_arn(self, "DataKey", data_key.key_arn)
-        secrets = app_secrets.reader_in(self, key_arn=data_key.key_arn)
+        secrets = app_secrets.reader_in(self, key=data_key)
 
         self.cluster = ecs.Cluster(
             self,

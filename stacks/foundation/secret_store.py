@@ -107,14 +107,13 @@ class AppSecrets(Construct):
                 removal_policy=RemovalPolicy.RETAIN,
             )
 
-    def reader_in(self, scope: Construct, *, key_arn: str) -> SecretReader:
+    def reader_in(self, scope: Construct, *, key: kms.IKey) -> SecretReader:
         """These secrets as another stack's task definitions and functions read them.
 
-        Imported by ARN with the key imported by ARN: a grant then lands on the reader's role only (the key's
-        policy lets the account's IAM decide), never on this stack's key policy, which would make the
-        foundation depend on the stacks that read it.
+        Imported by ARN, with ``key`` imported by ARN into that stack too: a grant then lands on the reader's role
+        only (the key's policy lets the account's IAM decide), never on this stack's key policy, which would make
+        the foundation depend on the stacks that read it.
         """
-        key = kms.Key.from_key_arn(scope, "ImportedDataKey", key_arn)
         return SecretReader(
             {
                 name: secretsmanager.Secret.from_secret_attributes(

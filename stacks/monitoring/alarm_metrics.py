@@ -128,18 +128,20 @@ def healthy_targets(*, load_balancer: str, target_group: str) -> cloudwatch.Metr
     )
 
 
+def lambda_metric(name: str, *, function_name: str) -> cloudwatch.Metric:
+    """One AWS/Lambda metric of one function, summed over five minutes (Errors, Throttles)."""
+    return cloudwatch.Metric(
+        namespace=LAMBDA_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"FunctionName": function_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+    )
+
+
 def lambda_throttles(function_names: Sequence[str]) -> cloudwatch.MathExpression:
     """Invocations Lambda refused for want of concurrency, over the stage's functions."""
-    parts = {
-        f"t{index}": cloudwatch.Metric(
-            namespace=LAMBDA_NAMESPACE,
-            metric_name="Throttles",
-            dimensions_map={"FunctionName": name},
-            statistic="Sum",
-            period=FIVE_MINUTES,
-        )
-        for index, name in enumerate(function_names)
-    }
+    parts = {f"t{index}": lambda_metric("Throttles", function_name=name) for index, name in enumerate(function_names)}
     return cloudwatch.MathExpression(
         expression=" + ".join(f"FILL({part}, 0)" for part in parts),
         using_metrics=parts,

@@ -406,13 +406,7 @@ def alarm_specs(*, name_prefix: str, thresholds: Mapping[str, float], watched: W
         # Without the scheduled function the queue metrics stop, and with them the worker scaling.
         AlarmSpec(
             name=names.SCHEDULER_ERRORS,
-            watched=cloudwatch.Metric(
-                namespace=watch.LAMBDA_NAMESPACE,
-                metric_name="Errors",
-                dimensions_map={"FunctionName": watched.scheduler},
-                statistic="Sum",
-                period=FIVE_MINUTES,
-            ),
+            watched=watch.lambda_metric("Errors", function_name=watched.scheduler),
             threshold=t[names.SCHEDULER_ERRORS],
             comparison=AT_LEAST,
             periods=1,
