@@ -535,11 +535,13 @@ class DocumentStore:
                     for name in PII_COLUMNS
                     if row[name] is not None and cipher.key_of(row[name]) != cipher.current
                 }
-                if not stale or done >= limit:
+                if not stale:
                     continue
                 fresh = {name: cipher.rewrap(value, document_id=row["id"]) for name, value in stale.items()}
                 conn.execute(documents.update().where(documents.c.id == row["id"]).values(**fresh))
                 done += 1
+                if done >= limit:
+                    break
         return done
 
     def mark_published(self, doc_id: str, status: str) -> None:

@@ -27,13 +27,15 @@ def erase_document(components: Components, record: DocumentRecord, *, actor: str
     if record.erased_at is not None:
         return False
     components.queue.forget(record.id)
+    store = components.store
     if record.image_deleted_at is None:
         try:
             components.objects.delete(record.object_key)
         except FilotError:
             log.error("erasure of doc=%s stopped: the image could not be deleted", record.id)
             raise
-    store = components.store
+        # Recorded, so retention's image pass never picks the erased document up again.
+        store.mark_image_deleted(record.id, actor=actor, detail="original image deleted at its owner's request")
     store.erase_pii(record.id, actor=actor, detail="personal data erased at its owner's request")
     store.mark_erased(record.id, actor=actor)
     log.info("erased doc=%s by its owner", record.id)

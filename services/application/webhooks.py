@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,10 @@ def start_webhook(components: Components, record: DocumentRecord) -> None:
     """Called once a final decision is published: mark the webhook pending and make the first attempt."""
     if not components.settings.webhook_url or record.webhook_state is not None:
         return
-    components.store.set_webhook(record.id, state=PENDING, attempts=0, next_at=datetime.now(UTC))
-    fresh = components.store.get(record.id)
-    if fresh is not None:
-        attempt(components, fresh, now=datetime.now(UTC), count_failure=False)
+    now = datetime.now(UTC)
+    components.store.set_webhook(record.id, state=PENDING, attempts=0, next_at=now)
+    pending = replace(record, webhook_state=PENDING, webhook_attempts=0, webhook_next_at=now)
+    attempt(components, pending, now=now, count_failure=False)
 
 
 def attempt(components: Components, record: DocumentRecord, *, now: datetime, count_failure: bool = True) -> bool:

@@ -5,12 +5,14 @@ leaving a PII-free tombstone."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from services.adapters.buli2 import Buli2Client
+from services.application.retention import apply_retention
 from services.core.lifecycle import Status
 from services.platform.errors import FilotError
 from services.wiring import Components
@@ -50,6 +52,11 @@ def test_an_erased_document_leaves_a_tombstone_and_erasing_again_changes_nothing
     assert tombstone.status_code == 200 and tombstone.json()["fields"] == {}
     assert [e["detail"] for e in tombstone.json()["history"]][-1] == "erased by its owner"
     assert before.fields["nik"] not in tombstone.text
+
+    # Retention finds nothing left to delete in a tombstone.
+    assert after.image_deleted_at is not None
+    later = apply_retention(components, now=datetime.now(UTC) + timedelta(days=4000))
+    assert (later.images_deleted, later.pii_erased) == (0, 0)
 
     events = len(components.store.history(doc))
     assert _api(components, "DELETE", f"/v1/documents/{doc}").status_code == 204  # idempotent
