@@ -10,14 +10,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.compute.lambda_image import image_function
+from stacks.compute.lambda_image import FunctionSource, image_function
 
 HANDLER = "services.processes.lambda_handlers.api"
 # HTTP APIs give up on an integration after 30 s.
@@ -62,30 +58,22 @@ class LambdaApi(Construct):
         id_: str,
         *,
         name_prefix: str,
-        repository: ecr.IRepository,
-        image_tag: str,
-        vpc: ec2.IVpc,
+        source: FunctionSource,
         function_log_group: logs.ILogGroup,
         access_log_group: logs.ILogGroup,
         environment: Mapping[str, str],
-        secret_references: Mapping[str, Mapping[str, str]],
-        secrets: Sequence[secretsmanager.ISecret],
-        environment_key: kms.IKey,
+        secret_settings: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
         self.function = image_function(
             self,
             "Function",
-            repository=repository,
-            image_tag=image_tag,
+            source=source,
             handler=HANDLER,
             description="FiLot: the backend API through Mangum",
-            vpc=vpc,
             log_group=function_log_group,
             environment=environment,
-            secret_references=secret_references,
-            secrets=secrets,
-            environment_key=environment_key,
+            secret_settings=secret_settings,
             timeout=TIMEOUT,
             memory_size=2048,
         )

@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.compute.lambda_image import image_function
+from stacks.compute.lambda_image import FunctionSource, image_function
 
 HANDLER = "services.processes.lambda_handlers.scheduled"
 SCHEDULE = Duration.minutes(1)
@@ -28,29 +24,21 @@ class ScheduledFunction(Construct):
         scope: Construct,
         id_: str,
         *,
-        repository: ecr.IRepository,
-        image_tag: str,
-        vpc: ec2.IVpc,
+        source: FunctionSource,
         log_group: logs.ILogGroup,
         environment: Mapping[str, str],
-        secret_references: Mapping[str, Mapping[str, str]],
-        secrets: Sequence[secretsmanager.ISecret],
-        environment_key: kms.IKey,
+        secret_settings: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
         self.function = image_function(
             self,
             "Function",
-            repository=repository,
-            image_tag=image_tag,
+            source=source,
             handler=HANDLER,
             description="FiLot: publishes the queue lengths every minute and runs the reconciler",
-            vpc=vpc,
             log_group=log_group,
             environment=environment,
-            secret_references=secret_references,
-            secrets=secrets,
-            environment_key=environment_key,
+            secret_settings=secret_settings,
             # Finishes well inside its minute, so two runs do not overlap. (No reserved concurrency: a new
             # account's limit of 10 would refuse to set any aside.)
             timeout=Duration.seconds(50),

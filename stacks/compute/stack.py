@@ -26,6 +26,7 @@ from stacks.compute.cpu_worker import CpuWorkerService
 from stacks.compute.gpu_capacity import GpuCapacity
 from stacks.compute.gpu_worker import GpuWorkerService
 from stacks.compute.lambda_api import LambdaApi
+from stacks.compute.lambda_image import FunctionSource
 from stacks.compute.load_balancer import PublicLoadBalancer
 from stacks.compute.scheduler_function import ScheduledFunction
 from stacks.config import StageConfig
@@ -170,19 +171,22 @@ class ComputeStack(StageStack):
             scaling=config.cpu_workers,
             backlog_per_worker=config.backlog.cpu_per_worker,
         )
-        self.scheduler = ScheduledFunction(
-            self,
-            "Scheduler",
+        functions = FunctionSource(
             repository=repositories[BACKEND_IMAGE],
             image_tag=config.image_tag,
             vpc=vpc,
+            secrets=secrets,
+            environment_key=data_key,
+        )
+        self.scheduler = ScheduledFunction(
+            self,
+            "Scheduler",
+            source=functions,
             log_group=log_groups[logs_of.SCHEDULER_LOGS],
             environment=plain_environment(
                 config, api_url=self.api_url, extra=on_lambda(logs_of.SCHEDULER_LOGS, NAMESPACE_SCHEDULER)
             ),
-            secret_references=secrets.references(SCHEDULER_SECRETS),
-            secrets=secrets.for_settings(SCHEDULER_SECRETS),
-            environment_key=data_key,
+            secret_settings=SCHEDULER_SECRETS,
         )
         self.lambda_api: LambdaApi | None = None
         if config.api_on_lambda:
@@ -190,17 +194,13 @@ class ComputeStack(StageStack):
                 self,
                 "LambdaApi",
                 name_prefix=config.name_prefix,
-                repository=repositories[BACKEND_IMAGE],
-                image_tag=config.image_tag,
-                vpc=vpc,
+                source=functions,
                 function_log_group=log_groups[logs_of.API_LAMBDA_LOGS],
                 access_log_group=log_groups[logs_of.API_GATEWAY_LOGS],
                 environment=plain_environment(
                     config, api_url=self.api_url, extra=on_lambda(logs_of.API_LAMBDA_LOGS, NAMESPACE_BACKEND)
                 ),
-                secret_references=secrets.references(API_SECRETS),
-                secrets=secrets.for_settings(API_SECRETS),
-                environment_key=data_key,
+                secret_settings=API_SECRETS,
             )
             CfnOutput(self, "LambdaApiUrl", value=self.lambda_api.url, description="The API on Lambda")
         self._publish_names(config)
