@@ -39,8 +39,10 @@ run: setup
 	$(PY) -m devtools demo
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
+# One pytest worker per core (TEST_WORKERS=0: one process, as a debugger wants).
+TEST_WORKERS ?= auto
 test: setup gpu-compile $(LINT_VENV)/.installed node_modules/.installed
-	FILOT_TEST_STRICT=1 $(PY) -m pytest
+	FILOT_TEST_STRICT=1 $(PY) -m pytest -n $(TEST_WORKERS)
 
 # Proof without a GPU that the GPU image can compile every kernel: the launch sites' argument types recorded under
 # the CUDA simulator, each kernel compiled to PTX and linked to an sm_75 cubin (docs/gpu.md).
