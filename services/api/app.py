@@ -48,8 +48,9 @@ def create_app(settings: Settings | None = None, components: Components | None =
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Dev-User", "X-Correlation-Id"],
+            # The web app (app.filot.id) uploads with an Idempotency-Key and erases with DELETE (its privacy page).
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Dev-User", "X-Correlation-Id", "Idempotency-Key"],
             expose_headers=["X-Correlation-Id", "Retry-After", "Location"],
             max_age=600,
         )

@@ -57,6 +57,20 @@ def test_cors_answers_only_allowed_origins(api_for: Callable[..., httpx.Client])
                  "Access-Control-Request-Headers": "X-Dev-User"},
     )
     assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    # What the web app sends: a retry-safe upload, and the erasure of a document from its privacy page.
+    for method, headers in (("POST", "Authorization, Idempotency-Key"), ("DELETE", "Authorization")):
+        answer = api.options(
+            "/v1/documents/0123456789abcdef0123456789abcdef",
+            headers={"Origin": "https://app.filot.id", "Access-Control-Request-Method": method,
+                     "Access-Control-Request-Headers": headers},
+        )
+        assert answer.status_code == 200, (method, answer.text)
+        assert method in answer.headers["access-control-allow-methods"]
+    refused = api.options(
+        "/v1/documents",
+        headers={"Origin": "https://app.filot.id", "Access-Control-Request-Method": "PUT"},
+    )
+    assert refused.status_code == 400
     assert "access-control-allow-origin" not in api_for().get("/health", headers={"Origin": "https://app.filot.id"}).headers
 
 
