@@ -1,0 +1,218 @@
+/**
+ * The API client: every call authenticated by the session, every failure turned into an ApiFailure carrying the
+ * API's machine-readable code (so the screen can say what to do), never a raw exception.
+ */
+
+import type { Session } from "./auth";
+import { isRetryable, retryDelayMs } from "./timing";
+
+export interface CaptureHint {
+  code: string;
+  advice: string;
+}
+
+export interface Reason {
+  code: string;
+  points: number;
+  max_points: number;
+  detail: string;
+  blocking: boolean;
+}
+
+export interface OwnerEvent {
+  at: string;
+  status: string;
+  by: "you" | "reviewer" | "automatic" | string;
+}
+
+export interface OwnerDocument {
+  id: string;
+  type: string;
+  status: string;
+  score: number | null;
+  decision: string | null;
+  reasons: Reason[];
+  capture: CaptureHint[];
+  fields: Record<string, string>;
+  error: { code: string | null; message: string | null } | null;
+  created_at: string;
+  updated_at: string;
+  decided_at: string | null;
+  history: OwnerEvent[];
+}
+
+export interface DocumentSummary {
+  id: string;
+  type: string;
+  status: string;
+  decision: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentPage {
+  documents: DocumentSummary[];
+  next_cursor: string | null;
+}
+
+export interface Accepted {
+  id: string;
+  status: string;
+  type: string;
+  correlation_id: string;
+}
+
+export interface Export {
+  owner: string;
+  exported_at: string;
+  retention: { images_days: number; personal_data_days: number };
+  documents: unknown[];
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** The API's error body is {"error": {"code", "message"}}; anything else (a proxy's HTML page) gets a generic code. */
+export async function failureFrom(response: Response): Promise<ApiFailure> {
+  let code = response.status === 429 ? "rate_limited" : `http_${response.status}`;
+  let message = `HTTP ${response.status}`;
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === "string") code = body.error.code;
+    if (typeof body.error?.message === "string") message = body.error.message;
+  } catch {
+    // not JSON: keep the status-based code
+  }
+  return new ApiFailure(response.status, code, message, response.headers.get("Retry-After"));
+}
+
+export interface UploadRequest {
+  file: Blob;
+  fileName: string;
+  type: "ktp" | "npwp";
+  idempotencyKey: string;
+  onProgress?: (fraction: number) => void;
+  onRetry?: (attempt: number, failure: ApiFailure) => void;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    private readonly session: Session,
+    private readonly fetcher: typeof fetch = (...args) => fetch(...args),
+  ) {}
+
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    return (await response.json()) as T;
+  }
+
+  async send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { ...(await this.session.headers()) };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await this.fetcher(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "omit", // the bearer token authenticates; no cookie ever goes to the API
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+      });
+    } catch {
+      throw new ApiFailure(0, "network", "the API could not be reached");
+    }
+    if (!response.ok) throw await failureFrom(response);
+    return response;
+  }
+
+  document(id: string): Promise<OwnerDocument> {
+    return this.json("GET", `/v1/documents/${encodeURIComponent(id)}`);
+  }
+
+  documents(cursor?: string | null): Promise<DocumentPage> {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+    return this.json("GET", `/v1/documents${query}`);
+  }
+
+  appeal(id: string, note: string | null): Promise<OwnerDocument> {
+    return this.json("POST", `/v1/documents/${encodeURIComponent(id)}/appeal`, note ? { note } : {});
+  }
+
+  async deleteDocument(id: string): Promise<void> {
+    await this.send("DELETE", `/v1/documents/${encodeURIComponent(id)}`);
+  }
+
+  exportMine(): Promise<Export> {
+    return this.json("GET", "/v1/me/export");
+  }
+
+  deleteMe(): Promise<{ erased: number }> {
+    return this.json("DELETE", "/v1/me");
+  }
+
+  /**
+   * Multipart upload with progress (XMLHttpRequest: fetch reports no upload progress), retried on a lost
+   * connection, 429 and 502-504 with the same Idempotency-Key, so a retry of a request that did arrive answers the
+   * first document instead of making a second.
+   */
+  async upload(request: UploadRequest, attempts = 4, wait: Sleep = sleep): Promise<Accepted> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.uploadOnce(request);
+      } catch (error) {
+        const failure = error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error));
+        if (!isRetryable(failure.status) || attempt >= attempts) throw failure;
+        request.onRetry?.(attempt, failure);
+        await wait(retryDelayMs(attempt, failure.retryAfter));
+      }
+    }
+  }
+
+  private async uploadOnce(request: UploadRequest): Promise<Accepted> {
+    const headers = await this.session.headers();
+    const form = new FormData();
+    form.append("type", request.type);
+    form.append("file", request.file, request.fileName);
+    return new Promise<Accepted>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `${this.baseUrl}/v1/documents`);
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      xhr.setRequestHeader("Idempotency-Key", request.idempotencyKey);
+      xhr.withCredentials = false;
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) request.onProgress?.(event.loaded / event.total);
+      };
+      xhr.onerror = () => reject(new ApiFailure(0, "network", "the upload was interrupted"));
+      xhr.ontimeout = () => reject(new ApiFailure(0, "network", "the upload timed out"));
+      xhr.onload = () => {
+        const response = new Response(xhr.responseText || null, {
+          status: xhr.status,
+          headers: { "Retry-After": xhr.getResponseHeader("Retry-After") ?? "" },
+        });
+        if (xhr.status >= 200 && xhr.status < 300) {
+          request.onProgress?.(1);
+          response.json().then((body) => resolve(body as Accepted), reject);
+        } else {
+          failureFrom(response).then((failure) =>
+            reject(new ApiFailure(failure.status, failure.code, failure.message, xhr.getResponseHeader("Retry-After"))),
+          );
+        }
+      };
+      xhr.timeout = 120_000;
+      xhr.send(form);
+    });
+  }
+}

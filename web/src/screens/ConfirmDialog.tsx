@@ -1,0 +1,55 @@
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+
+import { useApp } from "../context";
+
+interface Props {
+  open: boolean;
+  message: string;
+  /** When set, the person must type this word before Confirm is enabled (for what cannot be undone at scale). */
+  typeToConfirm?: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children?: ReactNode;
+}
+
+/** A modal <dialog>: focus moves into it, Escape cancels, the page behind is inert. */
+export function ConfirmDialog({ open, message, typeToConfirm, onConfirm, onCancel }: Props) {
+  const { words } = useApp();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [typed, setTyped] = useState("");
+  const messageId = useId();
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) {
+      setTyped("");
+      element.showModal();
+    } else if (!open && element.open) {
+      element.close();
+    }
+  }, [open]);
+
+  const ready = !typeToConfirm || typed.trim().toUpperCase() === typeToConfirm;
+  return (
+    <dialog ref={dialog} aria-describedby={messageId} aria-label={words.t("confirm")} onCancel={onCancel}>
+      <p id={messageId}>{message}</p>
+      {typeToConfirm && (
+        <input
+          aria-label={message}
+          value={typed}
+          onChange={(event) => setTyped(event.target.value)}
+          autoComplete="off"
+        />
+      )}
+      <div className="actions">
+        <button type="button" className="danger" disabled={!ready} onClick={onConfirm}>
+          {words.t("confirm")}
+        </button>
+        <button type="button" onClick={onCancel} autoFocus>
+          {words.t("cancel")}
+        </button>
+      </div>
+    </dialog>
+  );
+}
