@@ -18,11 +18,13 @@ export OMP_THREAD_LIMIT ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 
-.PHONY: run test lint lint-infra diff chaos bench eval capacity setup system-deps venv synth clean help gpu-compile gpu-check
+.PHONY: run test web-build lint lint-infra diff chaos bench eval capacity setup system-deps venv synth clean help gpu-compile gpu-check
 
 help:
 	@echo "make run     set up, then run the whole pipeline end to end on generated sample cards"
-	@echo "make test    set up, then run the whole test suite"
+	@echo "            then keeps it all up, with the web app at the address it prints, until Ctrl-C"
+	@echo "make test    set up, then run the whole test suite (web unit tests, then pytest on every core)"
+	@echo "make web-build  install the web app's npm packages and build it to web/dist"
 	@echo "make chaos   200 documents through kills, a Redis restart and flush, a reviewer outage"
 	@echo "make bench   benchmarks under tests/bench (figures go to BENCHMARKS.md)"
 	@echo "make eval    OCR accuracy, decisions and cost per card on 330 synthetic cards of three designs (~2 min on 2 cores)"
@@ -35,14 +37,15 @@ help:
 	@echo "make diff STAGE=staging  cdk diff of one stage against its account (AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
-run: setup
-	$(PY) -m devtools demo
+run: setup web-build
+	$(PY) -m devtools demo --serve
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
 # One pytest worker per core (TEST_WORKERS=0: one process, as a debugger wants).
 TEST_WORKERS ?= auto
-test: setup gpu-compile $(LINT_VENV)/.installed node_modules/.installed
-	FILOT_TEST_STRICT=1 $(PY) -m pytest -n $(TEST_WORKERS)
+test: setup gpu-compile $(LINT_VENV)/.installed node_modules/.installed web-build
+	cd web && npx --no-install vitest run
+	FILOT_TEST_STRICT=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Proof without a GPU that the GPU image can compile every kernel: the launch sites' argument types recorded under
 # the CUDA simulator, each kernel compiled to PTX and linked to an sm_75 cubin (docs/gpu.md).
@@ -106,6 +109,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The web app (web/, React + Vite): its own npm packages from web/package-lock.json, type-checked and built to
+# web/dist, which `make run` serves and the browser tests load.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web-build: web/node_modules/.installed
+	cd web && npm run build
+
 setup: system-deps venv
 
 system-deps:
@@ -136,4 +148,4 @@ $(GPU_VENV)/.installed: requirements.txt requirements-gpu.txt
 	@touch $@
 
 clean:
-	rm -rf $(VENV) $(GPU_VENV) $(LINT_VENV) var cdk.out .pytest_cache node_modules
+	rm -rf $(VENV) $(GPU_VENV) $(LINT_VENV) var cdk.out .pytest_cache node_modules web/node_modules web/dist

@@ -1,12 +1,12 @@
-"""`python -m devtools <command>`: the local stand-in for BULI2 and the demo (what `make run` runs). The
-evaluation and the capacity model have their own: `python -m devtools.evaluation`, `python -m devtools.capacity`."""
+"""`python -m devtools <command>`: the local stand-in for BULI2, the demo (what `make run` runs) and the web app's
+local server. The evaluation and the capacity model have their own: `python -m devtools.evaluation`, `python -m devtools.capacity`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from devtools import demo
+from devtools import demo, webapp
 from services.platform.settings import run_command
 
 
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     reviewer.add_argument("--port", type=int, help="port (default FILOT_REVIEWER_PORT)")
     reviewer.set_defaults(func=run_reviewer)
     demo.add_parser(sub)
+    webapp.add_parser(sub)
     return run_command(parser.parse_args(argv))
 
 

@@ -2,7 +2,9 @@
 
 Starts a private redis-server, the API, a GPU-path and a CPU-path worker and the local BULI2, uploads
 generated sample cards over HTTP, follows them to a decision, prints a table, and stops everything; then sums
-up the metrics the services emitted (their EMF lines, in the logs) as CloudWatch would see them.
+up the metrics the services emitted (their EMF lines, in the logs) as CloudWatch would see them. The built web app
+(web/dist) is served beside the API; with --serve (what `make run` passes) everything stays up after the run, so a
+person can verify a sample card by hand in a browser, until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ from devtools.devservers import (
     start_local_stack,
 )
 from devtools.samples.generate import generate_set
+from devtools.webapp import WEB_DIST
 from devtools.samples.truth import SampleTruth
 from services.adapters.database import DocumentStore
 from services.platform.metrics import (
@@ -81,6 +85,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=float,
         help="let the local BULI2 decide by itself after SECONDS (default: the demo decides on its web page)",
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="after the run, keep the platform and the web app up for use in a browser until Ctrl-C",
+    )
     parser.set_defaults(func=run)
 
 
@@ -94,20 +103,29 @@ def run(args: argparse.Namespace) -> int:
     say(f"generating sample cards in {workdir / 'samples'}")
     samples = generate_set(workdir / "samples", seed=args.seed)
 
-    ports = {name: free_port() for name in ("redis", "api", "reviewer")}
+    names = ("redis", "api", "reviewer", "web") if (WEB_DIST / "index.html").is_file() else ("redis", "api", "reviewer")
+    if "web" not in names:
+        say(f"the web app is not built ({WEB_DIST} missing: make web-build); running without it")
+    ports = {name: free_port() for name in names}
     env = local_environment(workdir, ports=ports, review_delay_s=args.review_delay)
     DocumentStore(env["FILOT_DATABASE_URL"])  # schema first, so the services do not race to create it
     processes = Processes(workdir / "logs")
+    outcome: dict[str, bool] = {}
+
+    def report(tracked: list[Tracked]) -> None:
+        print_table(tracked)
+        outcome["ok"] = print_summary(tracked, wall_s=time.monotonic() - started)
+        print_metrics(workdir / "logs")
+        say(f"logs, database and samples kept in {workdir}")
+
     try:
-        tracked = run_services(processes, env=env, ports=ports, samples=samples, timeout=args.timeout)
+        run_services(
+            processes, env=env, ports=ports, samples=samples, timeout=args.timeout, report=report, serve=args.serve
+        )
     except RuntimeError as exc:
         say(f"error: {exc}")
         return 1
-    print_table(tracked)
-    ok = print_summary(tracked, wall_s=time.monotonic() - started)
-    print_metrics(workdir / "logs")
-    say(f"logs, database and samples kept in {workdir}")
-    return 0 if ok else 1
+    return 0 if outcome.get("ok") else 1
 
 
 def run_services(
@@ -117,8 +135,11 @@ def run_services(
     ports: dict[str, int],
     samples: list[tuple[Path, SampleTruth]],
     timeout: float,
+    report: Callable[[list[Tracked]], None],
+    serve: bool = False,
 ) -> list[Tracked]:
-    """Start every service, push the samples through, and stop everything whatever happens."""
+    """Start every service, push the samples through, report, then (serve) wait for Ctrl-C; stop everything
+    whatever happens."""
     api_url = env["FILOT_API_URL"]
     with ExitStack() as stack:
         stack.callback(processes.stop_all)
@@ -126,7 +147,7 @@ def run_services(
             f"starting redis-server :{ports['redis']}, api :{ports['api']}, reviewer :{ports['reviewer']}, "
             "2 workers, the reconciler"
         )
-        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=processes.log_dir)
+        start_local_stack(processes, env, redis_port=ports["redis"], redis_dir=processes.log_dir, web_port=ports.get("web"))
 
         tracked = [Tracked(path=path, truth=truth) for path, truth in samples]
         reviewer = None if env["FILOT_REVIEWER_AUTO_DECIDE_S"] != "null" else env["FILOT_BULI2_URL"]
@@ -134,8 +155,25 @@ def run_services(
             upload_all(client, tracked)
             follow(client, tracked, timeout=timeout, processes=processes, reviewer_url=reviewer)
             identity_and_rights(client, api_url, tracked, timeout=timeout, processes=processes, reviewer_url=reviewer)
+        report(tracked)
+        if serve:
+            serve_until_interrupted(processes, ports, samples_dir=tracked[0].path.parent if tracked else None)
         say("stopping services")
     return tracked
+
+
+def serve_until_interrupted(processes: Processes, ports: dict[str, int], *, samples_dir: Path | None) -> None:
+    """Keep everything up for a person at a browser; Ctrl-C (or a service dying) ends it."""
+    if "web" in ports:
+        say(f"web app: http://127.0.0.1:{ports['web']}/  (sign in with any name, e.g. you; upload a card from {samples_dir})")
+    say(f"API: http://127.0.0.1:{ports['api']}/docs   reviewer (BULI2 stand-in): http://127.0.0.1:{ports['reviewer']}/")
+    say("serving until Ctrl-C")
+    try:
+        while True:
+            processes.check_alive()
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print()
 
 
 def identity_and_rights(

@@ -111,7 +111,9 @@ class Processes:
 
 def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: float | None) -> dict[str, str]:
     """Settings for a whole platform on this machine: everything under `workdir`, services on `ports`
-    (keys redis, api, reviewer), the local reviewer deciding after `review_delay_s` (None: by hand)."""
+    (keys redis, api, reviewer, and web when the web app is served: the API then admits its origin for CORS), the
+    local reviewer deciding after `review_delay_s` (None: by hand)."""
+    web = {"FILOT_CORS_ORIGINS": f"http://127.0.0.1:{ports['web']}"} if "web" in ports else {}
     return {
         **os.environ,
         "FILOT_STAGE": "local",
@@ -126,11 +128,13 @@ def local_environment(workdir: Path, *, ports: dict[str, int], review_delay_s: f
         "FILOT_REVIEWER_AUTO_DECIDE_S": "null" if review_delay_s is None else str(review_delay_s),
         "FILOT_REVIEWER_DATABASE_URL": f"sqlite:///{workdir / 'reviewer.db'}",
         "OMP_THREAD_LIMIT": "1",
+        **web,
     }
 
 
 SERVICES = [sys.executable, "-m", "services"]
 STANDIN = [sys.executable, "-m", "devtools", "reviewer"]
+WEBAPP = [sys.executable, "-m", "devtools", "webapp"]
 
 
 def start_local_stack(
@@ -143,11 +147,13 @@ def start_local_stack(
     workers: Sequence[tuple[str, str]] = (("worker-gpu", "gpu"), ("worker-cpu", "cpu")),
     reconcile_every_s: float | None = 2.0,
     launch: Callable[[str, list[str], dict[str, str]], object] | None = None,
+    web_port: int | None = None,
 ) -> None:
     """The one boot sequence of the local platform (the demo, the chaos run, the end-to-end tests and the pipeline
     bench): redis-server, then the API, the BULI2 stand-in, the workers (name, path) and the reconciler every
     reconcile_every_s (as the scheduled function does in production; None: none); returns once the API and the
     stand-in answer. launch starts one process (default processes.start; the bench pins vCPUs); processes stops them.
+    web_port: the built web app is served there too (devtools.webapp), calling this API.
     """
     alive = processes.check_alive
     start = launch or processes.start
@@ -161,3 +167,6 @@ def start_local_stack(
         start("reconciler", [*SERVICES, "reconcile", "--every", f"{reconcile_every_s:g}"], env)
     wait_until(lambda: http_answers(f"{env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
     wait_until(lambda: http_answers(f"{env['FILOT_BULI2_URL']}/health"), timeout=60, what="the reviewer", alive=alive)
+    if web_port is not None:
+        start("web", [*WEBAPP, "--port", str(web_port), "--api-url", env["FILOT_API_URL"]], env)
+        wait_until(lambda: http_answers(f"http://127.0.0.1:{web_port}/config.json"), timeout=30, what="the web app", alive=alive)

@@ -1,0 +1,95 @@
+"""`python -m devtools webapp`: the built web app (web/dist) served on loopback as CloudFront serves it in a stage.
+
+Same files, same security headers (web/security-headers.json, which the CDK web stack reads too), and a
+/config.json naming the local API and its development sign-in, so the one build runs here and in every stage.
+Differences from a stage, on purpose: plain http on loopback (so `upgrade-insecure-requests` is dropped and HSTS
+is meaningless), no identity provider origin in connect-src (development sign-in needs none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_DIST = ROOT / "web" / "dist"
+HEADERS_FILE = ROOT / "web" / "security-headers.json"
+_NO_CACHE = {"Cache-Control": "no-cache"}
+_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def local_headers(api_url: str, headers_file: Path = HEADERS_FILE) -> dict[str, str]:
+    """The stage's headers with the local API's origin in connect-src and the https-only directive dropped."""
+    spec: dict[str, Any] = json.loads(headers_file.read_text())
+    policy = spec["content_security_policy"].replace("{api_origin}", origin_of(api_url)).replace(" {identity_origin}", "")
+    directives = [part.strip() for part in policy.split(";") if part.strip() != "upgrade-insecure-requests"]
+    return {"Content-Security-Policy": "; ".join(directives), **spec["headers"]}
+
+
+class _Headers:
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self.encoded]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def create_web_app(*, api_url: str, dist: Path = WEB_DIST, headers_file: Path = HEADERS_FILE) -> ASGIApp:
+    """Static files of `dist`, index.html for any other path (the app has one page), /config.json from `api_url`."""
+    index = dist / "index.html"
+    if not index.is_file():
+        raise FileNotFoundError(f"{index} is missing: build the web app first (make web-build)")
+    config = {"apiUrl": api_url.rstrip("/"), "auth": {"mode": "dev"}}
+    root = dist.resolve()
+
+    async def config_json(_: Request) -> Response:
+        return JSONResponse(config, headers=_NO_CACHE)
+
+    async def files(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return PlainTextResponse("method not allowed", status_code=405)
+        wanted = (root / request.path_params["path"]).resolve()
+        if wanted.is_relative_to(root / "assets") and wanted.is_file():
+            return FileResponse(wanted, headers=_IMMUTABLE)
+        if wanted.parent == root and wanted.is_file() and wanted.name != "index.html":
+            return FileResponse(wanted, headers=_NO_CACHE)
+        return FileResponse(index, headers=_NO_CACHE)  # the single page, whatever the path (no file is listed)
+
+    app = Starlette(routes=[Route("/config.json", config_json), Route("/{path:path}", files, methods=["GET", "HEAD", "POST", "PUT", "DELETE"])])
+    return _Headers(app, local_headers(api_url, headers_file))
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("webapp", help="serve the built web app (web/dist) on loopback beside a local API")
+    parser.add_argument("--port", type=int, default=5173)
+    parser.add_argument("--api-url", default="http://127.0.0.1:8000", help="the API the app calls")
+    parser.add_argument("--dist", type=Path, default=WEB_DIST)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    app = create_web_app(api_url=args.api_url, dist=args.dist)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", server_header=False)
+    return 0
