@@ -3,7 +3,6 @@ with a click, and the API shows the final decision with the reviewer in its audi
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,30 +14,16 @@ from services.api.app import create_app
 from services.core.lifecycle import Status
 from services.platform.settings import Settings
 from services.wiring import build_buli2, build_components
-from tests.components import reason
+from tests.browser import chromium, needs_chromium
 from tests.conftest import ServerThread
 from tests.services.worker_helpers import ENGINE, sample, submit
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason=reason("no chromium/chromedriver (Debian packages chromium, chromium-driver)")
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM  # type: ignore[assignment]
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = chromium(tmp_path / "chromium")
     yield driver
     driver.quit()
 
