@@ -29,8 +29,8 @@ from devtools.devservers import (
     start_local_stack,
 )
 from devtools.samples.generate import generate_set
-from devtools.webapp import WEB_DIST
 from devtools.samples.truth import SampleTruth
+from devtools.webapp import WEB_DIST
 from services.adapters.database import DocumentStore
 from services.platform.metrics import (
     BULI2_RETRY_COUNT,

@@ -6,11 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -18,15 +22,45 @@ from devtools.samples.truth import SampleTruth
 from services.api.uploads import check_upload
 
 
+@dataclass
+class Interrupted:
+    returncode: int
+    stdout: str
+    stderr: str
+    served: str | None  # the web app's page, fetched while the demo served
+
+
+def run_and_interrupt(argv: list[str], timeout: float = 600) -> Interrupted:
+    """Run the demo until it says it is serving, fetch the web app's page at the address it printed, then press
+    Ctrl-C (SIGINT) as a person would, and collect everything it printed."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    served = None
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if "serving until Ctrl-C" in line:
+                address = re.search(r"web app: (http://\S+/)", "".join(lines))
+                served = httpx.get(address.group(1), timeout=10).text if address else None
+                process.send_signal(signal.SIGINT)
+            if time.monotonic() > deadline:
+                process.kill()
+                break
+        rest, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return Interrupted(process.returncode, "".join(lines) + rest, stderr, served)
+
+
 def test_demo_decides_every_sample_as_ground_truth_expects(tmp_path: Path) -> None:
+    """`make run` exactly: the run, then the platform and the web app kept up at the printed address until Ctrl-C."""
     workdir = tmp_path / "demo"
-    result = subprocess.run(
-        [sys.executable, "-m", "devtools", "demo", "--workdir", str(workdir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_and_interrupt([sys.executable, "-m", "devtools", "demo", "--workdir", str(workdir), "--serve"])
+    web = re.search(r"web app: (http://127\.0\.0\.1:\d+)/", result.stdout)
+    assert web is not None, result.stdout[-3000:]
+    assert result.served is not None and "<div id=\"root\">" in result.served, result.served
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "summary: 13/13 decided" in result.stdout
     assert "reviewer page: rejected ektp-invalid_nik-01" in result.stdout  # decided on the BULI2 page
