@@ -148,12 +148,13 @@ def start_local_stack(
     reconcile_every_s: float | None = 2.0,
     launch: Callable[[str, list[str], dict[str, str]], object] | None = None,
     web_port: int | None = None,
+    web_args: Sequence[str] = (),
 ) -> None:
     """The one boot sequence of the local platform (the demo, the chaos run, the end-to-end tests and the pipeline
     bench): redis-server, then the API, the BULI2 stand-in, the workers (name, path) and the reconciler every
     reconcile_every_s (as the scheduled function does in production; None: none); returns once the API and the
     stand-in answer. launch starts one process (default processes.start; the bench pins vCPUs); processes stops them.
-    web_port: the built web app is served there too (devtools.webapp), calling this API.
+    web_port: the built web app is served there too (devtools.webapp, with web_args), calling this API.
     """
     alive = processes.check_alive
     start = launch or processes.start
@@ -168,5 +169,5 @@ def start_local_stack(
     wait_until(lambda: http_answers(f"{env['FILOT_API_URL']}/health"), timeout=60, what="the API", alive=alive)
     wait_until(lambda: http_answers(f"{env['FILOT_BULI2_URL']}/health"), timeout=60, what="the reviewer", alive=alive)
     if web_port is not None:
-        start("web", [*WEBAPP, "--port", str(web_port), "--api-url", env["FILOT_API_URL"]], env)
+        start("web", [*WEBAPP, "--port", str(web_port), "--api-url", env["FILOT_API_URL"], *web_args], env)
         wait_until(lambda: http_answers(f"http://127.0.0.1:{web_port}/config.json"), timeout=30, what="the web app", alive=alive)

@@ -3,7 +3,8 @@
 Same files, same security headers (web/security-headers.json, which the CDK web stack reads too), and a
 /config.json naming the local API and its development sign-in, so the one build runs here and in every stage.
 Differences from a stage, on purpose: plain http on loopback (so `upgrade-insecure-requests` is dropped and HSTS
-is meaningless), no identity provider origin in connect-src (development sign-in needs none).
+is meaningless), and development sign-in unless an OIDC provider is named (--oidc-authority, --oidc-client-id: the
+stage's sign-in path, which tests/web runs against a stand-in provider).
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def local_headers(api_url: str, headers_file: Path = HEADERS_FILE) -> dict[str, str]:
-    """The stage's headers with the local API's origin in connect-src and the https-only directive dropped."""
+def local_headers(api_url: str, headers_file: Path = HEADERS_FILE, *, identity_url: str | None = None) -> dict[str, str]:
+    """The stage's headers with the local API's (and identity provider's) origin in connect-src and the https-only
+    directive dropped."""
     spec: dict[str, Any] = json.loads(headers_file.read_text())
-    policy = spec["content_security_policy"].replace("{api_origin}", origin_of(api_url)).replace(" {identity_origin}", "")
+    identity = f" {origin_of(identity_url)}" if identity_url else ""
+    policy = spec["content_security_policy"].replace("{api_origin}", origin_of(api_url))
+    policy = policy.replace(" {identity_origin}", identity)
     directives = [part.strip() for part in policy.split(";") if part.strip() != "upgrade-insecure-requests"]
     return {"Content-Security-Policy": "; ".join(directives), **spec["headers"]}
 
@@ -54,12 +58,25 @@ class _Headers:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
-def create_web_app(*, api_url: str, dist: Path = WEB_DIST, headers_file: Path = HEADERS_FILE) -> ASGIApp:
-    """Static files of `dist`, index.html for any other path (the app has one page), /config.json from `api_url`."""
+def create_web_app(
+    *,
+    api_url: str,
+    dist: Path = WEB_DIST,
+    headers_file: Path = HEADERS_FILE,
+    oidc_authority: str | None = None,
+    oidc_client_id: str | None = None,
+) -> ASGIApp:
+    """Static files of `dist`, index.html for any other path (the app has one page), /config.json from `api_url`
+    and the sign-in: the OIDC provider when named, else the API's development sign-in."""
     index = dist / "index.html"
     if not index.is_file():
         raise FileNotFoundError(f"{index} is missing: build the web app first (make web-build)")
-    config = {"apiUrl": api_url.rstrip("/"), "auth": {"mode": "dev"}}
+    if bool(oidc_authority) != bool(oidc_client_id):
+        raise ValueError("--oidc-authority and --oidc-client-id go together")
+    auth: dict[str, str] = {"mode": "dev"}
+    if oidc_authority and oidc_client_id:
+        auth = {"mode": "oidc", "authority": oidc_authority, "clientId": oidc_client_id}
+    config = {"apiUrl": api_url.rstrip("/"), "auth": auth}
     root = dist.resolve()
 
     async def config_json(_: Request) -> Response:
@@ -76,7 +93,7 @@ def create_web_app(*, api_url: str, dist: Path = WEB_DIST, headers_file: Path = 
         return FileResponse(index, headers=_NO_CACHE)  # the single page, whatever the path (no file is listed)
 
     app = Starlette(routes=[Route("/config.json", config_json), Route("/{path:path}", files, methods=["GET", "HEAD", "POST", "PUT", "DELETE"])])
-    return _Headers(app, local_headers(api_url, headers_file))
+    return _Headers(app, local_headers(api_url, headers_file, identity_url=oidc_authority))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -84,12 +101,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--port", type=int, default=5173)
     parser.add_argument("--api-url", default="http://127.0.0.1:8000", help="the API the app calls")
     parser.add_argument("--dist", type=Path, default=WEB_DIST)
+    parser.add_argument("--oidc-authority", help="sign in through this OpenID Connect provider (default: dev sign-in)")
+    parser.add_argument("--oidc-client-id", help="the app's client id at that provider")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    app = create_web_app(api_url=args.api_url, dist=args.dist)
+    app = create_web_app(
+        api_url=args.api_url, dist=args.dist, oidc_authority=args.oidc_authority, oidc_client_id=args.oidc_client_id
+    )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", server_header=False)
     return 0

@@ -80,8 +80,8 @@ def settings(tmp_path: Path, redis_url: str) -> StandinSettings:
 class ServerThread:
     """uvicorn serving an ASGI app on a free loopback port in a thread: a real HTTP server for tests."""
 
-    def __init__(self, app: object) -> None:
-        self.port = free_port()
+    def __init__(self, app: object, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", server_header=False, proxy_headers=False
