@@ -86,7 +86,11 @@ class WebApp:
         folder = os.environ.get("FILOT_WEB_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
+            size = self.driver.get_window_size()
+            height = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(size["width"], max(size["height"], height + 140))  # the whole screen
             self.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+            self.driver.set_window_size(size["width"], size["height"])
 
 
 def api_documents(platform: LocalPlatform, user: str) -> list[dict[str, Any]]:

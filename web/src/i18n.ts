@@ -81,7 +81,8 @@ const ui = {
     configError: "Aplikasi tidak dapat dimulai: konfigurasi tidak valid.",
     sessionExpired: "Sesi Anda berakhir. Silakan masuk lagi.",
     created: "Dikirim",
-    passed: "Terpenuhi",
+    met: "Terpenuhi",
+    partly: "Sebagian terpenuhi",
     problem: "Masalah",
   },
   en: {
@@ -157,7 +158,8 @@ const ui = {
     configError: "The app cannot start: its configuration is invalid.",
     sessionExpired: "Your session ended. Please sign in again.",
     created: "Sent",
-    passed: "Met",
+    met: "Met",
+    partly: "Partly met",
     problem: "Problem",
   },
 } as const;

@@ -3,9 +3,12 @@ import { useEffect, useState } from "react";
 import { ApiFailure, type OwnerDocument } from "../api";
 import { useApp } from "../context";
 import { maskedFields } from "../mask";
+import { byState, reasonState } from "../reasons";
 import { isFinal, pollDelayMs } from "../timing";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorMessage } from "./ErrorMessage";
+
+const MARKS = { met: "✓", partly: "◐", problem: "✗" } as const;
 
 /** An automatic rejection nobody has looked at yet: the one case the API lets the owner appeal. */
 export function canAppeal(document: OwnerDocument): boolean {
@@ -110,12 +113,12 @@ export function DocumentScreen({ id }: { id: string }) {
               </p>
               <h3>{words.t("reasons")}</h3>
               <ul className="reasons">
-                {document.reasons.map((reason, index) => {
-                  const problem = reason.blocking || reason.points < 0 || reason.points < reason.max_points;
+                {byState(document.reasons).map((reason, index) => {
+                  const state = reasonState(reason);
                   return (
-                    <li key={`${reason.code}-${index}`} data-code={reason.code} className={problem ? "problem" : "passed"}>
-                      <span className="visually-hidden">{problem ? words.t("problem") : words.t("passed")}: </span>
-                      <span aria-hidden="true">{problem ? "✗ " : "✓ "}</span>
+                    <li key={`${reason.code}-${index}`} data-code={reason.code} className={state}>
+                      <span className="visually-hidden">{words.t(state)}: </span>
+                      <span aria-hidden="true">{MARKS[state]} </span>
                       {words.reason(reason.code)}
                     </li>
                   );
