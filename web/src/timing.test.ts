@@ -37,8 +37,11 @@ describe("upload retries", () => {
   });
 
   it("makes a key the API accepts (1-128 printable ASCII), new for each photo", () => {
-    const a = newIdempotencyKey();
+    // The browser's crypto.randomUUID; a stand-in here, as Node 18 (Debian 12's) has no global crypto.
+    let n = 0;
+    const uuids = { randomUUID: () => `3b241101-e2bb-4255-8caf-4136c566a96${n++}` as `${string}-${string}-${string}-${string}-${string}` };
+    const a = newIdempotencyKey(uuids);
     expect(a).toMatch(/^[\x21-\x7e]{1,128}$/);
-    expect(newIdempotencyKey()).not.toBe(a);
+    expect(newIdempotencyKey(uuids)).not.toBe(a);
   });
 });
