@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from aws_cdk.region_info import RegionInfo
 
@@ -38,6 +39,14 @@ GITHUB_OIDC_PROVIDER_KEY = "filot:githubOidcProvider"
 PROMOTES_TO_KEY = "filot:promotesTo"
 # false only for throwaway sandboxes: load balancer deletion protection and stack termination protection.
 DELETION_PROTECTION_KEY = "filot:deletionProtection"
+# The web app's name (app.filot.id), served by CloudFront from the web stack in us-east-1; null: no web stack.
+WEB_DOMAIN_KEY = "filot:webDomainName"
+# Use this ACM certificate (in us-east-1, where CloudFront reads certificates) instead of requesting one.
+WEB_CERTIFICATE_KEY = "filot:webCertificateArn"
+# {"authority": <OIDC issuer URL>, "clientId": <public client id>}: what the web app signs in with (config.json);
+# null until the identity provider's values are known, and then the pipeline refuses to deploy the web app.
+WEB_OIDC_KEY = "filot:webOidc"
+WEB_OIDC_FIELDS = ("authority", "clientId")
 # Per-stage values over the top level: {"staging": {"filot:backendMin": 1, ...}} (the account pinned here).
 STAGES_KEY = "filot:stages"
 # Keys an older cdk.json may still carry, with what replaced them.
@@ -91,6 +100,9 @@ KNOWN_KEYS = frozenset(
         CPU_MAX_KEY,
         GPU_WARM_HOURS_KEY,
         SCALING_KEY,
+        WEB_DOMAIN_KEY,
+        WEB_CERTIFICATE_KEY,
+        WEB_OIDC_KEY,
     }
 )
 
@@ -117,6 +129,10 @@ CERTIFICATE_PATTERN = re.compile(
 )
 GITHUB_REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 STORAGE_URL_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+# A public OIDC client id: printable, no spaces or quotes (it is written into config.json and shown in URLs).
+CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,256}$")
+# CloudFront reads the certificates of its alternate domain names from this region only.
+CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
 ENVIRONMENT_NAME_PATTERN = re.compile(r"^FILOT_[A-Z0-9_]+$")
 # The only retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 would mean "never expire".
 LOG_RETENTION_DAYS = tuple(RETENTION_BY_DAYS)
@@ -139,6 +155,24 @@ class BacklogTargets:
 
     gpu_per_worker: int
     cpu_per_worker: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebOidc:
+    """The identity provider the web app signs users in with: its issuer URL and the app's public client id.
+
+    Not secret (both are in every browser's config.json), but stage config rather than code: each stage has its own
+    client, and the values come from whoever runs the identity provider.
+    """
+
+    authority: str
+    client_id: str
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` of the authority: what the web app's CSP must let it connect to."""
+        parts = urlsplit(self.authority)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +210,10 @@ class StageConfig:
     # (from, until) hours UTC during which the GPU service keeps at least one task; None: scale to zero at will.
     gpu_warm_hours_utc: tuple[int, int] | None = None
     backlog: BacklogTargets
+    # The web app (stacks/web): its domain (None: no web stack), an imported us-east-1 certificate, its sign-in.
+    web_domain_name: str | None = None
+    web_certificate_arn: str | None = None
+    web_oidc: WebOidc | None = None
 
     def __post_init__(self) -> None:
         _check(
@@ -217,6 +255,7 @@ class StageConfig:
             "it must be an ECR image tag (letters, digits, '.', '_', '-'; at most 128)",
         )
         self._check_endpoints()
+        self._check_web()
         self._check_environment()
         self._check_scaling()
         self._check_warm_hours()
@@ -318,6 +357,61 @@ class StageConfig:
             "it must be s3://<bucket>[/prefix] (the R2 bucket)",
         )
         _check(isinstance(self.api_on_lambda, bool), API_ON_LAMBDA_KEY, self.api_on_lambda, "it must be true or false")
+
+    def _check_web(self) -> None:
+        if self.web_domain_name is not None:
+            _check(
+                isinstance(self.web_domain_name, str) and DOMAIN_PATTERN.fullmatch(self.web_domain_name),
+                WEB_DOMAIN_KEY,
+                self.web_domain_name,
+                "it must be a lowercase DNS name such as app.filot.example",
+            )
+            # The app calls the API from the browser: HTTPS on a name of its own, allowed by CORS and the CSP.
+            _check(
+                self.domain_name is not None and self.web_domain_name != self.domain_name,
+                WEB_DOMAIN_KEY,
+                self.web_domain_name,
+                f"the web app needs the API on HTTPS under another name: set {DOMAIN_KEY} too (e.g. api.filot.id)",
+            )
+        if self.web_certificate_arn is not None:
+            match = (
+                CERTIFICATE_PATTERN.fullmatch(self.web_certificate_arn)
+                if isinstance(self.web_certificate_arn, str)
+                else None
+            )
+            _check(
+                match,
+                WEB_CERTIFICATE_KEY,
+                self.web_certificate_arn,
+                "it must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>)",
+            )
+            _check(
+                match and match["region"] == CLOUDFRONT_CERTIFICATE_REGION,
+                WEB_CERTIFICATE_KEY,
+                self.web_certificate_arn,
+                f"CloudFront reads certificates from {CLOUDFRONT_CERTIFICATE_REGION} only",
+            )
+            _check(
+                self.web_domain_name is not None,
+                WEB_CERTIFICATE_KEY,
+                self.web_certificate_arn,
+                f"a certificate needs {WEB_DOMAIN_KEY}, the name it was issued for",
+            )
+        if self.web_oidc is not None:
+            oidc = self.web_oidc
+            _check(isinstance(oidc, WebOidc), WEB_OIDC_KEY, oidc, "it must be WebOidc (authority, clientId)")
+            _check(
+                _is_https_url(oidc.authority),
+                f"{WEB_OIDC_KEY}.authority",
+                oidc.authority,
+                "it must be the identity provider's issuer as an https:// URL without query or fragment",
+            )
+            _check(
+                isinstance(oidc.client_id, str) and CLIENT_ID_PATTERN.fullmatch(oidc.client_id),
+                f"{WEB_OIDC_KEY}.clientId",
+                oidc.client_id,
+                "it must be the web app's public client id (letters, digits and ._:@/+=-, at most 256)",
+            )
 
     def _check_cloudflare_ranges(self) -> None:
         _check(
@@ -437,6 +531,11 @@ class StageConfig:
         return self.domain_name is not None
 
     @property
+    def web_origin(self) -> str | None:
+        """``https://<filot:webDomainName>``: where the web app runs, the one origin the API's CORS allows."""
+        return f"https://{self.web_domain_name}" if self.web_domain_name is not None else None
+
+    @property
     def secret_prefix(self) -> str:
         """Secrets Manager names of this stage start here: ``filot-<stage>/``."""
         return f"{self.name_prefix}/"
@@ -492,6 +591,9 @@ class StageConfig:
             cpu_workers=_range(context, CPU_MIN_KEY, CPU_MAX_KEY, defaults.cpu_workers),
             gpu_warm_hours_utc=_hours(context, GPU_WARM_HOURS_KEY),
             backlog=_backlog(context),
+            web_domain_name=text(context, WEB_DOMAIN_KEY),
+            web_certificate_arn=text(context, WEB_CERTIFICATE_KEY),
+            web_oidc=_web_oidc(context),
         )
 
 
@@ -512,6 +614,44 @@ def _is_ipv4_network(block: object) -> bool:
     except ValueError:
         return False
     return "/" in block
+
+
+def _is_https_url(value: object) -> bool:
+    if not isinstance(value, str) or any(character.isspace() for character in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and parts.username is None
+        and not parts.query
+        and not parts.fragment
+        and (port is None or 0 < port < 65536)
+    )
+
+
+def _web_oidc(context: Mapping[str, object]) -> WebOidc | None:
+    """``filot:webOidc``: null, or an object with exactly ``authority`` and ``clientId``."""
+    value = json_value(context, WEB_OIDC_KEY)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError(  # noqa: TRY004 - a bad setting, as every other
+            f"{WEB_OIDC_KEY} is {value!r}: it must be an object with {' and '.join(WEB_OIDC_FIELDS)}, or null"
+        )
+    unknown = sorted(str(key) for key in value if key not in WEB_OIDC_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"{WEB_OIDC_KEY} has unknown field(s) {', '.join(unknown)}; its fields are {', '.join(WEB_OIDC_FIELDS)}"
+        )
+    for name in WEB_OIDC_FIELDS:
+        if value.get(name) in (None, ""):
+            raise ValueError(f"{WEB_OIDC_KEY}.{name} is missing: give both {' and '.join(WEB_OIDC_FIELDS)}")
+    return WebOidc(authority=value["authority"], client_id=value["clientId"])
 
 
 def _ranges(context: Mapping[str, object]) -> tuple[str, ...]:

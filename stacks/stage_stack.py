@@ -1,6 +1,7 @@
 """StageStack: what every stack of a stage shares, so no stack can forget one of them.
 
-Its name (``filot-<stage>-<component>``), the stage's account and region, the project and stage tags, termination
+Its name (``filot-<stage>-<component>``), the stage's account and region (or another region where a service needs
+it: the web stack lives in us-east-1, CloudFront's certificate region), the project and stage tags, termination
 protection (``filot:deletionProtection``) and, with an account pinned, a template rule that refuses any other.
 """
 
@@ -13,12 +14,21 @@ from stacks.config import StageConfig
 
 
 class StageStack(Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: StageConfig, component: str, description: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: StageConfig,
+        component: str,
+        description: str,
+        region: str | None = None,
+    ) -> None:
         super().__init__(
             scope,
             id_,
             stack_name=config.stack_name(component),
-            env=Environment(account=config.account, region=config.region),
+            env=Environment(account=config.account, region=region or config.region),
             description=f"FiLot {config.stage}: {description}",
             termination_protection=config.deletion_protection,
         )

@@ -35,9 +35,13 @@ from stacks.config import (
     STAGE_KEY,
     STAGES_KEY,
     STORAGE_URL_KEY,
+    WEB_CERTIFICATE_KEY,
+    WEB_DOMAIN_KEY,
+    WEB_OIDC_KEY,
     BacklogTargets,
     ScalingRange,
     StageConfig,
+    WebOidc,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +50,7 @@ SCALING = {SCALING_KEY: {"gpuBacklogPerWorker": 1000, "cpuBacklogPerWorker": 260
 BACKLOG = BacklogTargets(gpu_per_worker=1000, cpu_per_worker=260)
 RANGES = ["173.245.48.0/20", "103.21.244.0/22"]
 CERT = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
+WEB_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
 
 
 def test_cdk_json_context_is_production_in_sydney() -> None:
@@ -172,6 +177,29 @@ def test_cdk_json_describes_staging_beside_production() -> None:
     assert staging.pagerduty is False
 
 
+def test_cdk_json_serves_the_web_app_beside_each_api_with_sign_in_left_to_the_operator() -> None:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    production = StageConfig.from_context(context)
+    staging = StageConfig.from_context({**context, STAGE_KEY: "staging"})
+    assert (production.web_domain_name, production.web_origin) == ("app.filot.id", "https://app.filot.id")
+    assert staging.web_domain_name == "app.staging.filot.id"
+    # The identity provider's values are not known yet: null, and the web deploy refuses (test_web_config.py).
+    assert production.web_oidc is None and staging.web_oidc is None
+    assert production.web_certificate_arn is None  # requested by the web stack
+    # A stage without a block (a sandbox) has no web app.
+    assert StageConfig.from_context({**context, STAGE_KEY: "sandbox-ana"}).web_domain_name is None
+
+
+def test_the_web_sign_in_is_read_from_json_and_its_origin_is_the_authoritys() -> None:
+    base = {**P, DOMAIN_KEY: "api.filot.example", CLOUDFLARE_RANGES_KEY: RANGES, WEB_DOMAIN_KEY: "app.filot.example"}
+    oidc = {"authority": "https://id.filot.example:8443/realms/filot", "clientId": "filot-web"}
+    for given in (oidc, json.dumps(oidc)):  # cdk.json, or `-c` as JSON text
+        config = StageConfig.from_context({**base, WEB_OIDC_KEY: given, WEB_CERTIFICATE_KEY: WEB_CERT})
+        assert config.web_oidc == WebOidc(authority=oidc["authority"], client_id="filot-web")
+        assert config.web_oidc.origin == "https://id.filot.example:8443"
+        assert config.web_certificate_arn == WEB_CERT
+
+
 def test_unrelated_context_keys_are_ignored() -> None:
     config = StageConfig.from_context({STAGE_KEY: "production", "@aws-cdk/core:checkSecretUsage": True, **SCALING})
     assert config.stage == "production"
@@ -184,6 +212,8 @@ def test_config_is_frozen() -> None:
 
 
 P = {STAGE_KEY: "production", **SCALING}
+API = {DOMAIN_KEY: "api.filot.example", CLOUDFLARE_RANGES_KEY: RANGES}
+WEB = {**API, WEB_DOMAIN_KEY: "app.filot.example"}
 
 
 @pytest.mark.parametrize(
@@ -354,6 +384,37 @@ P = {STAGE_KEY: "production", **SCALING}
         ({**P, GPU_WARM_HOURS_KEY: "0-24"}, r"filot:gpuWarmHoursUtc is \(0, 24\): it must be two different hours"),
         ({**P, GPU_WARM_HOURS_KEY: "5-5"}, r"filot:gpuWarmHoursUtc is \(5, 5\)"),
         ({**P, GPU_WARM_HOURS_KEY: 7}, r"filot:gpuWarmHoursUtc is 7 \(int\): it must be a string"),
+        # The web app: a name of its own beside an HTTPS API, a us-east-1 certificate, a complete sign-in.
+        ({**P, **API, WEB_DOMAIN_KEY: "App.filot.example"}, r"filot:webDomainName is 'App.filot.example': it must"),
+        ({**P, WEB_DOMAIN_KEY: "app.filot.example"}, r"filot:webDomainName is .*: the web app needs the API on HTTPS"),
+        ({**P, **API, WEB_DOMAIN_KEY: "api.filot.example"}, r"the web app needs the API on HTTPS under another name"),
+        (
+            {**P, **WEB, WEB_CERTIFICATE_KEY: CERT},
+            r"filot:webCertificateArn is .*: CloudFront reads certificates from us-east-1",
+        ),
+        ({**P, **WEB, WEB_CERTIFICATE_KEY: "cert"}, r"filot:webCertificateArn is 'cert': it must be an ACM"),
+        ({**P, **API, WEB_CERTIFICATE_KEY: WEB_CERT}, r"a certificate needs filot:webDomainName"),
+        (
+            {**P, **WEB, WEB_OIDC_KEY: "https://id.filot.example"},
+            r"filot:webOidc is 'https://id.filot.example': it must be JSON",
+        ),
+        ({**P, **WEB, WEB_OIDC_KEY: ["https://id.filot.example"]}, r"filot:webOidc is \[.*\]: it must be an object"),
+        ({**P, **WEB, WEB_OIDC_KEY: {"authority": "https://id.x"}}, r"filot:webOidc.clientId is missing"),
+        (
+            {**P, **WEB, WEB_OIDC_KEY: {"authority": "https://id.x", "clientId": "w", "secret": "s"}},
+            r"filot:webOidc has unknown field\(s\) secret; its fields are authority, clientId",
+        ),
+        *(
+            (
+                {**P, **WEB, WEB_OIDC_KEY: {"authority": bad, "clientId": "filot-web"}},
+                r"filot:webOidc.authority is .*: it must be the identity provider's issuer as an https:// URL",
+            )
+            for bad in ("http://id.filot.example", "https://id.filot.example/?a=1", "https://", "https://u:p@id.x", 7)
+        ),
+        (
+            {**P, **WEB, WEB_OIDC_KEY: {"authority": "https://id.x", "clientId": "has space"}},
+            r"filot:webOidc.clientId is 'has space': it must be the web app's public client id",
+        ),
     ],
 )
 def test_bad_context_is_refused_with_a_clear_message(context: dict[str, object], message: str) -> None:
