@@ -137,6 +137,21 @@ def suppress_known_findings(stage: Stage) -> None:
                 "limited to the stage's two repositories.",
                 applies_to=["Resource::*"],
             )
+    if stage.web is not None:
+        _suppress(
+            stage.web.distribution,
+            "AwsSolutions-CFR1",
+            "Users reach the web app through Cloudflare, which proxies the domain to this distribution: CloudFront "
+            "sees Cloudflare's points of presence, not the user's country, so a geo restriction here would decide "
+            "nothing. The files it serves are the public app; the API enforces who may do what.",
+        )
+        _suppress(
+            stage.web.distribution,
+            "AwsSolutions-CFR2",
+            "Cloudflare proxies the domain and applies its WAF and DDoS protection before a request reaches "
+            "CloudFront; the distribution serves only the public static app (GET and HEAD, no origin logic), so a "
+            "second WAF here would filter nothing of value at an extra monthly cost.",
+        )
     _skip_checkov_findings(stage)
 
     # Not cdk-nag: CDK's built-in template validation warns about literal zones, which we name on purpose.
@@ -170,6 +185,25 @@ NO_RESERVED_CONCURRENCY_REASON = (
 
 
 def _skip_checkov_findings(stage: Stage) -> None:
+    if stage.web is not None:
+        _skip(
+            stage.web.logs,
+            "CKV_AWS_18",
+            "This bucket only receives the web distribution's and the site bucket's access logs; logging access to "
+            "it would need another bucket, whose own access logs would need another.",
+        )
+        _skip(
+            stage.web.logs,
+            "CKV_AWS_21",
+            "Access logs are written once by CloudFront and S3 and expire after 90 days; versions would only keep "
+            "what the lifecycle rule removes.",
+        )
+        _skip(
+            stage.web.distribution,
+            "CKV_AWS_68",
+            "Cloudflare proxies the web app's domain and applies its WAF before CloudFront; the distribution serves "
+            "only the public static app (GET and HEAD), so a WAF here would filter nothing of value.",
+        )
     compute = stage.compute
     _skip(
         compute.load_balancer.access_logs,

@@ -20,6 +20,9 @@ LOAD_BALANCER_FULL_NAME = "compute/load-balancer-full-name"
 TARGET_GROUP_FULL_NAME = "compute/api-target-group-full-name"
 SCHEDULER_FUNCTION_NAME = "compute/scheduler-function-name"
 API_FUNCTION_NAME = "compute/api-function-name"
+# Written by the web stack in its own region (us-east-1), read by .github/deploy-web.sh to upload and invalidate.
+WEB_BUCKET_NAME = "web/bucket-name"
+WEB_DISTRIBUTION_ID = "web/distribution-id"
 
 
 def parameter_name(name_prefix: str, key: str) -> str:

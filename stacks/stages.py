@@ -16,6 +16,7 @@ from stacks.nag_suppressions import suppress_known_findings
 from stacks.network.stack import NetworkStack
 from stacks.pipeline.stack import PipelineStack
 from stacks.stage_stack import StageStack
+from stacks.web.stack import WebStack
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,20 @@ class Stage:
     monitoring: MonitoringStack
     # Only with filot:githubRepository: the roles the GitHub workflows assume (deployed by an operator).
     pipeline: PipelineStack | None = None
+    # Only with filot:webDomainName: the web app, in us-east-1 (no stack without a name: see build_stage).
+    web: WebStack | None = None
 
     @property
     def stacks(self) -> tuple[StageStack, ...]:
-        return (self.foundation, self.network, self.compute, self.monitoring) + (
-            (self.pipeline,) if self.pipeline is not None else ()
+        optional = (self.pipeline, self.web)
+        return (self.foundation, self.network, self.compute, self.monitoring) + tuple(
+            stack for stack in optional if stack is not None
         )
 
 
 def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -> Stage:
-    """Validate the stage config (a ValueError names the bad key) and build its four stacks under ``scope``."""
+    """Validate the stage config (a ValueError names the bad key) and build its stacks under ``scope``: the four
+    every stage has, then the pipeline's roles and the web app where the config asks for them."""
     config = context if isinstance(context, StageConfig) else StageConfig.from_context(context)
     foundation = FoundationStack(scope, config.stack_name("foundation"), config=config)
     log_groups = foundation.logs.log_groups
@@ -67,6 +72,18 @@ def build_stage(scope: Construct, context: Mapping[str, object] | StageConfig) -
         if config.github_repository is not None
         else None
     )
-    stage = Stage(config, foundation, network, compute, monitoring, pipeline)
+    # A stage without filot:webDomainName (a sandbox) gets no web stack rather than one on CloudFront's own name:
+    # that name is known only after the deploy, so the API's CORS and the CSP could not name it, and a sandbox is
+    # served to its developer by `make run` anyway.
+    web = WebStack(scope, config.stack_name("web"), config=config) if config.web_domain_name is not None else None
+    stage = Stage(
+        config=config,
+        foundation=foundation,
+        network=network,
+        compute=compute,
+        monitoring=monitoring,
+        pipeline=pipeline,
+        web=web,
+    )
     suppress_known_findings(stage)
     return stage

@@ -1,8 +1,9 @@
 """Shared set-up for the CDK tests: each stage variant is built and synthesized once per session.
 
 jsii's start and a synthesis cost seconds, so every test module reads the same two synthesized stages:
-``production`` (cdk.json as committed) and ``variant`` (every optional feature on: an account, HTTPS with an imported
-certificate, PagerDuty, the API on Lambda, other scaling ranges and backlog targets). Both carry the cdk-nag AWS Solutions checks.
+``production`` (cdk.json as committed: a web app whose sign-in is not configured yet) and ``variant`` (every optional
+feature on: an account, HTTPS with an imported certificate, PagerDuty, the API on Lambda, other scaling ranges and
+backlog targets, the web app with an imported certificate and its sign-in). Both carry the cdk-nag AWS Solutions checks.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from aws_cdk import (
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import BacklogTargets, ScalingRange, StageConfig
+from stacks.config import BacklogTargets, ScalingRange, StageConfig, WebOidc
 from stacks.stages import Stage, build_stage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_CONTEXT: dict[str, object] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
 CERTIFICATE_ARN = "arn:aws:acm:ap-southeast-2:123456789012:certificate/0b5ae7c4-6d3b-4a47-9a30-8e1d3c2f4a11"
+WEB_CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/5d0c1f2e-7a8b-4c3d-9e1f-2a3b4c5d6e7f"
+WEB_OIDC = WebOidc(authority="https://id.filot.example/realms/filot", client_id="filot-web-staging")
 CLOUDFLARE_RANGES = ("173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13")
 VARIANT = StageConfig(
     stage="staging",
@@ -60,6 +63,9 @@ VARIANT = StageConfig(
     gpu_warm_hours_utc=(23, 13),
     # Not cdk.json's figures, so the tests see the configured backlog reach the scaling policies.
     backlog=BacklogTargets(gpu_per_worker=123, cpu_per_worker=7),
+    web_domain_name="app.staging.filot.example",
+    web_certificate_arn=WEB_CERTIFICATE_ARN,
+    web_oidc=WEB_OIDC,
 )
 
 

@@ -48,6 +48,8 @@ def test_app_synthesizes_every_production_stack_in_sydney(
         name = f"filot-production-{component}"
         assert (outdir / f"{name}.template.json").is_file()
         assert manifest["artifacts"][name]["environment"] == "aws://unknown-account/ap-southeast-2"
+    # The web app's stack sits in us-east-1, where CloudFront reads its certificate.
+    assert manifest["artifacts"]["filot-production-web"]["environment"] == "aws://unknown-account/us-east-1"
     # Deployment order follows the references: foundation, network, compute, monitoring.
     dependencies = manifest["artifacts"]["filot-production-monitoring"]["dependencies"]
     assert "filot-production-compute" in dependencies

@@ -26,6 +26,9 @@ EXPECTED_RULES = {
     "AwsSolutions-IAM4",
     "AwsSolutions-AS3",
     "AwsSolutions-APIG4",
+    # The web app's distribution: Cloudflare in front decides geography and filters requests (WAF).
+    "AwsSolutions-CFR1",
+    "AwsSolutions-CFR2",
 }
 
 
