@@ -70,7 +70,17 @@ SCHEDULER_SECRETS = (
 
 # Plain settings the stacks derive from the stage; the stage config may not override them.
 DERIVED_SETTINGS = frozenset(
-    {"FILOT_STAGE", "FILOT_API_URL", "FILOT_STORAGE_URL", "FILOT_API_HOST", "FILOT_API_PORT", "FILOT_TRUSTED_PROXY_HOPS", "FILOT_CLOUDFLARE_RANGES"}
+    {
+        "FILOT_STAGE",
+        "FILOT_API_URL",
+        "FILOT_STORAGE_URL",
+        "FILOT_API_HOST",
+        "FILOT_API_PORT",
+        "FILOT_TRUSTED_PROXY_HOPS",
+        "FILOT_CLOUDFLARE_RANGES",
+        # From filot:webDomainName (stacks/compute/containers.py, cors_environment).
+        "FILOT_CORS_ORIGINS",
+    }
 )
 RESERVED_NAMES = frozenset(SECRET_SETTINGS) | DERIVED_SETTINGS
 # A Lambda cannot take ECS secrets: it gets this variable (JSON {name: {"secretArn", "field"}}) and

@@ -63,6 +63,12 @@ def api_listen_environment(cloudflare_ranges: Sequence[str] = ()) -> dict[str, s
     return settings
 
 
+def cors_environment(config: StageConfig) -> dict[str, str]:
+    """The browsers' origins the API answers cross-origin: the stage's web app, when it has one (and none else:
+    the mobile app and BULI2 are not browsers)."""
+    return {"FILOT_CORS_ORIGINS": config.web_origin} if config.web_origin is not None else {}
+
+
 def health_check() -> ecs.HealthCheck:
     return ecs.HealthCheck(
         command=HEALTH_CHECK_COMMAND,

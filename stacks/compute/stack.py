@@ -19,6 +19,7 @@ from stacks.compute.containers import (
     EMF_ON_ECS,
     EMF_ON_LAMBDA,
     api_listen_environment,
+    cors_environment,
     emf_environment,
     plain_environment,
 )
@@ -126,6 +127,7 @@ class ComputeStack(StageStack):
                 api_url=self.api_url,
                 extra={
                     **api_listen_environment(config.cloudflare_ranges if https else ()),
+                    **cors_environment(config),
                     **on_ecs(logs_of.API_LOGS, NAMESPACE_BACKEND),
                 },
             ),
@@ -198,7 +200,9 @@ class ComputeStack(StageStack):
                 function_log_group=log_groups[logs_of.API_LAMBDA_LOGS],
                 access_log_group=log_groups[logs_of.API_GATEWAY_LOGS],
                 environment=plain_environment(
-                    config, api_url=self.api_url, extra=on_lambda(logs_of.API_LAMBDA_LOGS, NAMESPACE_BACKEND)
+                    config,
+                    api_url=self.api_url,
+                    extra={**cors_environment(config), **on_lambda(logs_of.API_LAMBDA_LOGS, NAMESPACE_BACKEND)},
                 ),
                 secret_settings=API_SECRETS,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -10,8 +12,9 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.compute.load_balancer import PublicLoadBalancer
 from stacks.service_settings import API_SECRETS, SECRET_SETTINGS, WORKER_SECRETS
-from tests.stacks.conftest import CDK_CONTEXT, Synthesized
-from tests.stacks.helpers import container, environment, secret_names, task_of
+from stacks.stages import build_stage
+from tests.stacks.conftest import CDK_CONTEXT, VARIANT, Synthesized
+from tests.stacks.helpers import container, environment, lambda_function, secret_names, task_of
 
 CONTAINERS = ("api", "worker-cpu", "worker-gpu")
 
@@ -274,3 +277,22 @@ def test_images_come_from_ecr_by_tag_and_logs_go_to_their_group(
 
 def test_the_stage_image_tag_is_used(variant_template: Template) -> None:
     assert container(variant_template, "api")["Image"]["Fn::Join"][1][-1] == ":git-3f485a8"
+
+
+def test_the_api_answers_cross_origin_requests_from_the_stages_web_app_only(
+    template: Template, variant_template: Template
+) -> None:
+    # cdk.json: production's web app is app.filot.id; the workers serve no browser.
+    assert environment(container(template, "api"))["FILOT_CORS_ORIGINS"] == "https://app.filot.id"
+    for name in ("worker-cpu", "worker-gpu"):
+        assert "FILOT_CORS_ORIGINS" not in environment(container(template, name))
+    assert environment(container(variant_template, "api"))["FILOT_CORS_ORIGINS"] == "https://app.staging.filot.example"
+    # The API on Lambda serves the same browsers.
+    function = lambda_function(variant_template, "services.processes.lambda_handlers.api")
+    assert function["Environment"]["Variables"]["FILOT_CORS_ORIGINS"] == "https://app.staging.filot.example"
+
+
+def test_without_a_web_app_the_api_allows_no_browser_origin() -> None:
+    config = replace(VARIANT, web_domain_name=None, web_certificate_arn=None, web_oidc=None)
+    compute = Template.from_stack(build_stage(App(), config).compute)
+    assert "FILOT_CORS_ORIGINS" not in environment(container(compute, "api"))
