@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
 
 
 def text(context: Mapping[str, object], key: str) -> str | None:
@@ -50,3 +54,16 @@ def json_value(context: Mapping[str, object], key: str) -> object:
         except json.JSONDecodeError:
             raise ValueError(f"{key} is {value!r}: it must be JSON") from None
     return value
+
+
+def command_line_context(stage: str, pairs: Sequence[str], *, cdk_json: Path = CDK_JSON) -> dict[str, Any]:
+    """cdk.json's context with ``key=value`` pairs over it and the stage set: what `cdk -c` would see, for the
+    command-line tools beside the app (preflight, the web app's config) so they read the same stage config."""
+    context: dict[str, Any] = dict(json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {}))
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator:
+            raise SystemExit(f"error: -c {pair!r}: give it as key=value")
+        context[key] = value
+    context["filot:stage"] = stage
+    return context

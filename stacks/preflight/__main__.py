@@ -11,16 +11,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 from botocore.exceptions import BotoCoreError, NoCredentialsError  # type: ignore[import-untyped,unused-ignore]
 
-from stacks.config import IMAGE_TAG_KEY, STAGE_KEY, StageConfig
+from stacks.config import IMAGE_TAG_KEY, StageConfig
+from stacks.context_values import command_line_context
 from stacks.preflight.checks import Finding, run_checks
-
-CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,13 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _context(stage: str, image_tag: str | None, pairs: Sequence[str]) -> dict[str, Any]:
-    context: dict[str, Any] = dict(json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {}))
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator:
-            raise SystemExit(f"error: -c {pair!r}: give it as key=value")
-        context[key] = value
-    context[STAGE_KEY] = stage
+    context = command_line_context(stage, pairs)
     if image_tag:
         context[IMAGE_TAG_KEY] = image_tag
     return context
