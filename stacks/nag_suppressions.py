@@ -115,18 +115,30 @@ def suppress_known_findings(stage: Stage) -> None:
 
     if stage.pipeline is not None:
         prefix = stage.config.name_prefix
+        web_wildcards = (
+            [
+                f"Resource::arn:<AWS::Partition>:s3:::{prefix}-web-<AWS::AccountId>/*",
+                "Resource::arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/*",
+            ]
+            if stage.web is not None
+            else []
+        )
         _suppress(
             stage.pipeline.deploy_role,
             "AwsSolutions-IAM5",
             "ecr:GetAuthorizationToken and the Service Quotas reads have no resource-level permissions; the "
             "secret and parameter wildcards are the stage's own prefix (preflight reads each secret the stage has, "
             "whose names end in a random suffix); certificates are matched by ARN only once issued, so the stage's "
-            "account and region are the narrowest scope.",
+            "account and region are the narrowest scope. The web deploy puts and deletes the app's files, whose "
+            "names change with every build, in the one web bucket; CloudFront names a distribution only when the "
+            "web stack creates it, after this role exists, so invalidations are allowed on the account's "
+            "distributions (an invalidation only drops cached copies).",
             applies_to=[
                 "Resource::*",
                 f"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{prefix}/*",
                 f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{prefix}/*",
                 "Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*",
+                *web_wildcards,
             ],
         )
         if stage.pipeline.promote_role is not None:

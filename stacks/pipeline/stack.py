@@ -6,8 +6,10 @@ trusting one kind of job of one repository:
 - ``filot-<stage>-deploy``: jobs of the GitHub environment named after the stage (production's has required
   reviewers: the manual approval). It pushes and tags images in the stage's two repositories, runs preflight
   (reads the stage's secrets, parameters, quota and certificate) and deploys through the CDK bootstrap roles,
-  which it may assume and nothing else does.
-- ``filot-<stage>-diff``: pull-request jobs. It may assume the CDK bootstrap lookup role only (read-only), which
+  which it may assume and nothing else does: those of the stage's region and, for the web stack, of us-east-1.
+  With a web app it also uploads the build to the web bucket and invalidates the distribution's entry points
+  (``.github/deploy-web.sh``), finding both through the web stack's two SSM parameters.
+- ``filot-<stage>-diff``: pull-request jobs. It may assume the CDK bootstrap lookup roles only (read-only), which
   is what ``cdk diff --no-change-set`` needs to read the deployed templates.
 
 Deployed by an operator once per stage (docs/infrastructure.md, "From an empty account"), never by the pipeline
@@ -20,14 +22,18 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from stacks import parameters
 from stacks.config import StageConfig
 from stacks.foundation.registry import IMAGE_NAMES
 from stacks.stage_stack import StageStack
+from stacks.web.stack import WEB_REGION, site_bucket_name
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 # The CDK bootstrap's default qualifier (`cdk bootstrap` without --qualifier).
 BOOTSTRAP_QUALIFIER = "hnb659fds"
 DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
+# The web stack has no container image: in its region the deploy needs the template upload, the deploy and lookups.
+WEB_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "lookup")
 ECR_PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
@@ -153,13 +159,43 @@ class PipelineStack(StageStack):
 
         self.diff_role = role("DiffRole", "diff", "pull_request", "pull-request jobs: cdk diff (read-only)", 1)
         self.diff_role.add_to_policy(_assume_bootstrap_roles(("lookup",)))
+        if config.web_domain_name is not None:
+            self._allow_web_deploy(config)
+
+    def _allow_web_deploy(self, config: StageConfig) -> None:
+        """What ``cdk deploy filot-<stage>-web`` and ``.github/deploy-web.sh`` need in us-east-1, and no more:
+        the bootstrap roles there, the two parameters, list/put/delete in the one bucket, invalidations."""
+        self.deploy_role.add_to_policy(_assume_bootstrap_roles(WEB_BOOTSTRAP_ROLES, region=WEB_REGION))
+        self.diff_role.add_to_policy(_assume_bootstrap_roles(("lookup",), region=WEB_REGION))
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:ssm:{WEB_REGION}:{Aws.ACCOUNT_ID}:parameter"
+                    + parameters.parameter_name(config.name_prefix, key)
+                    for key in (parameters.WEB_BUCKET_NAME, parameters.WEB_DISTRIBUTION_ID)
+                ],
+            )
+        )
+        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{site_bucket_name(config.name_prefix)}"
+        self.deploy_role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn]))
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:PutObject", "s3:DeleteObject"], resources=[f"{bucket_arn}/*"])
+        )
+        # CloudFront makes the distribution's id when it creates it, after this stack exists (the web stack is
+        # deployed through this role): the account's distributions are the narrowest name this policy can know.
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudfront:CreateInvalidation"],
+                resources=[f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/*"],
+            )
+        )
 
 
-def _assume_bootstrap_roles(kinds: tuple[str, ...]) -> iam.PolicyStatement:
+def _assume_bootstrap_roles(kinds: tuple[str, ...], *, region: str = Aws.REGION) -> iam.PolicyStatement:
+    """The CDK bootstrap roles of these kinds in one region (the stage's unless told: the web stack's is another)."""
+    role = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-{BOOTSTRAP_QUALIFIER}"
     return iam.PolicyStatement(
         actions=["sts:AssumeRole", "sts:TagSession"],
-        resources=[
-            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"
-            for kind in kinds
-        ],
+        resources=[f"{role}-{kind}-role-{Aws.ACCOUNT_ID}-{region}" for kind in kinds],
     )
