@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # One stage's deploy, as the deploy workflow runs it (STAGE, IMAGE_TAG and AWS credentials in the environment):
-# foundation and network first (they hold what preflight reads), preflight, then compute and monitoring, then the
-# deployed-<stage>-<tag> tag on both images so the ECR lifecycle keeps them for rollbacks.
+# first a check that the web app's config.json can be made (filot:webOidc set), so a stage that cannot serve its
+# app stops before anything changes; then foundation, network and the web stack (us-east-1; they hold what
+# preflight reads, and the web app's bucket), preflight, then compute and monitoring, then the
+# deployed-<stage>-<tag> tag on both images so the ECR lifecycle keeps them for rollbacks. The web app's files
+# follow in .github/deploy-web.sh.
 set -euo pipefail
 : "${STAGE:?}" "${IMAGE_TAG:?}"
 cdk() { npx --no-install cdk "$@" -c "filot:stage=$STAGE" -c "filot:imageTag=$IMAGE_TAG" --require-approval never; }
 
-cdk deploy "filot-$STAGE-foundation" "filot-$STAGE-network"
+python -m stacks.web_config --stage "$STAGE" --check
+cdk deploy "filot-$STAGE-foundation" "filot-$STAGE-network" "filot-$STAGE-web"
 python -m stacks.preflight --stage "$STAGE" --image-tag "$IMAGE_TAG"
 cdk deploy "filot-$STAGE-compute" "filot-$STAGE-monitoring"
 
