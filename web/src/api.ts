@@ -80,6 +80,11 @@ export class ApiFailure extends Error {
   }
 }
 
+/** Anything a call threw, as the failure the screens show: an unexpected exception reads as a lost connection. */
+export function asFailure(error: unknown): ApiFailure {
+  return error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error));
+}
+
 /** The API's error body is {"error": {"code", "message"}}; anything else (a proxy's HTML page) gets a generic code. */
 export async function failureFrom(response: Response): Promise<ApiFailure> {
   let code = response.status === 429 ? "rate_limited" : `http_${response.status}`;
@@ -173,7 +178,7 @@ export class Api {
       try {
         return await this.uploadOnce(request);
       } catch (error) {
-        const failure = error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error));
+        const failure = asFailure(error);
         if (!isRetryable(failure.status) || attempt >= attempts) throw failure;
         request.onRetry?.(attempt, failure);
         await wait(retryDelayMs(attempt, failure.retryAfter));

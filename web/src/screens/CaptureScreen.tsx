@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 
-import { ApiFailure } from "../api";
+import { asFailure, type ApiFailure } from "../api";
 import { useApp } from "../context";
 import { checkPhoto, type CheckedPhoto } from "../photo";
 import { newIdempotencyKey } from "../timing";
@@ -59,7 +59,7 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
       });
       go({ name: "document", id: accepted.id });
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
       setPhase("checked");
     } finally {
       setRetrying(false);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 
-import { ApiFailure, type OwnerDocument } from "../api";
+import { asFailure, type ApiFailure, type OwnerDocument } from "../api";
 import { useApp } from "../context";
 import { maskedFields } from "../mask";
 import { byState, reasonState } from "../reasons";
@@ -41,7 +41,7 @@ export function DocumentScreen({ id }: { id: string }) {
       })
       .catch((error: unknown) => {
         if (stopped) return;
-        const problem = error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error));
+        const problem = asFailure(error);
         setFailure(problem);
         // A lost connection or a busy API: keep following, more slowly; a 404 or an auth failure: stop.
         if (problem.status === 0 || problem.status === 429 || problem.status >= 500) {
@@ -62,7 +62,7 @@ export function DocumentScreen({ id }: { id: string }) {
       setFailure(null);
       setPolls((n) => n + 1);
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
     }
   };
 
@@ -72,7 +72,7 @@ export function DocumentScreen({ id }: { id: string }) {
       await api.deleteDocument(id);
       go({ name: "documents" });
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
     }
   };
 

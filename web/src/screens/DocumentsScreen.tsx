@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 
-import { ApiFailure, type DocumentSummary } from "../api";
+import { asFailure, type ApiFailure, type DocumentSummary } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "./ErrorMessage";
 
@@ -18,7 +18,7 @@ export function DocumentsScreen() {
       setCursor(page.next_cursor);
       setFailure(null);
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
     }
   };
 

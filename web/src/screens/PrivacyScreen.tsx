@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-import { ApiFailure } from "../api";
+import { asFailure, type ApiFailure } from "../api";
 import { useApp } from "../context";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorMessage } from "./ErrorMessage";
@@ -29,7 +29,7 @@ export function PrivacyScreen({ onAccountDeleted }: { onAccountDeleted: (count: 
       });
       setFailure(null);
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
     }
   };
 
@@ -39,7 +39,7 @@ export function PrivacyScreen({ onAccountDeleted }: { onAccountDeleted: (count: 
       const { erased } = await api.deleteMe();
       onAccountDeleted(erased);
     } catch (error) {
-      setFailure(error instanceof ApiFailure ? error : new ApiFailure(0, "network", String(error)));
+      setFailure(asFailure(error));
     }
   };
 
