@@ -2,8 +2,10 @@
 
 Read-only (it creates nothing, so it runs against production too) and from outside, through the same front door
 as the app: the process is up (/health/live), its dependencies answer (/health: the database, Redis, storage),
-and the API refuses a caller without a token with its JSON error shape. Retries while a fresh deploy settles;
-exit 0 when every check passes, 1 otherwise, each failure printed with what was seen.
+and the API refuses a caller without a token with its JSON error shape. With --web-url, the web app too: its page
+comes with the Content-Security-Policy, its /config.json names this API, and the API admits its origin (CORS).
+Retries while a fresh deploy settles; exit 0 when every check passes, 1 otherwise, each failure printed with what
+was seen.
 """
 
 from __future__ import annotations
@@ -24,8 +26,63 @@ class Check:
     seen: str
 
 
-def run_smoke(client: httpx.Client) -> list[Check]:
-    return [check(client) for check in (_live, _ready, _refuses_strangers)]
+def run_smoke(client: httpx.Client, web: httpx.Client | None = None) -> list[Check]:
+    checks = [check(client) for check in (_live, _ready, _refuses_strangers)]
+    if web is not None:
+        checks.extend(check(web, client) for check in (_web_page, _web_config, _web_origin_admitted))
+    return checks
+
+
+def _web_page(web: httpx.Client, api: httpx.Client) -> Check:
+    """The page, with a policy that lets it call this API and runs no inline script."""
+    response = web.get("/")
+    directives = {
+        parts[0]: parts[1:]
+        for parts in (d.split() for d in response.headers.get("content-security-policy", "").split(";"))
+        if parts
+    }
+    api_origin = _origin(str(api.base_url))
+    calls_api = api_origin in directives.get("connect-src", [])
+    strict = "script-src" in directives and "'unsafe-inline'" not in directives["script-src"]
+    return Check(
+        "web app page",
+        response.status_code == 200 and 'type="module"' in response.text and calls_api and strict,
+        f"GET {web.base_url}/ -> {response.status_code}; CSP connect-src {'names' if calls_api else 'lacks'} "
+        f"{api_origin}; script-src {'strict' if strict else 'missing or allows inline'}",
+    )
+
+
+def _web_config(web: httpx.Client, api: httpx.Client) -> Check:
+    response = web.get("/config.json")
+    body = _json(response)
+    named = body.get("apiUrl") if isinstance(body, dict) else None
+    return Check(
+        "web app config",
+        response.status_code == 200 and named is not None and _origin(str(named)) == _origin(str(api.base_url)),
+        f"GET /config.json -> {response.status_code} apiUrl={named}",
+    )
+
+
+def _web_origin_admitted(web: httpx.Client, api: httpx.Client) -> Check:
+    origin = _origin(str(web.base_url))
+    response = api.options(
+        "/v1/documents",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization,idempotency-key"},
+    )
+    allowed = response.headers.get("access-control-allow-origin")
+    return Check(
+        "API admits the web app's origin",
+        response.status_code == 200 and allowed == origin,
+        f"OPTIONS /v1/documents from {origin} -> {response.status_code} allow-origin={allowed}",
+    )
+
+
+def _origin(url: str) -> str:
+    parts = httpx.URL(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port not in (None, default) else ""
+    return f"{parts.scheme}://{parts.host}{port}"
 
 
 def _live(client: httpx.Client) -> Check:
@@ -58,13 +115,18 @@ def _json(response: httpx.Response) -> object:
 
 
 def smoke_until_healthy(
-    client: httpx.Client, *, attempts: int, wait_s: float, sleep: Callable[[float], None] = time.sleep
+    client: httpx.Client,
+    *,
+    attempts: int,
+    wait_s: float,
+    sleep: Callable[[float], None] = time.sleep,
+    web: httpx.Client | None = None,
 ) -> list[Check]:
     """The checks, repeated while any fails (a deploy's last tasks may still be registering)."""
     checks: list[Check] = []
     for attempt in range(1, attempts + 1):
         try:
-            checks = run_smoke(client)
+            checks = run_smoke(client, web)
         except httpx.HTTPError as error:
             checks = [Check("reachable", False, f"{type(error).__name__}: {error}")]
         if all(check.ok for check in checks):
@@ -78,11 +140,15 @@ def smoke_until_healthy(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks.smoke", description=__doc__.split("\n\n")[1])
     parser.add_argument("--url", required=True, help="the stage's API, e.g. https://api.staging.filot.id")
+    parser.add_argument("--web-url", help="the stage's web app, e.g. https://app.staging.filot.id")
     parser.add_argument("--attempts", type=int, default=10)
     parser.add_argument("--wait", type=float, default=15.0, help="seconds between attempts")
     args = parser.parse_args(argv)
+    web = httpx.Client(base_url=args.web_url, timeout=15, follow_redirects=False) if args.web_url else None
     with httpx.Client(base_url=args.url, timeout=15, follow_redirects=False) as client:
-        checks = smoke_until_healthy(client, attempts=args.attempts, wait_s=args.wait)
+        checks = smoke_until_healthy(client, attempts=args.attempts, wait_s=args.wait, web=web)
+    if web is not None:
+        web.close()
     for check in checks:
         print(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.seen}")
     return 0 if all(check.ok for check in checks) else 1

@@ -104,8 +104,8 @@ def serve() -> Iterator[Callable[[object], ServerThread]]:
     """Start any number of ASGI apps on loopback; all are stopped after the test."""
     servers: list[ServerThread] = []
 
-    def start(app: object) -> ServerThread:
-        server = ServerThread(app).__enter__()
+    def start(app: object, port: int | None = None) -> ServerThread:
+        server = ServerThread(app, port).__enter__()
         servers.append(server)
         return server
 

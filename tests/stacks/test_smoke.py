@@ -4,10 +4,12 @@ when a dependency is down, and on an address where no API answers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from devtools.devservers import free_port
+from devtools.webapp import create_web_app
 from services.api.app import create_app
 from services.platform.settings import Settings
 from services.wiring import build_components
@@ -43,3 +45,28 @@ def test_a_dependency_down_fails_readiness_and_says_which(
 def test_nothing_listening_fails_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--url", f"http://127.0.0.1:{free_port()}", "--attempts", "1"]) == 1
     assert "FAIL  reachable: ConnectError" in capsys.readouterr().out
+
+
+def test_the_web_app_is_checked_beside_its_api(
+    settings: Settings, serve: Callable[..., ServerThread], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The local web server stands in for CloudFront: the same headers file and the /config.json the deploy writes."""
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text('<!doctype html><script type="module" src="/assets/a.js"></script>')
+    web_port = free_port()
+    web_url = f"http://127.0.0.1:{web_port}"
+    api = serve(create_app(components=build_components(settings.model_copy(update={"cors_origins": [web_url]}))))
+    serve(create_web_app(api_url=api.url, dist=tmp_path / "dist"), web_port)
+    assert main(["--url", api.url, "--web-url", web_url, "--attempts", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"ok    web app page: GET {web_url}/ -> 200; CSP connect-src names {api.url}; script-src strict" in out
+    assert f"ok    web app config: GET /config.json -> 200 apiUrl={api.url}" in out
+    assert "ok    API admits the web app's origin" in out
+
+    # The API deployed without the web app's origin in its CORS list: the app could not call it.
+    closed = serve(create_app(components=build_components(settings)))
+    other_port = free_port()
+    serve(create_web_app(api_url=closed.url, dist=tmp_path / "dist"), other_port)
+    assert main(["--url", closed.url, "--web-url", f"http://127.0.0.1:{other_port}", "--attempts", "1"]) == 1
+    assert "FAIL  API admits the web app's origin" in capsys.readouterr().out
+
