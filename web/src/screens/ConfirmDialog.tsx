@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 import { useApp } from "../context";
 
@@ -9,7 +9,6 @@ interface Props {
   typeToConfirm?: string;
   onConfirm: () => void;
   onCancel: () => void;
-  children?: ReactNode;
 }
 
 /** A modal <dialog>: focus moves into it, Escape cancels, the page behind is inert. */
