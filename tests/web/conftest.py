@@ -66,18 +66,20 @@ def camera_film(photo: Path, out: Path) -> Path:
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, tmp_path: Path, sample_dir: Path) -> Iterator[Any]:
-    """A phone-sized browser whose language is English, or the test's `browser_language` marker's."""
+    """A phone-sized browser whose language is English, or the test's `browser_language` marker's, with a fake
+    camera filming a sample card (none with the `no_camera` marker, like a desktop without one)."""
     film = camera_film(sample_dir / "ektp-photo-01.jpg", tmp_path / "camera.y4m")
     marker = request.node.get_closest_marker("browser_language")
+    camera = (
+        "--use-fake-ui-for-media-stream",  # the camera permission prompt, answered yes
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={film}",
+    )
     driver = chromium(
         tmp_path / "chromium",
         language=marker.args[0] if marker else "en-US",
         window=(412, 915),  # a common Android phone's viewport
-        flags=(
-            "--use-fake-ui-for-media-stream",  # the camera permission prompt, answered yes
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={film}",
-        ),
+        flags=() if request.node.get_closest_marker("no_camera") else camera,
     )
     downloads = tmp_path / "downloads"
     downloads.mkdir()

@@ -232,6 +232,28 @@ def test_an_indonesian_browser_gets_indonesian_and_a_non_photo_is_refused_in_it(
     assert api_documents(app.platform, "web-budi") == []
 
 
+@pytest.mark.no_camera
+def test_without_a_camera_the_file_picker_remains_and_every_screen_fits_small_and_large_screens(app: WebApp) -> None:
+    app.sign_in("web-sizes")
+    app.button("Use the camera").click()
+    wait_for(lambda: "No camera is available on this device" in app.text(), what="the no-camera message")
+    app.button("Choose a photo").click()  # the way forward without a camera: the file picker
+    app.find("#photo-file")
+    app.button("Use the camera").click()
+    wait_for(lambda: "No camera is available" in app.text(), what="the no-camera message again")
+    app.button("Send a document").click()  # navigating to the screen again starts it over
+    app.find("#photo-file")
+    for width, height in ((320, 640), (1280, 800)):  # a small phone, a laptop
+        app.driver.set_window_size(width, height)
+        for screen in ("Send a document", "My documents", "Privacy"):
+            app.button(screen).click()
+            overflow = app.driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{screen} scrolls sideways by {overflow} px at {width} px"
+        app.assert_accessible(f"privacy at {width} px")
+
+
 def test_the_app_is_served_with_its_security_headers(platform: LocalPlatform) -> None:
     page = httpx.get(platform.web_url + "/", timeout=10)
     policy = page.headers["content-security-policy"]

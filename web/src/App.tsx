@@ -21,6 +21,12 @@ export function App() {
   const [manager, setManager] = useState<UserManager | null>(null);
   const [session, setSession] = useState<Session | null>(null);
   const [screen, setScreen] = useState<Screen>({ name: "capture" });
+  // Each navigation is a fresh visit: choosing "Send a document" again starts the capture over.
+  const [visit, setVisit] = useState(0);
+  const go = useCallback((next: Screen) => {
+    setScreen(next);
+    setVisit((n) => n + 1);
+  }, []);
   const [notice, setNotice] = useState<string | null>(null);
 
   const api = useMemo(
@@ -53,10 +59,10 @@ export function App() {
     async (message: string | null = null) => {
       await session?.signOut();
       setSession(null);
-      setScreen({ name: "capture" });
+      go({ name: "capture" });
       setNotice(message);
     },
-    [session],
+    [session, go],
   );
 
   if (boot.state === "loading") return <p className="boot">{words.t("loading")}</p>;
@@ -100,7 +106,7 @@ export function App() {
     );
   }
 
-  const context = { words, api, go: setScreen };
+  const context = { words, api, go };
   const nav: Array<[Screen["name"], string]> = [
     ["capture", words.t("navCapture")],
     ["documents", words.t("navDocuments")],
@@ -116,7 +122,7 @@ export function App() {
               key={name}
               type="button"
               aria-current={screen.name === name ? "page" : undefined}
-              onClick={() => setScreen({ name } as Screen)}
+              onClick={() => go({ name } as Screen)}
             >
               {label}
             </button>
@@ -131,8 +137,8 @@ export function App() {
         </button>
       </header>
       <main>
-        {screen.name === "capture" && <CaptureScreen key={`capture-${screen.docType ?? ""}`} docType={screen.docType} />}
-        {screen.name === "documents" && <DocumentsScreen />}
+        {screen.name === "capture" && <CaptureScreen key={visit} docType={screen.docType} />}
+        {screen.name === "documents" && <DocumentsScreen key={visit} />}
         {screen.name === "document" && <DocumentScreen key={screen.id} id={screen.id} />}
         {screen.name === "privacy" && (
           <PrivacyScreen onAccountDeleted={(count) => void signOut(words.t("accountDeleted", { count }))} />

@@ -58,10 +58,17 @@ export function Camera({ onPhoto, onClose }: Props) {
   };
 
   if (failed) {
+    // No camera, or permission refused: say so, and lead back to the file picker (which on a phone can still
+    // open the camera app through the system's own chooser).
     return (
-      <p className="notice" role="alert">
-        {words.t("cameraUnavailable")}
-      </p>
+      <div className="camera-unavailable">
+        <p className="notice" role="alert">
+          {words.t("cameraUnavailable")}
+        </p>
+        <button type="button" className="primary" onClick={onClose}>
+          {words.t("chooseFile")}
+        </button>
+      </div>
     );
   }
   return (
