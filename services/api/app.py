@@ -12,7 +12,7 @@ from PIL import Image
 from services.api.auth import JwtVerifier
 from services.api.correlation import CorrelationMiddleware
 from services.api.deps import ComponentsDep
-from services.api.errors import install_error_handlers
+from services.api.errors import UnexpectedErrors, install_error_handlers
 from services.api.headers import SecurityHeaders
 from services.api.limits import BodySizeLimit
 from services.api.ratelimit import RateLimiter
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     )
     app.state.components = components or build_components(settings)
     install_error_handlers(app)
+    app.add_middleware(UnexpectedErrors)  # innermost: a 500 still passes through CORS and the security headers
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _FORM_OVERHEAD_BYTES)
     if settings.cors_origins:
         app.add_middleware(

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("filot.api")
 
@@ -43,3 +44,32 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
+
+
+class UnexpectedErrors:
+    """An unexpected exception answered as the JSON 500 inside the CORS layer. Starlette sends the app's
+    Exception handler from its outermost middleware, past CORS, so a browser got a 500 without
+    Access-Control-Allow-Origin, which it reports to the page as a lost connection (status 0): the web app then
+    said "check your connection" and retried. The Exception handler stays for failures outside this layer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            if started:
+                raise  # part of a response is out: nothing to replace it with
+            log.exception("unhandled error")
+            await JSONResponse(error_body("internal_error", "internal error"), status_code=500)(scope, receive, send)

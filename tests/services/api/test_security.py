@@ -74,6 +74,25 @@ def test_cors_answers_only_allowed_origins(api_for: Callable[..., httpx.Client])
     assert "access-control-allow-origin" not in api_for().get("/health", headers={"Origin": "https://app.filot.id"}).headers
 
 
+def test_an_unexpected_error_is_a_json_500_the_allowed_origin_can_read(
+    settings: Settings, serve: Callable[[object], ServerThread], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A browser must see the 500 (with CORS headers), not a network failure it would retry."""
+    components = build_components(settings.model_copy(update={"cors_origins": ["https://app.filot.id"]}))
+
+    def broken(*_: object, **__: object) -> object:
+        raise RuntimeError("database driver bug")
+
+    components.store.owned_by = broken  # type: ignore[method-assign]
+    api = httpx.Client(base_url=serve(create_app(components=components)).url, timeout=30)
+    answer = api.get("/v1/documents", headers={"X-Dev-User": "a", "Origin": "https://app.filot.id"})
+    assert answer.status_code == 500 and answer.json() == {"error": {"code": "internal_error", "message": "internal error"}}
+    assert answer.headers["access-control-allow-origin"] == "https://app.filot.id"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "database driver bug" not in answer.text
+    assert any("unhandled error" in record.getMessage() for record in caplog.records)
+
+
 def test_a_user_flooding_uploads_gets_429_with_retry_after_and_others_are_unaffected(
     api_for: Callable[..., httpx.Client],
 ) -> None:
