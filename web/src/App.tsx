@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { UserManager } from "oidc-client-ts";
 
 import { Api } from "./api";
 import { devSession, isSigninCallback, oidcManager, oidcSession, type Session } from "./auth";
 import { loadConfig, type AppConfig } from "./config";
 import { Context, type Screen } from "./context";
-import { LANGS, preferredLang, words as wordsFor, type Lang } from "./i18n";
+import { LANGS, preferredLang, words as wordsFor, type Lang, type UiKey } from "./i18n";
 import { CaptureScreen } from "./screens/CaptureScreen";
 import { DocumentScreen } from "./screens/DocumentScreen";
 import { DocumentsScreen } from "./screens/DocumentsScreen";
@@ -23,15 +23,33 @@ export function App() {
   const [screen, setScreen] = useState<Screen>({ name: "capture" });
   // Each navigation is a fresh visit: choosing "Send a document" again starts the capture over.
   const [visit, setVisit] = useState(0);
+  const [notice, setNotice] = useState<UiKey | { text: string } | null>(null);
+  // One live region for the whole app, always in the page, so what changes is announced (a region created
+  // together with its text is often not read).
+  const [announcement, setAnnouncement] = useState("");
+  const announced = useRef(0);
+  const announce = useCallback((text: string) => {
+    announced.current += 1;
+    // A zero-width space after a repeat makes the same sentence count as a change.
+    setAnnouncement(announced.current % 2 ? text : `${text}\u200b`);
+  }, []);
+
   const go = useCallback((next: Screen) => {
     setScreen(next);
     setVisit((n) => n + 1);
   }, []);
-  const [notice, setNotice] = useState<string | null>(null);
+
+  // The session ends here when the API refuses it (expired, revoked): back to sign-in, with the reason.
+  const expire = useCallback(() => {
+    void manager?.removeUser();
+    setSession(null);
+    setNotice("sessionExpired");
+    go({ name: "capture" });
+  }, [manager, go]);
 
   const api = useMemo(
-    () => (boot.state === "ready" && session ? new Api(boot.config.apiUrl, session) : null),
-    [boot, session],
+    () => (boot.state === "ready" && session ? new Api(boot.config.apiUrl, session, { onUnauthorized: expire }) : null),
+    [boot, session, expire],
   );
 
   useEffect(() => {
@@ -45,9 +63,14 @@ export function App() {
           const oidc = oidcManager(config.auth, window.location.origin);
           setManager(oidc);
           if (isSigninCallback(window.location.search)) {
-            const user = await oidc.signinRedirectCallback();
-            window.history.replaceState(null, "", "/"); // the code and state leave the address bar
-            setSession(oidcSession(oidc, user));
+            try {
+              setSession(oidcSession(oidc, await oidc.signinRedirectCallback()));
+            } catch (error) {
+              // A cancelled sign-in, a reused or forged code, a lost state: said on the sign-in screen.
+              setNotice({ text: String(error instanceof Error ? error.message : error) });
+            } finally {
+              window.history.replaceState(null, "", "/"); // the code, the error and the state leave the address bar
+            }
           }
         }
         setBoot({ state: "ready", config });
@@ -56,7 +79,7 @@ export function App() {
   }, []);
 
   const signOut = useCallback(
-    async (message: string | null = null) => {
+    async (message: UiKey | { text: string } | null = null) => {
       await session?.signOut();
       setSession(null);
       go({ name: "capture" });
@@ -65,6 +88,11 @@ export function App() {
     [session, go],
   );
 
+  const live = (
+    <div className="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+      {announcement}
+    </div>
+  );
   if (boot.state === "loading") return <p className="boot">{words.t("loading")}</p>;
   if (boot.state === "broken") {
     return (
@@ -95,18 +123,21 @@ export function App() {
         <SignInScreen
           words={words}
           auth={boot.config.auth}
-          notice={notice}
+          notice={notice === null ? null : typeof notice === "string" ? words.t(notice) : notice.text}
           onDev={(user) => {
             setNotice(null);
             setSession(devSession(user));
           }}
-          onOidc={() => manager?.signinRedirect()}
+          onOidc={() => {
+            manager?.signinRedirect().catch(() => setNotice("signInUnavailable"));
+          }}
         />
+        {live}
       </>
     );
   }
 
-  const context = { words, api, go };
+  const context = { words, api, go, announce };
   const nav: Array<[Screen["name"], string]> = [
     ["capture", words.t("navCapture")],
     ["documents", words.t("navDocuments")],
@@ -139,11 +170,15 @@ export function App() {
       <main>
         {screen.name === "capture" && <CaptureScreen key={visit} docType={screen.docType} />}
         {screen.name === "documents" && <DocumentsScreen key={visit} />}
-        {screen.name === "document" && <DocumentScreen key={screen.id} id={screen.id} />}
+        {screen.name === "document" && <DocumentScreen key={visit} id={screen.id} />}
         {screen.name === "privacy" && (
-          <PrivacyScreen onAccountDeleted={(count) => void signOut(words.t("accountDeleted", { count }))} />
+          <PrivacyScreen
+            key={visit}
+            onAccountDeleted={(count) => void signOut({ text: words.t("accountDeleted", { count }) })}
+          />
         )}
       </main>
+      {live}
     </Context.Provider>
   );
 }

@@ -3,7 +3,7 @@
  * API's machine-readable code (so the screen can say what to do), never a raw exception.
  */
 
-import type { Session } from "./auth";
+import { SessionExpired, type Session } from "./auth";
 import { isRetryable, retryDelayMs } from "./timing";
 
 export interface CaptureHint {
@@ -106,17 +106,61 @@ export interface UploadRequest {
   idempotencyKey: string;
   onProgress?: (fraction: number) => void;
   onRetry?: (attempt: number, failure: ApiFailure) => void;
+  /** Aborted when the person leaves the screen: the request and any retry stop. */
+  signal?: AbortSignal;
 }
 
-export type Sleep = (ms: number) => Promise<void>;
-const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+const sleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new ApiFailure(0, "aborted", "cancelled"));
+    });
+  });
+
+/** An upload whose bytes stopped moving for this long is given up (and retried): a slow line that still moves
+ * is never cut off, as a total timeout would cut a large photo on a slow network. */
+export const STALL_MS = 30_000;
+
+/** The one code the API answers while the same key's first request is still being processed: worth waiting for. */
+const STILL_PROCESSING = new Set(["upload_in_progress", "submit_in_progress"]);
+
+export interface ApiOptions {
+  fetcher?: typeof fetch;
+  /** Called with every 401 (an expired or refused session), so the app can send the person to sign in again. */
+  onUnauthorized?: (failure: ApiFailure) => void;
+}
 
 export class Api {
+  private readonly fetcher: typeof fetch;
+  private readonly onUnauthorized: (failure: ApiFailure) => void;
+
   constructor(
     readonly baseUrl: string,
     private readonly session: Session,
-    private readonly fetcher: typeof fetch = (...args) => fetch(...args),
-  ) {}
+    options: ApiOptions = {},
+  ) {
+    this.fetcher = options.fetcher ?? ((...args) => fetch(...args));
+    this.onUnauthorized = options.onUnauthorized ?? (() => undefined);
+  }
+
+  /** The session's headers; a session that cannot be renewed is a 401 like any refused token. */
+  private async authHeaders(): Promise<Record<string, string>> {
+    try {
+      return await this.session.headers();
+    } catch (error) {
+      const failure = new ApiFailure(401, "session_expired", error instanceof SessionExpired ? error.message : String(error));
+      this.onUnauthorized(failure);
+      throw failure;
+    }
+  }
+
+  private refused(failure: ApiFailure): ApiFailure {
+    if (failure.status === 401) this.onUnauthorized(failure);
+    return failure;
+  }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
@@ -124,7 +168,7 @@ export class Api {
   }
 
   async send(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { ...(await this.session.headers()) };
+    const headers: Record<string, string> = { ...(await this.authHeaders()) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;
     try {
@@ -139,7 +183,7 @@ export class Api {
     } catch {
       throw new ApiFailure(0, "network", "the API could not be reached");
     }
-    if (!response.ok) throw await failureFrom(response);
+    if (!response.ok) throw this.refused(await failureFrom(response));
     return response;
   }
 
@@ -169,9 +213,9 @@ export class Api {
   }
 
   /**
-   * Multipart upload with progress (XMLHttpRequest: fetch reports no upload progress), retried on a lost
-   * connection, 429 and 502-504 with the same Idempotency-Key, so a retry of a request that did arrive answers the
-   * first document instead of making a second.
+   * Multipart upload with progress (XMLHttpRequest: fetch reports no upload progress), retried on a lost or stalled
+   * connection, 429, 502-504 and "the first request with this key is still being processed" with the same
+   * Idempotency-Key, so a retry of a request that did arrive answers the first document instead of making a second.
    */
   async upload(request: UploadRequest, attempts = 4, wait: Sleep = sleep): Promise<Accepted> {
     for (let attempt = 1; ; attempt += 1) {
@@ -179,30 +223,56 @@ export class Api {
         return await this.uploadOnce(request);
       } catch (error) {
         const failure = asFailure(error);
-        if (!isRetryable(failure.status) || attempt >= attempts) throw failure;
+        const again = isRetryable(failure.status) || STILL_PROCESSING.has(failure.code);
+        if (failure.code === "aborted" || !again || attempt >= attempts) throw this.refused(failure);
         request.onRetry?.(attempt, failure);
-        await wait(retryDelayMs(attempt, failure.retryAfter));
+        await wait(retryDelayMs(attempt, failure.retryAfter), request.signal);
       }
     }
   }
 
   private async uploadOnce(request: UploadRequest): Promise<Accepted> {
-    const headers = await this.session.headers();
+    if (request.signal?.aborted) throw new ApiFailure(0, "aborted", "cancelled");
+    const headers = await this.authHeaders();
     const form = new FormData();
     form.append("type", request.type);
     form.append("file", request.file, request.fileName);
     return new Promise<Accepted>((resolve, reject) => {
+      if (request.signal?.aborted) {
+        reject(new ApiFailure(0, "aborted", "cancelled")); // left while the session's headers were awaited
+        return;
+      }
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${this.baseUrl}/v1/documents`);
       for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader("Idempotency-Key", request.idempotencyKey);
       xhr.withCredentials = false;
+      let stalled: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => clearTimeout(stalled);
+      const watch = () => {
+        clearTimeout(stalled);
+        stalled = setTimeout(() => {
+          xhr.abort();
+          reject(new ApiFailure(0, "network", "the upload stalled"));
+        }, STALL_MS);
+      };
+      const cancel = () => {
+        settle();
+        xhr.abort();
+        reject(new ApiFailure(0, "aborted", "cancelled"));
+      };
+      request.signal?.addEventListener("abort", cancel, { once: true });
       xhr.upload.onprogress = (event) => {
+        watch();
         if (event.lengthComputable) request.onProgress?.(event.loaded / event.total);
       };
-      xhr.onerror = () => reject(new ApiFailure(0, "network", "the upload was interrupted"));
-      xhr.ontimeout = () => reject(new ApiFailure(0, "network", "the upload timed out"));
+      xhr.onerror = () => {
+        settle();
+        reject(new ApiFailure(0, "network", "the upload was interrupted"));
+      };
       xhr.onload = () => {
+        settle();
+        request.signal?.removeEventListener("abort", cancel);
         const response = new Response(xhr.responseText || null, {
           status: xhr.status,
           headers: { "Retry-After": xhr.getResponseHeader("Retry-After") ?? "" },
@@ -216,7 +286,7 @@ export class Api {
           );
         }
       };
-      xhr.timeout = 120_000;
+      watch();
       xhr.send(form);
     });
   }

@@ -16,6 +16,9 @@ export interface Session {
   signOut(): Promise<void>;
 }
 
+/** The session can no longer be renewed (refresh token expired or revoked): the person must sign in again. */
+export class SessionExpired extends Error {}
+
 export const DEV_USER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function devSession(user: string): Session {
@@ -46,31 +49,50 @@ export function oidcManager(settings: OidcSettings, origin: string): UserManager
   });
 }
 
-/** The code and state the provider sent back are in the query; they leave the address bar as soon as they are used. */
+/**
+ * The provider's answer is in the query: a code (signed in) or an error (e.g. the person cancelled), with the
+ * state; it leaves the address bar as soon as it is read, whatever it was.
+ */
 export function isSigninCallback(search: string): boolean {
   const query = new URLSearchParams(search);
-  return query.has("code") && query.has("state");
+  return query.has("state") && (query.has("code") || query.has("error"));
 }
 
 export function oidcSession(manager: UserManager, user: User): Session {
   let current = user;
+  let renewing: Promise<User> | null = null;
   manager.events.addUserLoaded((renewed) => {
     current = renewed;
   });
+  // One renewal at a time: refresh tokens rotate, so two renewals racing with the same one would fail the second.
+  const renew = (): Promise<User> => {
+    renewing ??= manager
+      .signinSilent()
+      .then((renewed) => {
+        if (!renewed) throw new SessionExpired("the session could not be renewed");
+        current = renewed;
+        return renewed;
+      })
+      .catch((error: unknown) => {
+        throw error instanceof SessionExpired ? error : new SessionExpired(String(error));
+      })
+      .finally(() => {
+        renewing = null;
+      });
+    return renewing;
+  };
   const profile = user.profile as Record<string, unknown>;
   const label = String(profile.name ?? profile.email ?? profile.sub ?? "");
   return {
     label,
     headers: async () => {
-      if (current.expired) {
-        const renewed = await manager.signinSilent();
-        if (renewed) current = renewed;
-      }
+      if (current.expired) await renew();
       return { Authorization: `Bearer ${current.access_token}` };
     },
+    // The provider's logout needs the id token as a hint, so the user is dropped by signoutRedirect itself; when
+    // the provider cannot be reached, the session is still forgotten here.
     signOut: async () => {
-      await manager.removeUser();
-      await manager.signoutRedirect().catch(() => undefined);
+      await manager.signoutRedirect().catch(() => manager.removeUser());
     },
   };
 }

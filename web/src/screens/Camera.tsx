@@ -17,6 +17,9 @@ export function Camera({ onPhoto, onClose }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [failed, setFailed] = useState(false);
+  const section = useRef<HTMLElement>(null);
+  const fallback = useRef<HTMLButtonElement>(null);
+  useEffect(() => (failed ? fallback : section).current?.focus(), [failed]);
 
   useEffect(() => {
     let opened: MediaStream | null = null;
@@ -65,14 +68,14 @@ export function Camera({ onPhoto, onClose }: Props) {
         <p className="notice" role="alert">
           {words.t("cameraUnavailable")}
         </p>
-        <button type="button" className="primary" onClick={onClose}>
+        <button ref={fallback} type="button" className="primary" onClick={onClose}>
           {words.t("chooseFile")}
         </button>
       </div>
     );
   }
   return (
-    <section className="camera" aria-label={words.t("useCamera")}>
+    <section className="camera" aria-label={words.t("useCamera")} ref={section} tabIndex={-1}>
       <div className="viewfinder">
         <video ref={video} autoPlay playsInline muted aria-describedby="camera-guide" />
         <div className="guide" aria-hidden="true" />

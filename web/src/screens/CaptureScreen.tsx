@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 
-import { asFailure, type ApiFailure } from "../api";
-import { useApp } from "../context";
+import { ApiFailure, asFailure } from "../api";
+import { useApp, useScreenHeading } from "../context";
 import { checkPhoto, type CheckedPhoto } from "../photo";
 import { newIdempotencyKey } from "../timing";
 import { Camera } from "./Camera";
@@ -14,7 +14,8 @@ type Phase = "choose" | "camera" | "checking" | "checked" | "uploading";
  * reuse it, a retake gets a new one.
  */
 export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npwp" }) {
-  const { words, api, go } = useApp();
+  const { words, api, go, announce } = useApp();
+  const heading = useScreenHeading<HTMLHeadingElement>();
   const [docType, setDocType] = useState<"ktp" | "npwp">(initialType ?? "ktp");
   const [phase, setPhase] = useState<Phase>("choose");
   const [photo, setPhoto] = useState<CheckedPhoto | null>(null);
@@ -24,16 +25,50 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const typeName = useId();
+  // Leaving the screen stops what it started: the upload and its retries, and a photo check still running.
+  const leaving = useRef(new AbortController());
+  useEffect(() => {
+    const controller = new AbortController(); // a fresh one per mount (StrictMode mounts twice in development)
+    leaving.current = controller;
+    return () => controller.abort();
+  }, []);
 
   useEffect(() => () => void (photo && URL.revokeObjectURL(photo.url)), [photo]);
+
+  // Where focus goes when the step changes (the button pressed is gone): the photo and its verdict after a check,
+  // the heading when starting over.
+  const checkedBlock = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (phase === "checked") checkedBlock.current?.focus();
+    if (phase === "choose" && photo === null) heading.current?.focus();
+  }, [phase, photo, heading]);
 
   const accept = async (blob: Blob, fileName: string) => {
     setFailure(null);
     setPhase("checking");
-    const checked = await checkPhoto(blob, fileName);
+    announce(words.t("checking"));
+    let checked;
+    try {
+      checked = await checkPhoto(blob, fileName);
+    } catch {
+      setFailure(new ApiFailure(0, "photo_unreadable", words.t("photoUnreadable")));
+      setPhase("choose");
+      return;
+    }
+    if (leaving.current.signal.aborted) {
+      URL.revokeObjectURL(checked.url);
+      return;
+    }
     setPhoto(checked);
     setKey(newIdempotencyKey());
     setPhase("checked");
+    announce(checked.problems.length ? checked.problems.map(words.advice).join(" ") : words.t("looksGood"));
+  };
+
+  const chooseType = (value: "ktp" | "npwp") => {
+    setDocType(value);
+    // The key stands for one photo with one type: the same key with another type is refused as a reuse.
+    if (photo) setKey(newIdempotencyKey());
   };
 
   const retake = () => {
@@ -48,6 +83,7 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
     if (!photo) return;
     setPhase("uploading");
     setFailure(null);
+    announce(words.t("uploading"));
     try {
       const accepted = await api.upload({
         file: photo.blob,
@@ -55,10 +91,15 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
         type: docType,
         idempotencyKey: key,
         onProgress: setProgress,
-        onRetry: () => setRetrying(true),
+        onRetry: () => {
+          setRetrying(true);
+          announce(words.t("retrying"));
+        },
+        signal: leaving.current.signal,
       });
-      go({ name: "document", id: accepted.id });
+      if (!leaving.current.signal.aborted) go({ name: "document", id: accepted.id });
     } catch (error) {
+      if (leaving.current.signal.aborted) return;
       setFailure(asFailure(error));
       setPhase("checked");
     } finally {
@@ -68,7 +109,9 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
 
   return (
     <section aria-labelledby="capture-title">
-      <h1 id="capture-title">{words.t("captureTitle")}</h1>
+      <h1 id="capture-title" ref={heading} tabIndex={-1}>
+        {words.t("captureTitle")}
+      </h1>
       <fieldset className="doc-type" disabled={phase === "uploading"}>
         <legend>{words.t("docType")}</legend>
         {(["ktp", "npwp"] as const).map((value) => (
@@ -78,7 +121,7 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
               name={typeName}
               value={value}
               checked={docType === value}
-              onChange={() => setDocType(value)}
+              onChange={() => chooseType(value)}
             />
             {words.t(value)}
           </label>
@@ -96,7 +139,6 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
             className="visually-hidden"
             type="file"
             accept="image/jpeg,image/png"
-            capture="environment"
             onChange={(event) => {
               const file = event.target.files?.[0];
               if (file) void accept(file, file.name);
@@ -112,12 +154,13 @@ export function CaptureScreen({ docType: initialType }: { docType?: "ktp" | "npw
         <Camera onPhoto={(blob) => void accept(blob, "camera.jpg")} onClose={() => setPhase("choose")} />
       )}
 
-      {phase === "checking" && <p role="status">{words.t("checking")}</p>}
+      {phase === "checking" && <p>{words.t("checking")}</p>}
+      {phase === "choose" && failure && <ErrorMessage failure={failure} />}
 
       {(phase === "checked" || phase === "uploading") && photo && (
-        <div className="checked">
+        <div className="checked" ref={checkedBlock} tabIndex={-1} aria-label={words.t("preview")}>
           <img src={photo.url} alt={words.t("preview")} className="preview" />
-          <div role="status" aria-live="polite" className="client-checks">
+          <div className="client-checks">
             {photo.problems.length === 0 ? (
               <p className="ok">{words.t("looksGood")}</p>
             ) : (

@@ -11,10 +11,12 @@ interface Props {
   onCancel: () => void;
 }
 
-/** A modal <dialog>: focus moves into it, Escape cancels, the page behind is inert. */
+/** A modal <dialog>: focus moves into it (never onto Confirm), Escape cancels, the page behind is inert, and focus
+ * returns to the button that opened it. */
 export function ConfirmDialog({ open, message, typeToConfirm, onConfirm, onCancel }: Props) {
   const { words } = useApp();
   const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   const [typed, setTyped] = useState("");
   const messageId = useId();
 
@@ -24,6 +26,9 @@ export function ConfirmDialog({ open, message, typeToConfirm, onConfirm, onCance
     if (open && !element.open) {
       setTyped("");
       element.showModal();
+      // Focus on the safe choice (showModal would focus the first button, Confirm: Enter would erase at once);
+      // with a word to type, on its field.
+      (element.querySelector<HTMLElement>("input") ?? cancel.current)?.focus();
     } else if (!open && element.open) {
       element.close();
     }
@@ -45,7 +50,7 @@ export function ConfirmDialog({ open, message, typeToConfirm, onConfirm, onCance
         <button type="button" className="danger" disabled={!ready} onClick={onConfirm}>
           {words.t("confirm")}
         </button>
-        <button type="button" onClick={onCancel} autoFocus>
+        <button ref={cancel} type="button" onClick={onCancel}>
           {words.t("cancel")}
         </button>
       </div>

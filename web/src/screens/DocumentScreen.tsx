@@ -1,10 +1,10 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { asFailure, type ApiFailure, type OwnerDocument } from "../api";
-import { useApp } from "../context";
+import { useApp, useScreenHeading } from "../context";
 import { maskedFields } from "../mask";
 import { byState, reasonState } from "../reasons";
-import { isFinal, pollDelayMs } from "../timing";
+import { isFinal, pollDelayMs, retryDelayMs } from "../timing";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorMessage } from "./ErrorMessage";
 
@@ -20,72 +20,99 @@ export function canAppeal(document: OwnerDocument): boolean {
 
 /** Follows one document until it is decided (polling with backoff), then shows the decision and what to do. */
 export function DocumentScreen({ id }: { id: string }) {
-  const { words, api, go } = useApp();
+  const { words, api, go, announce } = useApp();
+  const heading = useScreenHeading<HTMLHeadingElement>();
   const [document, setDocument] = useState<OwnerDocument | null>(null);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [note, setNote] = useState("");
   const [appealed, setAppealed] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [polls, setPolls] = useState(0);
+  // `tick` asks for the document again; `backoff` counts the polls since the last change of pace (an appeal
+  // starts it over: a person decides in seconds or days, and the first answer should not wait a minute).
+  const [tick, setTick] = useState(0);
+  const backoff = useRef(0);
+  const lastStatus = useRef<string | null>(null);
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true; // set again on a remount (React's StrictMode mounts twice in development)
+    return () => void (mounted.current = false);
+  }, []);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
+    const again = (ms: number) => {
+      backoff.current += 1;
+      timer = setTimeout(() => setTick((n) => n + 1), ms);
+    };
     api
       .document(id)
       .then((latest) => {
         if (stopped) return;
         setDocument(latest);
         setFailure(null);
-        if (!isFinal(latest.status)) timer = setTimeout(() => setPolls((n) => n + 1), pollDelayMs(polls, latest.status));
+        if (lastStatus.current !== null && lastStatus.current !== latest.status) announce(words.status(latest.status));
+        lastStatus.current = latest.status;
+        if (!isFinal(latest.status)) again(pollDelayMs(backoff.current, latest.status));
       })
       .catch((error: unknown) => {
         if (stopped) return;
         const problem = asFailure(error);
         setFailure(problem);
-        // A lost connection or a busy API: keep following, more slowly; a 404 or an auth failure: stop.
-        if (problem.status === 0 || problem.status === 429 || problem.status >= 500) {
-          timer = setTimeout(() => setPolls((n) => n + 1), pollDelayMs(polls + 2, "queued"));
-        }
+        // A lost connection or a busy API: keep following, more slowly (as long as the API asks on a 429); a 404
+        // or a refused session: stop (the app has sent the person to sign in again on a 401).
+        if (problem.status === 429) again(retryDelayMs(1, problem.retryAfter));
+        else if (problem.status === 0 || problem.status >= 500) again(pollDelayMs(backoff.current + 2, "queued"));
       });
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [api, id, polls]);
+    // words changes with the language; a new language must not restart the polling
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, id, tick]);
 
   const sendAppeal = async () => {
     try {
       const updated = await api.appeal(id, note.trim() || null);
+      if (!mounted.current) return;
       setDocument(updated);
       setAppealed(true);
       setFailure(null);
-      setPolls((n) => n + 1);
+      announce(words.t("appealed"));
     } catch (error) {
+      if (!mounted.current) return;
       setFailure(asFailure(error));
     }
+    backoff.current = 0; // refused (409: decided meanwhile) or accepted: read the document again, fast
+    setTick((n) => n + 1);
   };
 
   const remove = async () => {
     setConfirmDelete(false);
     try {
       await api.deleteDocument(id);
-      go({ name: "documents" });
+      if (mounted.current) {
+        announce(words.t("deleted"));
+        go({ name: "documents" });
+      }
     } catch (error) {
-      setFailure(asFailure(error));
+      if (mounted.current) setFailure(asFailure(error));
     }
   };
 
   const docType = document?.type === "npwp" ? "npwp" : "ktp";
   return (
     <section aria-labelledby="document-title">
-      <h1 id="document-title">{words.t("statusTitle")}</h1>
+      <h1 id="document-title" ref={heading} tabIndex={-1}>
+        {words.t("statusTitle")}
+      </h1>
       {failure && <ErrorMessage failure={failure} />}
       {!document ? (
-        <p role="status">{words.t("loading")}</p>
+        <p>{words.t("loading")}</p>
       ) : (
         <>
-          <p role="status" aria-live="polite" className={`status status-${document.status}`} data-status={document.status}>
+          <p className={`status status-${document.status}`} data-status={document.status}>
             {words.t(docType)}: <strong>{words.status(document.status)}</strong>
           </p>
 
@@ -148,7 +175,7 @@ export function DocumentScreen({ id }: { id: string }) {
           )}
 
           {appealed && (
-            <p className="notice" role="status">
+            <p className="notice">
               {words.t("appealed")}
             </p>
           )}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 
 import { asFailure, type ApiFailure, type DocumentSummary } from "../api";
-import { useApp } from "../context";
+import { useApp, useScreenHeading } from "../context";
 import { ErrorMessage } from "./ErrorMessage";
 
 /** The person's documents, newest first, a page at a time (the list carries no identity numbers). */
@@ -10,8 +10,12 @@ export function DocumentsScreen() {
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
+  const [loading, setLoading] = useState(false);
+  const heading = useScreenHeading<HTMLHeadingElement>();
 
   const load = async (after: string | null) => {
+    if (loading) return; // a second tap on "Load more" would append the same page twice
+    setLoading(true);
     try {
       const page = await api.documents(after);
       setDocuments((earlier) => [...(after ? earlier ?? [] : []), ...page.documents]);
@@ -19,6 +23,8 @@ export function DocumentsScreen() {
       setFailure(null);
     } catch (error) {
       setFailure(asFailure(error));
+    } finally {
+      setLoading(false);
     }
   };
 
@@ -29,9 +35,11 @@ export function DocumentsScreen() {
 
   return (
     <section aria-labelledby="documents-title">
-      <h1 id="documents-title">{words.t("documentsTitle")}</h1>
+      <h1 id="documents-title" ref={heading} tabIndex={-1}>
+        {words.t("documentsTitle")}
+      </h1>
       {failure && <ErrorMessage failure={failure} />}
-      {documents === null && !failure && <p role="status">{words.t("loading")}</p>}
+      {documents === null && !failure && <p>{words.t("loading")}</p>}
       {documents?.length === 0 && <p>{words.t("noDocuments")}</p>}
       {documents && documents.length > 0 && (
         <ul className="documents">
@@ -54,7 +62,7 @@ export function DocumentsScreen() {
         </ul>
       )}
       {cursor && (
-        <button type="button" onClick={() => void load(cursor)}>
+        <button type="button" onClick={() => void load(cursor)} disabled={loading}>
           {words.t("loadMore")}
         </button>
       )}

@@ -1,13 +1,14 @@
 import { useState } from "react";
 
 import { asFailure, type ApiFailure } from "../api";
-import { useApp } from "../context";
+import { useApp, useScreenHeading } from "../context";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorMessage } from "./ErrorMessage";
 
 /** The person's rights over their data: a copy of everything (JSON file), and erasure of everything. */
 export function PrivacyScreen({ onAccountDeleted }: { onAccountDeleted: (count: number) => void }) {
-  const { words, api } = useApp();
+  const { words, api, announce } = useApp();
+  const heading = useScreenHeading<HTMLHeadingElement>();
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [exported, setExported] = useState<{ count: number; images: number; pii: number } | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -27,6 +28,7 @@ export function PrivacyScreen({ onAccountDeleted }: { onAccountDeleted: (count: 
         images: data.retention.images_days,
         pii: data.retention.personal_data_days,
       });
+      announce(words.t("exported", { count: data.documents.length }));
       setFailure(null);
     } catch (error) {
       setFailure(asFailure(error));
@@ -45,14 +47,16 @@ export function PrivacyScreen({ onAccountDeleted }: { onAccountDeleted: (count: 
 
   return (
     <section aria-labelledby="privacy-title">
-      <h1 id="privacy-title">{words.t("privacyTitle")}</h1>
+      <h1 id="privacy-title" ref={heading} tabIndex={-1}>
+        {words.t("privacyTitle")}
+      </h1>
       {failure && <ErrorMessage failure={failure} />}
       <p>{words.t("privacyIntro")}</p>
       <button type="button" className="primary" onClick={() => void exportData()}>
         {words.t("exportData")}
       </button>
       {exported && (
-        <p className="notice" role="status">
+        <p className="notice">
           {words.t("exported", { count: exported.count })}{" "}
           {words.t("privacyText", { images: exported.images, pii: exported.pii })}
         </p>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import { DEV_USER_PATTERN } from "../auth";
 import type { AuthConfig } from "../config";
@@ -15,16 +15,20 @@ interface Props {
 export function SignInScreen({ words, auth, notice, onDev, onOidc }: Props) {
   const [user, setUser] = useState("");
   const valid = DEV_USER_PATTERN.test(user);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (valid) onDev(user);
   };
   return (
     <main>
-      <h1>{words.t("signInTitle")}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {words.t("signInTitle")}
+      </h1>
       <p>{words.t("tagline")}</p>
       {notice && (
-        <p className="notice" role="status">
+        <p className="notice" role="alert">
           {notice}
         </p>
       )}
