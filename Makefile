@@ -37,8 +37,11 @@ help:
 	@echo "make diff STAGE=staging  cdk diff of one stage against its account (AWS credentials needed)"
 	@echo "make clean   remove the virtualenv, var/ and cdk.out/"
 
+# In a terminal, `make run` keeps the platform and the web app up after the run until Ctrl-C; from a script or CI
+# (no terminal on stdin) it stops after the summary. SERVE=--serve or SERVE= forces either.
+SERVE ?= $(shell [ -t 0 ] && echo --serve)
 run: setup web-build
-	$(PY) -m devtools demo --serve
+	$(PY) -m devtools demo $(SERVE)
 
 test: APT_PACKAGES += $(TEST_APT_PACKAGES)
 # One pytest worker per core (TEST_WORKERS=0: one process, as a debugger wants).
