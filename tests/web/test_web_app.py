@@ -118,6 +118,8 @@ def test_a_bad_photo_gets_advice_a_retake_and_a_good_one_is_approved(app: WebApp
     assert app.wait_final() == "rejected"
     assert "card_not_found" in app.server_hints()
     assert "No card in the photo" in app.text()
+    reasons = app.find(".reasons").text
+    assert "card_not_found" not in reasons and "Check " not in reasons  # advice above, and every reason in words
     app.assert_accessible("decision with capture advice")
     app.screenshot("capture-advice")
     app.button("Retake").click()
@@ -130,6 +132,7 @@ def test_a_bad_photo_gets_advice_a_retake_and_a_good_one_is_approved(app: WebApp
     assert app.wait_final() == "approved"
     page = app.text()
     assert "Approved" in page and "The NIK follows the rules" in page
+    assert "Check " not in app.find(".reasons").text
     nik = json.loads((sample_dir / "ektp-clean-01.json").read_text())["fields"]["nik"]
     shown = app.find("dd[data-field=nik]").text
     assert shown.startswith(nik[:4]) and shown.endswith(nik[-4:]) and "•" in shown

@@ -24,6 +24,12 @@ describe("reason states", () => {
     expect(reasonState(reason("claim_name_mismatch", -15, 0, true))).toBe("problem");
   });
 
+  it("leaves the photo's capture codes to the advice", () => {
+    const reasons = [reason("image_quality", 5, 15), reason("card_not_found", 0, 0), reason("glare_on_fields", 0, 0, true)];
+    const listed = byState(reasons, [{ code: "card_not_found" }, { code: "glare_on_fields" }]);
+    expect(listed.map((r) => r.code)).toEqual(["image_quality"]);
+  });
+
   it("lists problems first, then partly met, then met", () => {
     const sorted = byState([reason("a", 10, 10), reason("b", 5, 10), reason("c", 0, 10)]);
     expect(sorted.map((r) => r.code)).toEqual(["c", "b", "a"]);

@@ -14,8 +14,15 @@ export function reasonState(reason: Reason): ReasonState {
   return reason.points < reason.max_points ? "partly" : "met";
 }
 
-/** Problems first, then what was partly met, then what was met: what to act on is read first. */
-export function byState(reasons: Reason[]): Reason[] {
+/**
+ * The reasons to list under the decision, problems first, then what was partly met, then what was met: what to act
+ * on is read first. The photo's capture codes (card_not_found, glare_on_fields...) come among the reasons too; they
+ * are left out here, as the screen shows them as advice with a Retake button.
+ */
+export function byState(reasons: Reason[], capture: Array<{ code: string }> = []): Reason[] {
   const rank = { problem: 0, partly: 1, met: 2 } as const;
-  return [...reasons].sort((a, b) => rank[reasonState(a)] - rank[reasonState(b)]);
+  const advice = new Set(capture.map((hint) => hint.code));
+  return reasons
+    .filter((reason) => !advice.has(reason.code))
+    .sort((a, b) => rank[reasonState(a)] - rank[reasonState(b)]);
 }

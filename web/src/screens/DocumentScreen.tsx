@@ -140,13 +140,19 @@ export function DocumentScreen({ id }: { id: string }) {
               </p>
               <h3>{words.t("reasons")}</h3>
               <ul className="reasons">
-                {byState(document.reasons).map((reason, index) => {
+                {byState(document.reasons, document.capture).map((reason, index) => {
                   const state = reasonState(reason);
                   return (
                     <li key={`${reason.code}-${index}`} data-code={reason.code} className={state}>
                       <span className="visually-hidden">{words.t(state)}: </span>
                       <span aria-hidden="true">{MARKS[state]} </span>
                       {words.reason(reason.code)}
+                      {reason.max_points > 0 && (
+                        <span className="points">
+                          {" "}
+                          ({words.t("points", { points: Math.round(reason.points), max: Math.round(reason.max_points) })})
+                        </span>
+                      )}
                     </li>
                   );
                 })}
