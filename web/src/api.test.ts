@@ -121,15 +121,15 @@ class ScriptedXhr {
   }
 }
 
-describe("upload", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-    ScriptedXhr.outcomes = [];
-    ScriptedXhr.sent = [];
-    ScriptedXhr.aborted = 0;
-  });
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  ScriptedXhr.outcomes = [];
+  ScriptedXhr.sent = [];
+  ScriptedXhr.aborted = 0;
+});
 
+describe("upload", () => {
   const accepted = { id: "d".repeat(32), status: "queued", type: "ktp", correlation_id: "c" };
   const request = (progress: number[], retries: string[]) => ({
     file: new Blob(["jpeg"], { type: "image/jpeg" }),
@@ -173,14 +173,6 @@ describe("upload", () => {
 });
 
 describe("upload, slow or abandoned", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-    ScriptedXhr.outcomes = [];
-    ScriptedXhr.sent = [];
-    ScriptedXhr.aborted = 0;
-  });
-
   const photo = (signal?: AbortSignal) => ({
     file: new Blob(["jpeg"], { type: "image/jpeg" }),
     fileName: "card.jpg",
