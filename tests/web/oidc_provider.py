@@ -31,6 +31,8 @@ class ProviderLog:
 
     grants: list[str] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
+    # Set by a test: the audience of the next tokens (a provider misconfigured, or a token meant for another API).
+    audience: str = AUDIENCE
 
 
 def create_provider(*, issuer: str, web_origin: str, access_ttl_s: int = 300) -> tuple[FastAPI, ProviderLog]:
@@ -48,7 +50,7 @@ def create_provider(*, issuer: str, web_origin: str, access_ttl_s: int = 300) ->
 
     def tokens(nonce: str | None) -> dict[str, Any]:
         now = int(time.time())
-        access = signed({"iss": issuer, "aud": AUDIENCE, "sub": SUBJECT, "iat": now, "exp": now + access_ttl_s})
+        access = signed({"iss": issuer, "aud": log.audience, "sub": SUBJECT, "iat": now, "exp": now + access_ttl_s})
         identity = {"iss": issuer, "aud": CLIENT_ID, "sub": SUBJECT, "iat": now, "exp": now + 3600, "name": "Siti Aminah"}
         refresh = secrets.token_urlsafe(24)
         refresh_tokens.add(refresh)

@@ -104,3 +104,29 @@ def test_sign_in_through_the_provider_keeps_the_token_in_memory_and_renews_it(
     browser.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
     wait_for(lambda: "Sign in with your FiLot account" in browser.find_element(By.TAG_NAME, "body").text
              or "Masuk dengan akun FiLot" in browser.find_element(By.TAG_NAME, "body").text, what="signed out")
+
+
+def test_a_token_the_api_refuses_sends_the_person_back_to_sign_in_with_the_reason(
+    browser: Any, oidc_platform: tuple[str, str, ProviderLog]
+) -> None:
+    """The renewed token is one the API will not take (here: meant for another audience): the app does not keep
+    retrying it as a lost connection; it ends the session and says so."""
+    from selenium.webdriver.common.by import By
+
+    web_url, _api_url, log = oidc_platform
+    log.audience = AUDIENCE
+    browser.get(web_url + "/")
+    wait_for(lambda: browser.find_element(By.XPATH, "//button[normalize-space()='English']"), what="the app").click()
+    wait_for(lambda: browser.find_element(By.XPATH, "//button[normalize-space()='Sign in with your FiLot account']"),
+             what="the sign-in button").click()
+    wait_for(lambda: "Signed in as" in browser.find_element(By.TAG_NAME, "body").text, what="signed in")
+    grants = len(log.grants)
+    log.audience = "some-other-api"  # what the renewal, seconds from now, will hand out
+    try:
+        wait_for(lambda: len(log.grants) > grants, timeout=30, what="the renewal")
+        browser.find_element(By.XPATH, "//button[normalize-space()='My documents']").click()
+        wait_for(lambda: "Your session ended. Please sign in again." in browser.find_element(By.TAG_NAME, "body").text,
+                 what="the sign-in screen with the reason")
+        assert browser.find_elements(By.XPATH, "//button[normalize-space()='Sign in with your FiLot account']")
+    finally:
+        log.audience = AUDIENCE
