@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from stacks.log_buckets import access_log_bucket
 
 ACCESS_LOG_DAYS = 90
 # The header Cloudflare's Transform Rule sets on every request it forwards to the origin.
@@ -42,17 +44,11 @@ class PublicLoadBalancer(Construct):
         deletion_protection: bool,
     ) -> None:
         super().__init__(scope, id_)
-        self.access_logs = s3.Bucket(
+        self.access_logs = access_log_bucket(
             self,
             "AccessLogs",
-            # ALB access logs accept only S3-managed encryption.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
+            keep=Duration.days(ACCESS_LOG_DAYS),
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=False,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
-            removal_policy=RemovalPolicy.RETAIN,
         )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,

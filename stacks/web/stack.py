@@ -35,6 +35,7 @@ from constructs import Construct
 
 from stacks import parameters
 from stacks.config import CLOUDFRONT_CERTIFICATE_REGION, StageConfig
+from stacks.log_buckets import access_log_bucket
 from stacks.stage_stack import StageStack
 from stacks.web import security_headers
 from stacks.web.security_headers import SECURITY_HEADERS_FILE, SecurityHeaders
@@ -83,16 +84,8 @@ class WebStack(StageStack):
 
         # CloudFront's standard logs are written with ACLs (the awslogsdelivery account gets a grant), so this one
         # bucket keeps ACLs on; it also takes the site bucket's access logs, through a bucket policy.
-        self.logs = s3.Bucket(
-            self,
-            "Logs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            versioned=False,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(LOG_DAYS))],
-            removal_policy=RemovalPolicy.RETAIN,
+        self.logs = access_log_bucket(
+            self, "Logs", keep=Duration.days(LOG_DAYS), object_ownership=s3.ObjectOwnership.OBJECT_WRITER
         )
         self.bucket = s3.Bucket(
             self,
