@@ -10,59 +10,44 @@ stage's sign-in path, which tests/web runs against a stand-in provider).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+
+from services.api.headers import ResponseHeaders
+from stacks.web.security_headers import SECURITY_HEADERS_FILE, content_security_policy, load, origin_of
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_DIST = ROOT / "web" / "dist"
-HEADERS_FILE = ROOT / "web" / "security-headers.json"
 _NO_CACHE = {"Cache-Control": "no-cache"}
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def local_headers(api_url: str, headers_file: Path = HEADERS_FILE, *, identity_url: str | None = None) -> dict[str, str]:
-    """The stage's headers with the local API's (and identity provider's) origin in connect-src and the https-only
-    directive dropped."""
-    spec: dict[str, Any] = json.loads(headers_file.read_text())
-    identity = f" {origin_of(identity_url)}" if identity_url else ""
-    policy = spec["content_security_policy"].replace("{api_origin}", origin_of(api_url))
-    policy = policy.replace(" {identity_origin}", identity)
-    directives = [part.strip() for part in policy.split(";") if part.strip() != "upgrade-insecure-requests"]
-    return {"Content-Security-Policy": "; ".join(directives), **spec["headers"]}
-
-
-class _Headers:
-    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
-        self.app = app
-        self.encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *self.encoded]}
-            await send(message)
-
-        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+def local_headers(api_url: str, headers_file: Path = SECURITY_HEADERS_FILE, *, identity_url: str | None = None) -> dict[str, str]:
+    """The stage's headers (read and filled as the web stack does) with the local API's (and identity provider's)
+    origin in connect-src and the https-only directive dropped."""
+    spec = load(headers_file)
+    policy = content_security_policy(
+        str(spec["content_security_policy"]),
+        api_origin=origin_of(api_url),
+        identity_origin=origin_of(identity_url) if identity_url else None,
+    )
+    directives = [part for part in policy.split("; ") if part != "upgrade-insecure-requests"]
+    headers = spec.get("headers")
+    if not isinstance(headers, dict):
+        raise TypeError(f"{headers_file}: headers must be an object of header names to values")
+    return {"Content-Security-Policy": "; ".join(directives), **{str(k): str(v) for k, v in headers.items()}}
 
 
 def create_web_app(
     *,
     api_url: str,
     dist: Path = WEB_DIST,
-    headers_file: Path = HEADERS_FILE,
+    headers_file: Path = SECURITY_HEADERS_FILE,
     oidc_authority: str | None = None,
     oidc_client_id: str | None = None,
 ) -> ASGIApp:
@@ -93,7 +78,7 @@ def create_web_app(
         return FileResponse(index, headers=_NO_CACHE)  # the single page, whatever the path (no file is listed)
 
     app = Starlette(routes=[Route("/config.json", config_json), Route("/{path:path}", files, methods=["GET", "HEAD", "POST", "PUT", "DELETE"])])
-    return _Headers(app, local_headers(api_url, headers_file, identity_url=oidc_authority))
+    return ResponseHeaders(app, local_headers(api_url, headers_file, identity_url=oidc_authority))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

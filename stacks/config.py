@@ -14,6 +14,7 @@ from stacks.alarm_thresholds import checked_thresholds
 from stacks.context_values import flag, json_value, text, whole_number
 from stacks.log_groups import RETENTION_BY_DAYS
 from stacks.service_settings import RESERVED_NAMES
+from stacks.web.security_headers import origin_of
 
 CONTEXT_PREFIX = "filot:"
 STAGE_KEY = "filot:stage"
@@ -171,8 +172,7 @@ class WebOidc:
     @property
     def origin(self) -> str:
         """``scheme://host[:port]`` of the authority: what the web app's CSP must let it connect to."""
-        parts = urlsplit(self.authority)
-        return f"{parts.scheme}://{parts.netloc}"
+        return origin_of(self.authority)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from stacks.web.security_headers import origin_of
+
 
 @dataclass(frozen=True)
 class Check:
@@ -41,7 +43,7 @@ def _web_page(web: httpx.Client, api: httpx.Client) -> Check:
         for parts in (d.split() for d in response.headers.get("content-security-policy", "").split(";"))
         if parts
     }
-    api_origin = _origin(str(api.base_url))
+    api_origin = origin_of(str(api.base_url))
     calls_api = api_origin in directives.get("connect-src", [])
     strict = "script-src" in directives and "'unsafe-inline'" not in directives["script-src"]
     return Check(
@@ -58,13 +60,13 @@ def _web_config(web: httpx.Client, api: httpx.Client) -> Check:
     named = body.get("apiUrl") if isinstance(body, dict) else None
     return Check(
         "web app config",
-        response.status_code == 200 and named is not None and _origin(str(named)) == _origin(str(api.base_url)),
+        response.status_code == 200 and named is not None and origin_of(str(named)) == origin_of(str(api.base_url)),
         f"GET /config.json -> {response.status_code} apiUrl={named}",
     )
 
 
 def _web_origin_admitted(web: httpx.Client, api: httpx.Client) -> Check:
-    origin = _origin(str(web.base_url))
+    origin = origin_of(str(web.base_url))
     response = api.options(
         "/v1/documents",
         headers={"Origin": origin, "Access-Control-Request-Method": "POST",
@@ -76,13 +78,6 @@ def _web_origin_admitted(web: httpx.Client, api: httpx.Client) -> Check:
         response.status_code == 200 and allowed == origin,
         f"OPTIONS /v1/documents from {origin} -> {response.status_code} allow-origin={allowed}",
     )
-
-
-def _origin(url: str) -> str:
-    parts = httpx.URL(url)
-    default = {"https": 443, "http": 80}.get(parts.scheme)
-    port = f":{parts.port}" if parts.port not in (None, default) else ""
-    return f"{parts.scheme}://{parts.host}{port}"
 
 
 def _live(client: httpx.Client) -> Check:

@@ -22,13 +22,15 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Permitted-Cross-Domain-Policies": "none",
     "X-XSS-Protection": "0",
 }
-_ENCODED = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _DROPPED = {b"server", b"x-powered-by"}
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+class ResponseHeaders:
+    """Adds `headers` to every HTTP response that does not set them itself, and drops server banners."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
         self.app = app
+        self.encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,8 +41,15 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
                 headers = [(n, v) for n, v in message.get("headers", []) if n.lower() not in _DROPPED]
-                headers.extend((name, value) for name, value in _ENCODED if name not in present)
+                headers.extend((name, value) for name, value in self.encoded if name not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SecurityHeaders(ResponseHeaders):
+    """Helmet's defaults (SECURITY_HEADERS) on the API's responses, its error pages included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app, SECURITY_HEADERS)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SECURITY_HEADERS_FILE = Path(__file__).resolve().parents[2] / "web" / "security-headers.json"
 PLACEHOLDERS = ("api_origin", "identity_origin")
@@ -34,6 +35,19 @@ REFERRER_POLICIES = (
     "strict-origin-when-cross-origin",
     "unsafe-url",
 )
+
+
+_DEFAULT_PORTS = {"https": ":443", "http": ":80"}
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, as a CSP source and a CORS Origin name it: no path, no default port."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return f"{parts.scheme}://{host}"
 
 
 @dataclass(frozen=True)

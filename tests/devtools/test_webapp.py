@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devtools.webapp import HEADERS_FILE, create_web_app, local_headers
+from devtools.webapp import create_web_app, local_headers
+from stacks.web.security_headers import SECURITY_HEADERS_FILE
 from tests.conftest import ServerThread
 
 API = "http://127.0.0.1:8123"
@@ -53,7 +54,7 @@ def test_every_response_carries_the_stage_headers_for_plain_http(
     policy = headers["content-security-policy"]
     assert f"connect-src 'self' {API};" in policy
     assert "upgrade-insecure-requests" not in policy and "{" not in policy
-    stage = json.loads(HEADERS_FILE.read_text())
+    stage = json.loads(SECURITY_HEADERS_FILE.read_text())
     for name, value in stage["headers"].items():
         assert headers[name] == value
     assert "upgrade-insecure-requests" in stage["content_security_policy"]  # a stage keeps it
