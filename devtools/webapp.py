@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from services.api.headers import ResponseHeaders
+from stacks.web.app_config import dev_sign_in, oidc_sign_in
 from stacks.web.security_headers import SECURITY_HEADERS_FILE, content_security_policy, load, origin_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +59,11 @@ def create_web_app(
         raise FileNotFoundError(f"{index} is missing: build the web app first (make web-build)")
     if bool(oidc_authority) != bool(oidc_client_id):
         raise ValueError("--oidc-authority and --oidc-client-id go together")
-    auth: dict[str, str] = {"mode": "dev"}
-    if oidc_authority and oidc_client_id:
-        auth = {"mode": "oidc", "authority": oidc_authority, "clientId": oidc_client_id}
-    config = {"apiUrl": api_url.rstrip("/"), "auth": auth}
+    config = (
+        oidc_sign_in(api_url, authority=oidc_authority, client_id=oidc_client_id)
+        if oidc_authority and oidc_client_id
+        else dev_sign_in(api_url)
+    )
     root = dist.resolve()
 
     async def config_json(_: Request) -> Response:

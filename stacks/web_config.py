@@ -27,12 +27,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from stacks.config import DOMAIN_KEY, WEB_DOMAIN_KEY, WEB_OIDC_KEY, StageConfig
 from stacks.context_values import command_line_context
+from stacks.web.app_config import dev_sign_in, oidc_sign_in
 
 LOCAL_STAGE = "local"
 LOCAL_API_URL = "http://127.0.0.1:8000"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-# What the app asks the identity provider for: who the user is, and a refresh token to stay signed in.
-OIDC_SCOPE = "openid profile offline_access"
 
 
 class NotConfigured(ValueError):
@@ -45,7 +44,7 @@ def render(config: StageConfig, *, api_url: str = LOCAL_API_URL) -> dict[str, An
         # The app accepts development sign-in only against an API on loopback; say so here rather than there.
         if urlsplit(api_url).scheme not in ("http", "https") or urlsplit(api_url).hostname not in LOOPBACK:
             raise NotConfigured(f"--api-url {api_url!r}: the local stage's API must be on loopback ({LOCAL_API_URL})")
-        return {"apiUrl": api_url.rstrip("/"), "auth": {"mode": "dev"}}
+        return dev_sign_in(api_url)
     if config.web_domain_name is None:
         raise NotConfigured(
             f"stage {config.stage} has no web app: set {WEB_DOMAIN_KEY} in its block of filot:stages in cdk.json"
@@ -59,15 +58,9 @@ def render(config: StageConfig, *, api_url: str = LOCAL_API_URL) -> dict[str, An
             '"https://<issuer>", "clientId": "<the web app\'s public client id>"} (the issuer is the one the '
             "API's jwt secret names), or pass them once with -c"
         )
-    return {
-        "apiUrl": f"https://{config.domain_name}",
-        "auth": {
-            "mode": "oidc",
-            "authority": config.web_oidc.authority,
-            "clientId": config.web_oidc.client_id,
-            "scope": OIDC_SCOPE,
-        },
-    }
+    return oidc_sign_in(
+        f"https://{config.domain_name}", authority=config.web_oidc.authority, client_id=config.web_oidc.client_id
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
